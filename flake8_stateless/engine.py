@@ -1,0 +1,150 @@
+"""One walk of an already-parsed tree, dispatching nodes to the enabled rules.
+
+No flake8 here: the plugin and the standalone command both call :func:`check`.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import traceback
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from flake8_stateless.context import FUNCTION_TYPES, Context, FunctionNode
+from flake8_stateless.options import Settings
+from flake8_stateless.registry import Finding, Rule
+from flake8_stateless.rules import ALL_RULES
+
+INTERNAL_ERROR_CODE = "SLS000"
+RAISE_ENV = "FLAKE8_STATELESS_RAISE"
+"""Set (to anything but "" or "0") to let rule exceptions propagate: the project's own
+tests do, so that bugs are never hidden behind an SLS000 finding."""
+
+_AST = ast.AST
+_LIST = list
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What a run with given settings needs: enabled rules and the node types they want."""
+
+    rules: tuple[Rule, ...]
+    node_types: frozenset[type[ast.AST]]
+
+
+@lru_cache(maxsize=8)
+def _plan(settings: Settings) -> _Plan:
+    rules = tuple(rule for rule in ALL_RULES if settings.is_enabled(rule))
+    types = frozenset(t for rule in rules for t in rule.node_types)
+    return _Plan(rules, types)
+
+
+def check(tree: ast.AST, lines: Sequence[str], filename: str, settings: Settings) -> list[Finding]:
+    """Findings for one module, sorted, with character columns. Never raises unless
+    ``FLAKE8_STATELESS_RAISE`` is set: a failing rule becomes one SLS000 finding and
+    the other rules still run."""
+    plan = _plan(settings)
+    if not plan.rules or not isinstance(tree, ast.Module):
+        return []
+    strict = os.environ.get(RAISE_ENV, "") not in ("", "0")
+    try:
+        context = Context(tree, filename, settings, lines)
+        buckets = _walk(tree, context, plan.node_types)
+        context.finish()
+    except Exception as error:
+        if strict:
+            raise
+        return [_internal_error("the module context", error)]
+    findings: list[Finding] = []
+    for rule in plan.rules:
+        try:
+            findings.extend(_run_rule(rule, buckets, context))
+        except Exception as error:
+            if strict:
+                raise
+            findings.append(_internal_error(rule.code, error))
+    findings.sort()
+    return [_to_character_column(finding, lines) for finding in findings]
+
+
+Bucket = list[tuple[ast.AST, FunctionNode | None]]
+
+
+def _walk(tree: ast.Module, context: Context, wanted: frozenset[type[ast.AST]]) -> dict[type[ast.AST], Bucket]:
+    """The single iterative walk: context handlers run inline, nodes the rules want are
+    bucketed with the function that owns them (None at import time). Iterative so that
+    deeply nested code cannot hit the recursion limit."""
+    handlers = context.handlers()
+    buckets: dict[type[ast.AST], Bucket] = {t: [] for t in wanted}
+    table = {
+        t: (handlers.get(t), buckets.get(t)) for t in set(handlers) | set(wanted)
+    }
+    function_types = set(FUNCTION_TYPES)
+    stack: list[tuple[ast.AST, FunctionNode | None]] = [(tree, None)]
+    pop = stack.pop
+    push = stack.append
+    while stack:
+        node, owner = pop()
+        cls = node.__class__
+        entry = table.get(cls)
+        if entry is not None:
+            handler, bucket = entry
+            if handler is not None:
+                handler(node, owner)
+            if bucket is not None:
+                bucket.append((node, owner))
+        if cls in function_types:
+            owner = node  # type: ignore[assignment]
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if value.__class__ is _LIST:
+                for item in value:
+                    if isinstance(item, _AST):
+                        push((item, owner))
+            elif isinstance(value, _AST):
+                push((value, owner))
+    return buckets
+
+
+def _run_rule(rule: Rule, buckets: dict[type[ast.AST], Bucket], context: Context) -> list[Finding]:
+    scope = rule.scope
+    if scope == "request" and not context.has_request_serving_code:
+        return []
+    if scope == "config" and (context.path.is_test or context.path.is_dev_settings):
+        return []
+    found: list[Finding] = []
+    for node_type in rule.node_types:
+        for node, owner in buckets[node_type]:
+            if scope == "request":
+                if not context.is_request_serving(owner):
+                    continue
+            elif scope == "config" and context.is_guarded(node):
+                continue
+            found.extend(rule.check(node, owner, context))
+    return found
+
+
+def _internal_error(where: str, error: Exception) -> Finding:
+    frame = traceback.extract_tb(error.__traceback__)[-1] if error.__traceback__ else None
+    location = f" at {os.path.basename(frame.filename)}:{frame.lineno}" if frame else ""
+    detail = str(error).splitlines()[0][:80] if str(error) else ""
+    message = (
+        f"{INTERNAL_ERROR_CODE} flake8-stateless: {where} raised "
+        f"{type(error).__name__}{': ' + detail if detail else ''}{location}; "
+        "please report this bug"
+    )
+    return Finding(1, 0, INTERNAL_ERROR_CODE, message)
+
+
+def _to_character_column(finding: Finding, lines: Sequence[str]) -> Finding:
+    """AST columns count UTF-8 bytes; editors and flake8 users count characters."""
+    index = finding.line - 1
+    if finding.col == 0 or not 0 <= index < len(lines):
+        return finding
+    text = lines[index]
+    if text.isascii():
+        return finding
+    column = len(text.encode("utf-8")[: finding.col].decode("utf-8", "ignore"))
+    return finding._replace(col=column)

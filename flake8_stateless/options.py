@@ -1,0 +1,167 @@
+"""Options as data, validated once into a frozen :class:`Settings`.
+
+flake8 and the standalone command read the same options; a bad value is a one-line
+:class:`ConfigurationError` naming the option and what it accepts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flake8.options.manager import OptionManager
+
+    from flake8_stateless.registry import Rule
+
+_DECORATOR_PATTERN = re.compile(r"^[A-Za-z_*?\[][\w.*?\[\]!-]*$")
+
+
+class ConfigurationError(ValueError):
+    """A bad option value; its message is the whole one-line error users see."""
+
+
+def _split(value: str | Sequence[str]) -> list[str]:
+    items = value.split(",") if isinstance(value, str) else list(value)
+    return [item.strip() for item in items if item.strip()]
+
+
+def _parse_handler_decorators(value: str | Sequence[str]) -> tuple[str, ...]:
+    names = _split(value)
+    for name in names:
+        if not _DECORATOR_PATTERN.match(name):
+            raise ValueError(name)
+    return tuple(names)
+
+
+def _parse_call_depth(value: str | Sequence[str]) -> int:
+    text = value if isinstance(value, str) else ",".join(value)
+    depth = int(text.strip())
+    if not 0 <= depth <= 10:
+        raise ValueError(text)
+    return depth
+
+
+@dataclass(frozen=True)
+class OptionSpec:
+    """One option: its name (``handler-decorators``), help, default and parser."""
+
+    name: str
+    help: str
+    default: str
+    accepts: str
+    parse: Callable[[str | Sequence[str]], object]
+    comma_separated: bool = False
+
+    @property
+    def flag(self) -> str:
+        return f"--stateless-{self.name}"
+
+    @property
+    def attribute(self) -> str:
+        """Attribute of :class:`Settings` (and of flake8's option namespace, prefixed)."""
+        return self.name.replace("-", "_")
+
+
+OPTIONS: tuple[OptionSpec, ...] = (
+    OptionSpec(
+        name="handler-decorators",
+        help=(
+            "Comma-separated decorators that mark your own request, event or task handlers, "
+            "as dotted names or globs (e.g. 'myapi.route,*.endpoint')."
+        ),
+        default="",
+        accepts="comma-separated dotted names or globs such as 'api.route' or '*.endpoint'",
+        parse=_parse_handler_decorators,
+        comma_separated=True,
+    ),
+    OptionSpec(
+        name="call-depth",
+        help=(
+            "How many calls deep, within one module, code called from a handler still "
+            "counts as request-serving (default: 3)."
+        ),
+        default="3",
+        accepts="an integer from 0 to 10",
+        parse=_parse_call_depth,
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Validated options plus the rules that are enabled for this run."""
+
+    handler_decorators: tuple[str, ...] = ()
+    call_depth: int = 3
+    enabled_codes: frozenset[str] | None = None
+    """Codes to run; None means every rule that is on by default."""
+
+    @classmethod
+    def from_values(
+        cls, values: Mapping[str, object], enabled_codes: Iterable[str] | None = None
+    ) -> Settings:
+        """Settings from raw option values keyed by option name (``call-depth``) or
+        attribute (``call_depth``); missing options take their defaults."""
+        parsed: dict[str, object] = {}
+        for spec in OPTIONS:
+            raw = values.get(spec.name, values.get(spec.attribute))
+            if raw is None:
+                raw = spec.default
+            if not isinstance(raw, (str, list, tuple)):
+                raw = str(raw)
+            try:
+                parsed[spec.attribute] = spec.parse(raw)
+            except ValueError:
+                raise ConfigurationError(
+                    f"flake8-stateless: option {spec.flag}: invalid value {_show(raw)}; "
+                    f"expected {spec.accepts}"
+                ) from None
+        codes = frozenset(enabled_codes) if enabled_codes is not None else None
+        return cls(enabled_codes=codes, **parsed)  # type: ignore[arg-type]
+
+    def is_enabled(self, rule: Rule) -> bool:
+        if rule.removed_in is not None:
+            return False
+        if self.enabled_codes is None:
+            return rule.default_enabled
+        return rule.code in self.enabled_codes
+
+
+def _show(raw: str | Sequence[str]) -> str:
+    return repr(raw if isinstance(raw, str) else ",".join(raw))
+
+
+# --------------------------------------------------------------------------- flake8
+def register_flake8_options(manager: OptionManager) -> None:
+    """Add every option to flake8, readable from its config files too."""
+    for spec in OPTIONS:
+        manager.add_option(
+            spec.flag,
+            default=spec.default,
+            parse_from_config=True,
+            comma_separated_list=spec.comma_separated,
+            help=spec.help,
+        )
+
+
+def settings_from_flake8(options: argparse.Namespace, rules: Sequence[Rule]) -> Settings:
+    """Settings from flake8's parsed options, enabling only the rules flake8 would
+    report, so disabled rules never run. Opt-in rules need their full code in
+    ``--select``/``--extend-select``: ``--select=SLS`` and a plain ``ignore =`` (which
+    undo flake8's default-ignore list) leave them off."""
+    from flake8.style_guide import Decision, DecisionEngine
+
+    values = {spec.attribute: getattr(options, f"stateless_{spec.attribute}", None) for spec in OPTIONS}
+    decider = DecisionEngine(options)
+    named = {*(options.select or ()), *(options.extend_select or ())}
+    enabled = [
+        rule.code
+        for rule in rules
+        if decider.decision_for(rule.code) is Decision.Selected
+        and (rule.default_enabled or rule.code in named)
+    ]
+    return Settings.from_values(values, enabled)

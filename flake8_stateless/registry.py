@@ -1,0 +1,70 @@
+"""Every rule declared once: code, name, message, docs, examples, and its check.
+
+Docs, the README table, `flake8-stateless rule`, the meta-tests and the engine all read
+from here, so a rule's description cannot drift from what it does.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal, NamedTuple
+
+if TYPE_CHECKING:
+    from flake8_stateless.context import Context, FunctionNode
+
+Scope = Literal["request", "config", "module"]
+"""Where a rule looks.
+
+- ``request``: only nodes inside request-serving functions (the engine filters).
+- ``config``: configuration anywhere, except test code, development settings and
+  blocks guarded by a debug switch (the engine filters).
+- ``module``: every node; the rule decides.
+"""
+
+
+class Finding(NamedTuple):
+    """One reported problem. ``col`` is the AST's UTF-8 byte offset until the engine
+    converts it to a character column."""
+
+    line: int
+    col: int
+    code: str
+    message: str
+
+
+Check = Callable[[ast.AST, "FunctionNode | None", "Context"], Iterable[Finding]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule's contract with users and with the engine."""
+
+    code: str
+    name: str
+    message: str
+    """``str.format`` template after the code, naming the user's identifier and the fix."""
+    summary: str
+    rationale: str
+    bad_example: str
+    good_example: str
+    node_types: tuple[type[ast.AST], ...]
+    check: Check
+    scope: Scope
+    options: tuple[str, ...] = ()
+    default_enabled: bool = True
+    added_in: str = "0.1.0"
+    references: tuple[str, ...] = ()
+    removed_in: str | None = None
+    notes: tuple[str, ...] = field(default=())
+    """Extra paragraphs for the docs: what the rule deliberately leaves alone."""
+
+    def finding(self, node: ast.AST, **values: object) -> Finding:
+        """A finding at ``node`` with this rule's message filled in."""
+        return Finding(
+            getattr(node, "lineno", 1),
+            getattr(node, "col_offset", 0),
+            self.code,
+            f"{self.code} {self.message.format(**values)}",
+        )

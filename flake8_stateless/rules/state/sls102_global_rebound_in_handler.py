@@ -1,0 +1,132 @@
+"""SLS102 global-rebound-in-handler: ``global``/``nonlocal`` rebinding in request code."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from flake8_stateless.context import Context, FunctionNode, statements_of
+from flake8_stateless.registry import Finding, Rule
+
+
+def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Iterator[Finding]:
+    if function is None or not isinstance(node, (ast.Global, ast.Nonlocal)):
+        return
+    keyword = "global" if isinstance(node, ast.Global) else "nonlocal"
+    names = set(node.names)
+    if isinstance(node, ast.Nonlocal):
+        # a closure over a request-serving function's variable lives one request
+        names = {
+            name
+            for name in names
+            if not context.is_request_serving(context.binding_function(function, name))
+        }
+    if not names:
+        return
+    lazy = _lazily_initialised(function, names)
+    first: dict[str, ast.Name] = {}
+    for part in statements_of(function):
+        if (
+            isinstance(part, ast.Name)
+            and not isinstance(part.ctx, ast.Load)
+            and part.id in names
+            and part.id not in lazy
+        ):
+            known = first.get(part.id)
+            if known is None or (part.lineno, part.col_offset) < (known.lineno, known.col_offset):
+                first[part.id] = part
+    for name, target in sorted(first.items()):
+        yield RULE.finding(target, name=name, keyword=keyword)
+
+
+def _lazily_initialised(function: FunctionNode, names: set[str]) -> set[str]:
+    """Names only ever assigned under ``if NAME is None:`` / ``if not NAME:``: a
+    per-process client or connection created on first use, not user data."""
+    guarded: set[str] = set()
+    unguarded: set[str] = set()
+    pending: list[tuple[ast.AST, frozenset[str]]] = [(s, frozenset()) for s in function.body]
+    while pending:
+        node, guards = pending.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        if isinstance(node, ast.If):
+            tested = _none_tested(node.test) & names
+            pending.extend((child, guards | tested) for child in node.body)
+            pending.extend((child, guards) for child in node.orelse)
+            continue
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load) and node.id in names:
+            (guarded if node.id in guards else unguarded).add(node.id)
+        pending.extend((child, guards) for child in ast.iter_child_nodes(node))
+    return guarded - unguarded
+
+
+def _none_tested(test: ast.expr) -> set[str]:
+    """Names that ``test`` checks for being unset: ``x is None``, ``not x``."""
+    if isinstance(test, ast.BoolOp):
+        return set().union(*(_none_tested(value) for value in test.values))
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        return {test.operand.id} if isinstance(test.operand, ast.Name) else set()
+    if (
+        isinstance(test, ast.Compare)
+        and isinstance(test.left, ast.Name)
+        and len(test.ops) == 1
+        and isinstance(test.ops[0], (ast.Is, ast.Eq))
+        and isinstance(test.comparators[0], ast.Constant)
+        and test.comparators[0].value is None
+    ):
+        return {test.left.id}
+    return set()
+
+
+RULE = Rule(
+    code="SLS102",
+    name="global-rebound-in-handler",
+    message=(
+        "'{name}' is rebound through '{keyword}' while serving requests; each process keeps "
+        "its own value: keep it in Redis or the database"
+    ),
+    summary="Request-serving code rebinds a module-level (or app-factory) variable.",
+    rationale=(
+        "A `global` counter, flag or \"last seen\" value changed by a view lives in one "
+        "process. With several workers or replicas each keeps its own value, so users see "
+        "numbers jump between requests, and every restart resets them. A `nonlocal` in a "
+        "route defined inside an app factory has the same problem: the variable lives as "
+        "long as the process."
+    ),
+    bad_example='''\
+from flask import Flask
+
+app = Flask(__name__)
+visits = 0
+
+
+@app.get("/")
+def index():
+    global visits
+    visits += 1
+    return {"visits": visits}
+''',
+    good_example='''\
+import os
+
+import redis
+from flask import Flask
+
+app = Flask(__name__)
+store = redis.Redis.from_url(os.environ["REDIS_URL"])
+
+
+@app.get("/")
+def index():
+    return {"visits": store.incr("visits")}
+''',
+    node_types=(ast.Global, ast.Nonlocal),
+    check=check,
+    scope="request",
+    options=("handler-decorators", "call-depth"),
+    references=("https://12factor.net/processes",),
+    notes=(
+        "Leaves alone `global` in a CLI `main()` and import-time setup, and lazy "
+        "initialisation of a per-process client (`if _client is None: _client = ...`).",
+    ),
+)

@@ -1,0 +1,257 @@
+"""SLS104 in-memory-backend: cache, session or rate-limit storage in process memory."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from flake8_stateless.context import Context, FunctionNode, string_value
+from flake8_stateless.registry import Finding, Rule
+
+SIMPLE_CACHE_TYPES = frozenset(
+    {
+        "simple", "simplecache", "flask_caching.backends.simplecache",
+        "flask_caching.backends.simple", "flask_caching.backends.simplecache.simplecache",
+        "flask_caching.backends.simple.simplecache",
+    }
+)
+RATE_LIMIT_STORAGE_KEYS = frozenset({"RATELIMIT_STORAGE_URI", "RATELIMIT_STORAGE_URL"})
+BEAKER_TYPE_KEYS = frozenset(
+    {"session.type", "beaker.session.type", "cache.type", "beaker.cache.type"}
+)
+LOCMEM_BACKEND = "django.core.cache.backends.locmem.LocMemCache"
+CACHE_SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+CACHE_ALIAS_SETTINGS = ("SESSION_CACHE_ALIAS", "CACHE_MIDDLEWARE_ALIAS", "RATELIMIT_USE_CACHE")
+
+MEMORY_CONSTRUCTORS = {
+    "cachelib.SimpleCache": ("cachelib SimpleCache()", "the cache"),
+    "cachelib.simple.SimpleCache": ("cachelib SimpleCache()", "the cache"),
+    "flask_caching.backends.SimpleCache": ("Flask-Caching SimpleCache()", "the cache"),
+    "flask_caching.backends.simplecache.SimpleCache": (
+        "Flask-Caching SimpleCache()", "the cache"
+    ),
+    "werkzeug.contrib.cache.SimpleCache": ("werkzeug SimpleCache()", "the cache"),
+    "limits.storage.MemoryStorage": ("limits MemoryStorage()", "rate limits"),
+    "limits.aio.storage.MemoryStorage": ("limits MemoryStorage()", "rate limits"),
+    "aiocache.SimpleMemoryCache": ("aiocache SimpleMemoryCache()", "the cache"),
+    "aiocache.backends.memory.SimpleMemoryCache": ("aiocache SimpleMemoryCache()", "the cache"),
+    "fastapi_cache.backends.inmemory.InMemoryBackend": (
+        "fastapi-cache InMemoryBackend()", "the cache"
+    ),
+}
+LIMITERS = {"flask_limiter.Limiter": "flask-limiter", "slowapi.Limiter": "slowapi"}
+STORAGE_FROM_STRING = frozenset(
+    {"limits.storage.storage_from_string", "limits.storage.storage_from_string"}
+)
+AIOCACHE_CACHE = frozenset({"aiocache.Cache", "aiocache.factory.Cache"})
+
+
+def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Iterator[Finding]:
+    if isinstance(node, ast.Call):
+        yield from _constructor(node, context)
+        for keyword in node.keywords:
+            if keyword.arg is not None:
+                yield from _setting(keyword.arg, keyword.value, context)
+    elif isinstance(node, ast.Dict):
+        for key, value in zip(node.keys, node.values):
+            name = string_value(key)
+            if name is not None:
+                yield from _setting(name, value, context)
+    elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        if node.value is None:
+            return
+        for target in targets:
+            name = _setting_name(target)
+            if name == "CACHES":
+                yield from _django_caches(target, node.value, context)
+            elif name is not None:
+                yield from _setting(name, node.value, context)
+
+
+def _setting_name(target: ast.expr) -> str | None:
+    """``KEY = ...`` (upper case) or ``something["KEY"] = ...``."""
+    if isinstance(target, ast.Name) and target.id.isupper():
+        return target.id
+    if isinstance(target, ast.Attribute) and target.attr.isupper():
+        return target.attr
+    if isinstance(target, ast.Subscript):
+        return string_value(target.slice)
+    return None
+
+
+def _setting(key: str, value: ast.expr, context: Context) -> Iterator[Finding]:
+    text = string_value(value)
+    if text is None:
+        return
+    lowered = text.lower()
+    if key == "CACHE_TYPE" and lowered in SIMPLE_CACHE_TYPES:
+        yield RULE.finding(
+            value, what=f"Flask-Caching CACHE_TYPE '{text}'", purpose="the cache",
+            fix="use 'RedisCache' or 'MemcachedCache'",
+        )
+    elif key in RATE_LIMIT_STORAGE_KEYS and lowered.startswith("memory://"):
+        yield RULE.finding(
+            value, what=f"{key} '{text}'", purpose="rate limits", fix="use a redis:// URI"
+        )
+    elif key in BEAKER_TYPE_KEYS and lowered == "memory":
+        yield RULE.finding(
+            value, what=f"Beaker {key} 'memory'", purpose="sessions",
+            fix="use 'ext:redis' or 'ext:database'",
+        )
+    elif key == "SESSION_ENGINE" and text == CACHE_SESSION_ENGINE:
+        alias = string_value(context.module_values.get("SESSION_CACHE_ALIAS")) or "default"
+        if _locmem_aliases(context).get(alias):
+            yield RULE.finding(
+                value, what=f"SESSION_ENGINE on LocMemCache '{alias}'", purpose="sessions",
+                fix="use a Redis cache or the 'db' engine",
+            )
+
+
+def _django_caches(target: ast.expr, value: ast.expr, context: Context) -> Iterator[Finding]:
+    """``CACHES = {"default": {"BACKEND": "...LocMemCache"}}`` or
+    ``CACHES["default"] = {...}``: flagged for the caches Django actually uses."""
+    if isinstance(target, ast.Subscript):
+        entries = [(string_value(target.slice), value)]
+    elif isinstance(value, ast.Dict):
+        entries = [(string_value(k), v) for k, v in zip(value.keys, value.values)]
+    else:
+        return
+    used = {"default"} | {
+        alias
+        for setting in CACHE_ALIAS_SETTINGS
+        if (alias := string_value(context.module_values.get(setting))) is not None
+    }
+    for alias, config in entries:
+        backend = _backend(config)
+        if alias in used and backend is not None and string_value(backend) == LOCMEM_BACKEND:
+            yield RULE.finding(
+                backend, what=f"Django LocMemCache '{alias}'", purpose="the cache",
+                fix="use RedisCache or PyMemcacheCache",
+            )
+
+
+def _backend(config: ast.expr) -> ast.expr | None:
+    if not isinstance(config, ast.Dict):
+        return None
+    for key, value in zip(config.keys, config.values):
+        if string_value(key) == "BACKEND":
+            return value
+    return None
+
+
+def _locmem_aliases(context: Context) -> dict[str, bool]:
+    caches = context.module_values.get("CACHES")
+    if not isinstance(caches, ast.Dict):
+        return {}
+    aliases: dict[str, bool] = {}
+    for key, config in zip(caches.keys, caches.values):
+        alias = string_value(key)
+        backend = _backend(config)
+        if alias is not None and backend is not None:
+            aliases[alias] = string_value(backend) == LOCMEM_BACKEND
+    return aliases
+
+
+def _constructor(call: ast.Call, context: Context) -> Iterator[Finding]:
+    name = context.qualified_name(call.func)
+    if name is None:
+        return
+    known = MEMORY_CONSTRUCTORS.get(name)
+    if known is not None:
+        what, purpose = known
+        yield RULE.finding(call, what=what, purpose=purpose, fix="use a Redis or Memcached backend")
+    elif name in LIMITERS:
+        yield from _limiter(call, LIMITERS[name], context)
+    elif name in STORAGE_FROM_STRING:
+        uri = string_value(call.args[0]) if call.args else None
+        if uri is not None and uri.lower().startswith("memory://"):
+            yield RULE.finding(
+                call, what=f"storage '{uri}'", purpose="rate limits", fix="use a redis:// URI"
+            )
+    elif name in AIOCACHE_CACHE and _aiocache_in_memory(call, context):
+        yield RULE.finding(
+            call, what="aiocache Cache(Cache.MEMORY)", purpose="the cache",
+            fix="use Cache.REDIS or Cache.MEMCACHED",
+        )
+
+
+def _limiter(call: ast.Call, library: str, context: Context) -> Iterator[Finding]:
+    """flask-limiter and slowapi keep limits in memory unless told otherwise."""
+    if any(keyword.arg is None for keyword in call.keywords):
+        return  # **options: the storage may be in there
+    storage = next((k.value for k in call.keywords if k.arg == "storage_uri"), None)
+    if storage is None:
+        configured_elsewhere = "RATELIMIT_STORAGE" in context.text or any(
+            k.arg == "config_filename" for k in call.keywords
+        )
+        if not configured_elsewhere:
+            yield RULE.finding(
+                call, what=f"{library} Limiter() without storage_uri (memory://)",
+                purpose="rate limits", fix="pass storage_uri='redis://...'",
+            )
+        return
+    uri = string_value(storage)
+    if uri is not None and uri.lower().startswith("memory://"):
+        yield RULE.finding(
+            storage, what=f"{library} storage_uri '{uri}'", purpose="rate limits",
+            fix="use a redis:// URI",
+        )
+
+
+def _aiocache_in_memory(call: ast.Call, context: Context) -> bool:
+    chosen = call.args[0] if call.args else None
+    for keyword in call.keywords:
+        if keyword.arg == "cache_class":
+            chosen = keyword.value
+    if chosen is None:
+        return not call.keywords or all(k.arg != "cache_class" for k in call.keywords)
+    name = context.qualified_name(chosen) or ""
+    return name.endswith(".MEMORY") or name.endswith("SimpleMemoryCache")
+
+
+RULE = Rule(
+    code="SLS104",
+    name="in-memory-backend",
+    message="{what} keeps {purpose} in process memory, one copy per process; {fix}",
+    summary="A cache, session or rate-limit backend is configured to live in process memory.",
+    rationale=(
+        "In-memory backends are per process. Behind a load balancer, or with several "
+        "gunicorn workers, each process has its own cache, its own sessions and its own "
+        "rate-limit counters: invalidation misses the other copies, users are logged out "
+        "when they land on another process, and a limit of 100 requests becomes 100 per "
+        "process. Everything is lost on restart."
+    ),
+    bad_example='''\
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    }
+}
+''',
+    good_example='''\
+import os
+
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": os.environ["REDIS_URL"],
+    }
+}
+''',
+    node_types=(ast.Assign, ast.AnnAssign, ast.Dict, ast.Call),
+    check=check,
+    scope="config",
+    references=(
+        "https://12factor.net/backing-services",
+        "https://docs.djangoproject.com/en/stable/topics/cache/#local-memory-caching",
+        "https://flask-caching.readthedocs.io/en/latest/#built-in-cache-backends",
+        "https://flask-limiter.readthedocs.io/en/stable/#configuring-a-storage-backend",
+    ),
+    notes=(
+        "Leaves alone Redis, Memcached and database backends, cookie-based sessions, values "
+        "read from the environment, test settings, development settings modules and config "
+        "classes (`settings/dev.py`, `class DevelopmentConfig`), and anything under "
+        "`if DEBUG:`.",
+    ),
+)
