@@ -59,6 +59,8 @@ class Rule:
     removed_in: str | None = None
     notes: tuple[str, ...] = field(default=())
     """Extra paragraphs for the docs: what the rule deliberately leaves alone."""
+    example_filename: str = "app.py"
+    """The path the examples are linted as (``myapp/views.py``, ``settings.py``...)."""
 
     def finding(self, node: ast.AST, **values: object) -> Finding:
         """A finding at ``node`` with this rule's message filled in."""
