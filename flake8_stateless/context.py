@@ -40,7 +40,7 @@ MUTATING_METHODS = frozenset(
         "append", "extend", "insert", "remove", "pop", "popitem", "clear", "update",
         "setdefault", "add", "discard", "difference_update", "intersection_update",
         "symmetric_difference_update", "appendleft", "extendleft", "popleft", "rotate",
-        "sort", "reverse", "subtract", "__setitem__", "__delitem__",
+        "sort", "reverse", "subtract", "move_to_end", "__setitem__", "__delitem__",
     }
 )
 """Methods of the standard containers (and cachetools caches) that change them in place."""
