@@ -82,8 +82,8 @@ RULE = Rule(
     code="SLS102",
     name="global-rebound-in-handler",
     message=(
-        "'{name}' is rebound through '{keyword}' while serving requests; each process keeps "
-        "its own value: keep it in Redis or the database"
+        "'{name}' is rebound through '{keyword}' while serving requests; each process has "
+        "its own: keep it in Redis or the database"
     ),
     summary="Request-serving code rebinds a module-level (or app-factory) variable.",
     rationale=(

@@ -87,8 +87,8 @@ RULE = Rule(
     code="SLS103",
     name="class-state-mutated",
     message=(
-        "class attribute '{cls}.{attr}' ({kind}) is shared by every instance and mutated "
-        "while serving requests; keep it in a backing service"
+        "class attribute '{cls}.{attr}' ({kind}) is shared by all instances and mutated per "
+        "request; keep it in Redis or the database"
     ),
     summary="Request-serving code mutates a mutable class attribute.",
     rationale=(
