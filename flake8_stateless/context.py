@@ -81,6 +81,9 @@ TEST_TOKENS = frozenset({"test", "tests", "testing", "conftest"})
 CONFIG_TOKENS = frozenset({"settings", "config", "configs", "conf", "configuration"})
 _TOKEN_SPLIT = re.compile(r"[_\-.]+")
 _CAMEL_WORDS = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
+_DEV_COMPONENT = re.compile(
+    r"^(dev|devel|develop|development|local|debug)(project|site|server|settings|env)?$"
+)
 _FALCON_RESPONDER = re.compile(r"on_(get|post|put|patch|delete|head|options)(_\w+)?$")
 
 
@@ -135,7 +138,8 @@ class PathFacts:
         lowered = [p.lower() for p in parts[:-1]]
         return cls(
             is_test=bool(tokens & TEST_TOKENS or dirs & TEST_TOKENS),
-            is_dev_settings=configish and bool(tokens & DEV_NAME_TOKENS),
+            is_dev_settings=configish
+            and bool(tokens & DEV_NAME_TOKENS or any(_DEV_COMPONENT.match(d) for d in dirs)),
             is_management_command=any(
                 a == "management" and b == "commands" for a, b in zip(lowered, lowered[1:])
             ),
@@ -295,29 +299,60 @@ class Context:
         return bool(self.imported_packages & frameworks.WEB_PACKAGES)
 
     @cached_property
-    def module_values(self) -> dict[str, ast.expr]:
-        """The last value assigned to each module-level name, outside ``__main__``
-        blocks (top-level ``if``/``try``/``with`` bodies included)."""
-        values: dict[str, ast.expr] = {}
+    def module_bindings(self) -> dict[str, list[ast.AST]]:
+        """Everything bound to each module-level name, in order: assigned values, and
+        the import, ``def`` or ``class`` statements binding it. Top-level ``if``/``try``/
+        ``with`` bodies count (a backend chosen at import time has several bindings);
+        ``__main__`` blocks do not."""
+        bindings: dict[str, list[ast.AST]] = {}
         pending: list[ast.stmt] = list(reversed(self.tree.body))
         while pending:
             statement = pending.pop()
             if isinstance(statement, ast.Assign):
                 for target in statement.targets:
                     if isinstance(target, ast.Name):
-                        values[target.id] = statement.value
+                        bindings.setdefault(target.id, []).append(statement.value)
             elif isinstance(statement, ast.AnnAssign):
                 if isinstance(statement.target, ast.Name) and statement.value is not None:
-                    values[statement.target.id] = statement.value
+                    bindings.setdefault(statement.target.id, []).append(statement.value)
+            elif isinstance(statement, (ast.Import, ast.ImportFrom)):
+                for alias in statement.names:
+                    bound = (alias.asname or alias.name).partition(".")[0]
+                    bindings.setdefault(bound, []).append(statement)
+            elif isinstance(statement, (*FUNCTION_TYPES, ast.ClassDef)):
+                bindings.setdefault(statement.name, []).append(statement)
             elif isinstance(statement, ast.If):
                 if not _is_main_guard(statement.test):
                     pending.extend(reversed(statement.body + statement.orelse))
             elif isinstance(statement, ast.Try):
-                blocks = statement.body + statement.orelse + statement.finalbody
+                blocks = [*statement.body, *statement.orelse, *statement.finalbody]
+                for handler in statement.handlers:
+                    blocks.extend(handler.body)
                 pending.extend(reversed(blocks))
             elif isinstance(statement, ast.With):
                 pending.extend(reversed(statement.body))
+        return bindings
+
+    @cached_property
+    def module_values(self) -> dict[str, ast.expr]:
+        """The last value assigned to each module-level name (see ``module_bindings``)."""
+        values: dict[str, ast.expr] = {}
+        for name, bound in self.module_bindings.items():
+            for value in bound:
+                if isinstance(value, ast.expr):
+                    values[name] = value
         return values
+
+    def module_mutable_kind(self, name: str) -> str | None:
+        """The container kind of a module-level name when every binding of it is a
+        mutable container; None when any binding is something else (a Redis-backed
+        dict chosen by configuration, an import, a function)."""
+        kind = None
+        for value in self.module_bindings.get(name, ()):
+            kind = self.mutable_kind(value)
+            if kind is None:
+                return None
+        return kind
 
     def mutable_kind(self, value: ast.AST) -> str | None:
         """What kind of mutable container ``value`` builds (``dict``, ``deque``...), the

@@ -22,8 +22,7 @@ def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Ite
         root = root_name(container)
         if root is None or context.binds_locally(function, root.id):
             continue
-        value = context.module_values.get(root.id)
-        kind = context.mutable_kind(value) if value is not None else None
+        kind = context.module_mutable_kind(root.id)
         if kind is None:
             continue
         if container is root and isinstance(reported, ast.Attribute):
