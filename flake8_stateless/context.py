@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import fnmatch
+import itertools
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -24,49 +25,105 @@ FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 FUNCTION_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 MUTABLE_CONSTRUCTORS = {
-    "dict": "dict", "list": "list", "set": "set", "bytearray": "bytearray",
-    "collections.defaultdict": "defaultdict", "collections.OrderedDict": "OrderedDict",
-    "collections.Counter": "Counter", "collections.deque": "deque",
+    "dict": "dict",
+    "list": "list",
+    "set": "set",
+    "bytearray": "bytearray",
+    "collections.defaultdict": "defaultdict",
+    "collections.OrderedDict": "OrderedDict",
+    "collections.Counter": "Counter",
+    "collections.deque": "deque",
     "collections.ChainMap": "ChainMap",
-    "cachetools.Cache": "Cache", "cachetools.LRUCache": "LRUCache",
-    "cachetools.TTLCache": "TTLCache", "cachetools.LFUCache": "LFUCache",
-    "cachetools.TLRUCache": "TLRUCache", "cachetools.FIFOCache": "FIFOCache",
-    "cachetools.RRCache": "RRCache", "cachetools.MRUCache": "MRUCache",
+    "cachetools.Cache": "Cache",
+    "cachetools.LRUCache": "LRUCache",
+    "cachetools.TTLCache": "TTLCache",
+    "cachetools.LFUCache": "LFUCache",
+    "cachetools.TLRUCache": "TLRUCache",
+    "cachetools.FIFOCache": "FIFOCache",
+    "cachetools.RRCache": "RRCache",
+    "cachetools.MRUCache": "MRUCache",
 }
 """Calls that build a mutable container, by qualified name, with the kind users see."""
 
 MUTATING_METHODS = frozenset(
     {
-        "append", "extend", "insert", "remove", "pop", "popitem", "clear", "update",
-        "setdefault", "add", "discard", "difference_update", "intersection_update",
-        "symmetric_difference_update", "appendleft", "extendleft", "popleft", "rotate",
-        "sort", "reverse", "subtract", "move_to_end", "__setitem__", "__delitem__",
+        "append",
+        "extend",
+        "insert",
+        "remove",
+        "pop",
+        "popitem",
+        "clear",
+        "update",
+        "setdefault",
+        "add",
+        "discard",
+        "difference_update",
+        "intersection_update",
+        "symmetric_difference_update",
+        "appendleft",
+        "extendleft",
+        "popleft",
+        "rotate",
+        "sort",
+        "reverse",
+        "subtract",
+        "move_to_end",
+        "__setitem__",
+        "__delitem__",
     }
 )
 """Methods of the standard containers (and cachetools caches) that change them in place."""
 
 VALUE_CLASS_BASES = frozenset(
     {
-        "pydantic.BaseModel", "pydantic_settings.BaseSettings", "pydantic.BaseSettings",
-        "sqlmodel.SQLModel", "msgspec.Struct", "typing.NamedTuple", "typing.TypedDict",
-        "typing_extensions.TypedDict", "enum.Enum", "enum.IntEnum", "enum.StrEnum",
-        "django.db.models.Model", "marshmallow.Schema",
+        "pydantic.BaseModel",
+        "pydantic_settings.BaseSettings",
+        "pydantic.BaseSettings",
+        "sqlmodel.SQLModel",
+        "msgspec.Struct",
+        "typing.NamedTuple",
+        "typing.TypedDict",
+        "typing_extensions.TypedDict",
+        "enum.Enum",
+        "enum.IntEnum",
+        "enum.StrEnum",
+        "django.db.models.Model",
+        "marshmallow.Schema",
     }
 )
 """Bases whose class-level "mutable" defaults are copied per instance or are not state."""
 
 VALUE_CLASS_DECORATORS = frozenset(
     {
-        "dataclasses.dataclass", "attr.s", "attr.attrs", "attr.define", "attrs.define",
-        "attr.frozen", "attrs.frozen", "pydantic.dataclasses.dataclass",
+        "dataclasses.dataclass",
+        "attr.s",
+        "attr.attrs",
+        "attr.define",
+        "attrs.define",
+        "attr.frozen",
+        "attrs.frozen",
+        "pydantic.dataclasses.dataclass",
     }
 )
 
 DEBUG_FLAG_NAMES = frozenset(
     {
-        "debug", "testing", "development", "dev", "local", "is_dev", "is_debug",
-        "is_local", "is_testing", "is_test", "debug_mode", "dev_mode", "is_development",
-        "test_mode", "in_test",
+        "debug",
+        "testing",
+        "development",
+        "dev",
+        "local",
+        "is_dev",
+        "is_debug",
+        "is_local",
+        "is_testing",
+        "is_test",
+        "debug_mode",
+        "dev_mode",
+        "is_development",
+        "test_mode",
+        "in_test",
     }
 )
 """Switch names (compared lower-cased) whose truth means "not production"."""
@@ -141,7 +198,7 @@ class PathFacts:
             is_dev_settings=configish
             and bool(tokens & DEV_NAME_TOKENS or any(_DEV_COMPONENT.match(d) for d in dirs)),
             is_management_command=any(
-                a == "management" and b == "commands" for a, b in zip(lowered, lowered[1:])
+                a == "management" and b == "commands" for a, b in itertools.pairwise(lowered)
             ),
             is_migration="migrations" in dirs or "alembic" in dirs,
             is_views_module="views" in tokens or "views" in dirs,
@@ -190,6 +247,7 @@ class Context:
         self._class_kinds: dict[int, str | None] = {}
         self._mutating_methods: dict[int, set[str]] = {}
         self._instance_attributes: dict[int, set[str]] = {}
+        self._parents: dict[int, dict[int, ast.AST]] = {}
 
     # ----------------------------------------------------------------- walk handlers
     def handlers(self) -> dict[type[ast.AST], Callable[[ast.AST, FunctionNode | None], None]]:
@@ -443,8 +501,7 @@ class Context:
 
     def _is_mutable_call(self, value: ast.expr) -> bool:
         return (
-            isinstance(value, ast.Call)
-            and self.qualified_name(value.func) in MUTABLE_CONSTRUCTORS
+            isinstance(value, ast.Call) and self.qualified_name(value.func) in MUTABLE_CONSTRUCTORS
         )
 
     def mutating_methods(self, cls: ast.ClassDef) -> set[str]:
@@ -490,10 +547,7 @@ class Context:
         if known is not None:
             return known
         arguments = function.args
-        local = {
-            a.arg
-            for a in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
-        }
+        local = {a.arg for a in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]}
         for extra in (arguments.vararg, arguments.kwarg):
             if extra is not None:
                 local.add(extra.arg)
@@ -505,8 +559,9 @@ class Context:
             if isinstance(node, (*FUNCTION_TYPES, ast.ClassDef)):
                 local.add(node.name)
                 continue
-            if isinstance(node, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp,
-                                 ast.GeneratorExp)):
+            if isinstance(
+                node, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+            ):
                 continue
             if isinstance(node, ast.Global):
                 global_.update(node.names)
@@ -552,6 +607,27 @@ class Context:
         named for tests or development (never production configuration)."""
         line = getattr(node, "lineno", 0)
         return any(start <= line <= end for start, end in self.guarded_spans)
+
+    def parents(self, function: FunctionNode) -> dict[int, ast.AST]:
+        """``id(node)`` -> parent for the nodes of ``function``'s own body (lambdas and
+        comprehensions included, nested functions and classes not). Built on first use,
+        once per function: rules asking "what is done with this call's result" share it."""
+        known = self._parents.get(id(function))
+        if known is not None:
+            return known
+        parents: dict[int, ast.AST] = {}
+        pending: list[ast.AST] = list(function.body)
+        for statement in function.body:
+            parents[id(statement)] = function
+        while pending:
+            node = pending.pop()
+            if isinstance(node, (*FUNCTION_TYPES, ast.ClassDef)):
+                continue
+            for child in ast.iter_child_nodes(node):
+                parents[id(child)] = node
+                pending.append(child)
+        self._parents[id(function)] = parents
+        return parents
 
     def in_main_guard(self, node: ast.AST) -> bool:
         """Whether ``node`` sits in an ``if __name__ == "__main__":`` block."""
@@ -855,9 +931,7 @@ def _debug_branch(test: ast.expr) -> str | None:
 
 
 def _literal_mutable(value: ast.AST) -> bool:
-    return isinstance(
-        value, (ast.Dict, ast.List, ast.Set, ast.DictComp, ast.ListComp, ast.SetComp)
-    )
+    return isinstance(value, (ast.Dict, ast.List, ast.Set, ast.DictComp, ast.ListComp, ast.SetComp))
 
 
 def _is_self_attribute(node: ast.AST) -> TypeGuard[ast.Attribute]:

@@ -72,15 +72,15 @@ def check(tree: ast.AST, lines: Sequence[str], filename: str, settings: Settings
 Bucket = list[tuple[ast.AST, FunctionNode | None]]
 
 
-def _walk(tree: ast.Module, context: Context, wanted: frozenset[type[ast.AST]]) -> dict[type[ast.AST], Bucket]:
+def _walk(
+    tree: ast.Module, context: Context, wanted: frozenset[type[ast.AST]]
+) -> dict[type[ast.AST], Bucket]:
     """The single iterative walk: context handlers run inline, nodes the rules want are
     bucketed with the function that owns them (None at import time). Iterative so that
     deeply nested code cannot hit the recursion limit."""
     handlers = context.handlers()
     buckets: dict[type[ast.AST], Bucket] = {t: [] for t in wanted}
-    table = {
-        t: (handlers.get(t), buckets.get(t)) for t in set(handlers) | set(wanted)
-    }
+    table = {t: (handlers.get(t), buckets.get(t)) for t in set(handlers) | set(wanted)}
     function_types = set(FUNCTION_TYPES)
     stack: list[tuple[ast.AST, FunctionNode | None]] = [(tree, None)]
     pop = stack.pop

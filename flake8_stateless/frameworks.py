@@ -12,24 +12,63 @@ HTTP_VERBS = frozenset(
 
 WEB_PACKAGES = frozenset(
     {
-        "aiohttp", "apiflask", "bottle", "channels", "connexion", "django", "falcon",
-        "fastapi", "flask", "flask_restful", "flask_restx", "flask_smorest", "flask_socketio",
-        "litestar", "ninja", "pyramid", "quart", "rest_framework", "sanic", "socketio",
-        "starlette", "tornado", "celery", "dramatiq", "rq", "huey",
+        "aiohttp",
+        "apiflask",
+        "bottle",
+        "channels",
+        "connexion",
+        "django",
+        "falcon",
+        "fastapi",
+        "flask",
+        "flask_restful",
+        "flask_restx",
+        "flask_smorest",
+        "flask_socketio",
+        "litestar",
+        "ninja",
+        "pyramid",
+        "quart",
+        "rest_framework",
+        "sanic",
+        "socketio",
+        "starlette",
+        "tornado",
+        "celery",
+        "dramatiq",
+        "rq",
+        "huey",
     }
 )
 """Top-level packages whose import marks a module as part of a web (or worker) app."""
 
 APP_CLASSES = frozenset(
     {
-        "flask.Flask", "flask.Blueprint", "quart.Quart", "quart.Blueprint",
-        "apiflask.APIFlask", "apiflask.APIBlueprint", "flask_smorest.Blueprint",
-        "fastapi.FastAPI", "fastapi.APIRouter", "fastapi.routing.APIRouter",
-        "starlette.applications.Starlette", "starlette.routing.Router",
-        "sanic.Sanic", "sanic.Blueprint", "aiohttp.web.RouteTableDef",
-        "socketio.Server", "socketio.AsyncServer", "flask_socketio.SocketIO",
-        "celery.Celery", "huey.RedisHuey", "huey.Huey", "ninja.NinjaAPI", "ninja.Router",
-        "bottle.Bottle", "litestar.Router",
+        "flask.Flask",
+        "flask.Blueprint",
+        "quart.Quart",
+        "quart.Blueprint",
+        "apiflask.APIFlask",
+        "apiflask.APIBlueprint",
+        "flask_smorest.Blueprint",
+        "fastapi.FastAPI",
+        "fastapi.APIRouter",
+        "fastapi.routing.APIRouter",
+        "starlette.applications.Starlette",
+        "starlette.routing.Router",
+        "sanic.Sanic",
+        "sanic.Blueprint",
+        "aiohttp.web.RouteTableDef",
+        "socketio.Server",
+        "socketio.AsyncServer",
+        "flask_socketio.SocketIO",
+        "celery.Celery",
+        "huey.RedisHuey",
+        "huey.Huey",
+        "ninja.NinjaAPI",
+        "ninja.Router",
+        "bottle.Bottle",
+        "litestar.Router",
     }
 )
 """Objects whose decorator methods register handlers (``@app.route``, ``@sio.on``)."""
@@ -37,10 +76,26 @@ APP_CLASSES = frozenset(
 HANDLER_DECORATOR_METHODS = frozenset(
     HTTP_VERBS
     | {
-        "route", "api_route", "websocket", "websocket_route", "ws",
-        "before_request", "after_request", "before_app_request", "after_app_request",
-        "teardown_request", "errorhandler", "app_errorhandler", "exception_handler",
-        "middleware", "on", "event", "task", "periodic_task", "view", "endpoint",
+        "route",
+        "api_route",
+        "websocket",
+        "websocket_route",
+        "ws",
+        "before_request",
+        "after_request",
+        "before_app_request",
+        "after_app_request",
+        "teardown_request",
+        "errorhandler",
+        "app_errorhandler",
+        "exception_handler",
+        "middleware",
+        "on",
+        "event",
+        "task",
+        "periodic_task",
+        "view",
+        "endpoint",
     }
 )
 """Decorator method names that register a request, event or task handler.
@@ -58,12 +113,19 @@ SOCKET_RECEIVER_HINTS = ("sio", "socket")
 HANDLER_DECORATORS = frozenset(
     {
         # Celery, RQ, Dramatiq, Huey
-        "celery.shared_task", "celery.task", "rq.job", "rq.decorators.job",
-        "dramatiq.actor", "huey.contrib.djhuey.task", "huey.contrib.djhuey.db_task",
+        "celery.shared_task",
+        "celery.task",
+        "rq.job",
+        "rq.decorators.job",
+        "dramatiq.actor",
+        "huey.contrib.djhuey.task",
+        "huey.contrib.djhuey.db_task",
         # Django and DRF
-        "rest_framework.decorators.api_view", "rest_framework.decorators.action",
+        "rest_framework.decorators.api_view",
+        "rest_framework.decorators.action",
         "django.views.decorators.http.require_http_methods",
-        "django.views.decorators.http.require_GET", "django.views.decorators.http.require_POST",
+        "django.views.decorators.http.require_GET",
+        "django.views.decorators.http.require_POST",
         "django.views.decorators.http.require_safe",
         "django.views.decorators.csrf.csrf_exempt",
         "django.contrib.auth.decorators.login_required",
@@ -71,10 +133,21 @@ HANDLER_DECORATORS = frozenset(
         # Pyramid
         "pyramid.view.view_config",
         # Litestar
-        "litestar.get", "litestar.post", "litestar.put", "litestar.patch", "litestar.delete",
-        "litestar.head", "litestar.route", "litestar.websocket", "litestar.websocket_listener",
-        "litestar.handlers.get", "litestar.handlers.post", "litestar.handlers.put",
-        "litestar.handlers.patch", "litestar.handlers.delete", "litestar.handlers.route",
+        "litestar.get",
+        "litestar.post",
+        "litestar.put",
+        "litestar.patch",
+        "litestar.delete",
+        "litestar.head",
+        "litestar.route",
+        "litestar.websocket",
+        "litestar.websocket_listener",
+        "litestar.handlers.get",
+        "litestar.handlers.post",
+        "litestar.handlers.put",
+        "litestar.handlers.patch",
+        "litestar.handlers.delete",
+        "litestar.handlers.route",
         "litestar.handlers.websocket",
         # Flask extensions that only wrap views
         "flask_login.login_required",
@@ -84,15 +157,22 @@ HANDLER_DECORATORS = frozenset(
 
 CLASS_KIND_BY_BASE = {
     # Django class-based views
-    "django.views.View": "django", "django.views.generic.View": "django",
-    "django.views.generic.base.View": "django", "django.views.generic.TemplateView": "django",
-    "django.views.generic.ListView": "django", "django.views.generic.DetailView": "django",
-    "django.views.generic.FormView": "django", "django.views.generic.CreateView": "django",
-    "django.views.generic.UpdateView": "django", "django.views.generic.DeleteView": "django",
+    "django.views.View": "django",
+    "django.views.generic.View": "django",
+    "django.views.generic.base.View": "django",
+    "django.views.generic.TemplateView": "django",
+    "django.views.generic.ListView": "django",
+    "django.views.generic.DetailView": "django",
+    "django.views.generic.FormView": "django",
+    "django.views.generic.CreateView": "django",
+    "django.views.generic.UpdateView": "django",
+    "django.views.generic.DeleteView": "django",
     "django.views.generic.RedirectView": "django",
     # Django REST framework
-    "rest_framework.views.APIView": "drf", "rest_framework.generics.GenericAPIView": "drf",
-    "rest_framework.viewsets.ViewSet": "drf", "rest_framework.viewsets.GenericViewSet": "drf",
+    "rest_framework.views.APIView": "drf",
+    "rest_framework.generics.GenericAPIView": "drf",
+    "rest_framework.viewsets.ViewSet": "drf",
+    "rest_framework.viewsets.GenericViewSet": "drf",
     "rest_framework.viewsets.ModelViewSet": "drf",
     "rest_framework.viewsets.ReadOnlyModelViewSet": "drf",
     "rest_framework.viewsets.ViewSetMixin": "drf",
@@ -101,28 +181,39 @@ CLASS_KIND_BY_BASE = {
     "channels.generic.websocket.AsyncWebsocketConsumer": "consumer",
     "channels.generic.websocket.JsonWebsocketConsumer": "consumer",
     "channels.generic.websocket.AsyncJsonWebsocketConsumer": "consumer",
-    "channels.consumer.AsyncConsumer": "consumer", "channels.consumer.SyncConsumer": "consumer",
+    "channels.consumer.AsyncConsumer": "consumer",
+    "channels.consumer.SyncConsumer": "consumer",
     "channels.generic.http.AsyncHttpConsumer": "consumer",
     # Flask, Flask-RESTful, Flask-RESTX
-    "flask.views.MethodView": "verbs", "flask.views.View": "flask_view",
-    "flask_restful.Resource": "verbs", "flask_restx.Resource": "verbs",
+    "flask.views.MethodView": "verbs",
+    "flask.views.View": "flask_view",
+    "flask_restful.Resource": "verbs",
+    "flask_restx.Resource": "verbs",
     # aiohttp, Tornado, Starlette, Sanic
-    "aiohttp.web.View": "verbs", "tornado.web.RequestHandler": "tornado",
+    "aiohttp.web.View": "verbs",
+    "tornado.web.RequestHandler": "tornado",
     "tornado.websocket.WebSocketHandler": "tornado",
     "starlette.endpoints.HTTPEndpoint": "verbs",
     "starlette.endpoints.WebSocketEndpoint": "starlette_ws",
     "sanic.views.HTTPMethodView": "verbs",
     # Socket.IO class-based namespaces
-    "socketio.Namespace": "on_methods", "socketio.AsyncNamespace": "on_methods",
+    "socketio.Namespace": "on_methods",
+    "socketio.AsyncNamespace": "on_methods",
     "flask_socketio.Namespace": "on_methods",
     # Celery class-based tasks
-    "celery.Task": "celery_task", "celery.app.task.Task": "celery_task",
+    "celery.Task": "celery_task",
+    "celery.app.task.Task": "celery_task",
 }
 """Base classes whose subclasses serve requests, and which of their methods do."""
 
 BASE_NAME_SUFFIX_KINDS = (
-    ("ViewSet", "drf"), ("APIView", "drf"), ("View", "django"), ("Consumer", "consumer"),
-    ("RequestHandler", "tornado"), ("WebSocketHandler", "tornado"), ("HTTPEndpoint", "verbs"),
+    ("ViewSet", "drf"),
+    ("APIView", "drf"),
+    ("View", "django"),
+    ("Consumer", "consumer"),
+    ("RequestHandler", "tornado"),
+    ("WebSocketHandler", "tornado"),
+    ("HTTPEndpoint", "verbs"),
 )
 """For a base class imported from the project itself (``from .base import BaseView``):
 the name's ending tells the kind. Only the kind's handler methods count."""
@@ -131,14 +222,34 @@ REQUEST_METHODS_BY_KIND: dict[str, frozenset[str]] = {
     "verbs": HTTP_VERBS,
     "django": HTTP_VERBS
     | {
-        "dispatch", "setup", "get_context_data", "get_queryset", "get_object", "form_valid",
-        "form_invalid", "get_form_kwargs", "get_success_url", "render_to_response",
+        "dispatch",
+        "setup",
+        "get_context_data",
+        "get_queryset",
+        "get_object",
+        "form_valid",
+        "form_invalid",
+        "get_form_kwargs",
+        "get_success_url",
+        "render_to_response",
     },
     "drf": HTTP_VERBS
     | {
-        "dispatch", "initial", "list", "create", "retrieve", "update", "partial_update",
-        "destroy", "perform_create", "perform_update", "perform_destroy", "get_queryset",
-        "get_object", "get_serializer_context", "finalize_response",
+        "dispatch",
+        "initial",
+        "list",
+        "create",
+        "retrieve",
+        "update",
+        "partial_update",
+        "destroy",
+        "perform_create",
+        "perform_update",
+        "perform_destroy",
+        "get_queryset",
+        "get_object",
+        "get_serializer_context",
+        "finalize_response",
     },
     "tornado": HTTP_VERBS
     | {"prepare", "on_finish", "initialize", "open", "on_message", "on_close"},
@@ -151,17 +262,31 @@ every public method, ``on_*`` methods, and Falcon's ``on_<verb>[_suffix]`` respo
 
 ENDPOINT_REGISTRARS = frozenset(
     {
-        "starlette.routing.Route", "starlette.routing.WebSocketRoute",
-        "aiohttp.web.get", "aiohttp.web.post", "aiohttp.web.put", "aiohttp.web.patch",
-        "aiohttp.web.delete", "aiohttp.web.route", "aiohttp.web.view",
+        "starlette.routing.Route",
+        "starlette.routing.WebSocketRoute",
+        "aiohttp.web.get",
+        "aiohttp.web.post",
+        "aiohttp.web.put",
+        "aiohttp.web.patch",
+        "aiohttp.web.delete",
+        "aiohttp.web.route",
+        "aiohttp.web.view",
     }
 )
 """Functions that register handlers passed to them (qualified call names)."""
 
 ENDPOINT_REGISTRAR_METHODS = frozenset(
     {
-        "add_url_rule", "add_api_route", "add_api_websocket_route", "add_route",
-        "add_websocket_route", "add_get", "add_post", "add_put", "add_patch", "add_delete",
+        "add_url_rule",
+        "add_api_route",
+        "add_api_websocket_route",
+        "add_route",
+        "add_websocket_route",
+        "add_get",
+        "add_post",
+        "add_put",
+        "add_patch",
+        "add_delete",
         "register_error_handler",
     }
 )

@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from flake8.style_guide import Decision, DecisionEngine
+
 if TYPE_CHECKING:
     from flake8.options.manager import OptionManager
 
@@ -153,9 +155,9 @@ def settings_from_flake8(options: argparse.Namespace, rules: Sequence[Rule]) -> 
     report, so disabled rules never run. Opt-in rules need their full code in
     ``--select``/``--extend-select``: ``--select=SLS`` and a plain ``ignore =`` (which
     undo flake8's default-ignore list) leave them off."""
-    from flake8.style_guide import Decision, DecisionEngine
-
-    values = {spec.attribute: getattr(options, f"stateless_{spec.attribute}", None) for spec in OPTIONS}
+    values = {
+        spec.attribute: getattr(options, f"stateless_{spec.attribute}", None) for spec in OPTIONS
+    }
     decider = DecisionEngine(options)
     named = {*(options.select or ()), *(options.extend_select or ())}
     enabled = [

@@ -17,7 +17,9 @@ from flake8_stateless.registry import Finding
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 
-_ANNOTATION = re.compile(r"#\s*error:\s*(?P<codes>[A-Z]+\d+(?:@\d+)?(?:\s*,\s*[A-Z]+\d+(?:@\d+)?)*)")
+_ANNOTATION = re.compile(
+    r"#\s*error:\s*(?P<codes>[A-Z]+\d+(?:@\d+)?(?:\s*,\s*[A-Z]+\d+(?:@\d+)?)*)"
+)
 _DIRECTIVE = re.compile(r"^#\s*fixture:\s*(?P<key>[\w-]+)\s*=\s*(?P<value>.*?)\s*$")
 _OUTPUT = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<col>\d+): (?P<code>[A-Z]+\d+) ")
 
@@ -79,7 +81,9 @@ def parse_output(stdout: str) -> list[tuple[int, int, str]]:
     return results
 
 
-def lint_source(source: str, filename: str = "app.py", settings: Settings | None = None) -> list[Finding]:
+def lint_source(
+    source: str, filename: str = "app.py", settings: Settings | None = None
+) -> list[Finding]:
     """The engine alone on a source string, every default rule on."""
     tree = ast.parse(source)
     return engine.check(tree, source.splitlines(keepends=True), filename, settings or Settings())

@@ -82,7 +82,9 @@ def test_disable_noqa_round_trip(project: Path) -> None:
 def test_noqa_needs_the_full_code_or_blanket(project: Path) -> None:
     source = VIEW.replace("# noqa: SLS101", "# noqa: SLS102")
     result = run_flake8(
-        ["--isolated", "--select=SLS", "--stdin-display-name=app.py", "-"], stdin=source, cwd=project
+        ["--isolated", "--select=SLS", "--stdin-display-name=app.py", "-"],
+        stdin=source,
+        cwd=project,
     )
     assert parse_output(result.stdout) == [(9, 5, "SLS101"), (10, 5, "SLS101")]
 
@@ -141,7 +143,9 @@ def test_call_depth_option(project: Path) -> None:
     )
     (project / "deep.py").write_text(source, encoding="utf-8")
     default = run_flake8(["--isolated", "--select=SLS", "deep.py"], cwd=project)
-    shallow = run_flake8(["--isolated", "--select=SLS", "--stateless-call-depth=1", "deep.py"], cwd=project)
+    shallow = run_flake8(
+        ["--isolated", "--select=SLS", "--stateless-call-depth=1", "deep.py"], cwd=project
+    )
     assert parse_output(default.stdout) == [(17, 5, "SLS101")]
     assert shallow.stdout == ""
 
@@ -159,13 +163,17 @@ def test_bad_option_is_one_line(project: Path, option: str, value: str, accepted
     assert result.returncode != 0
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
-    assert option in lines[0] and accepted in lines[0] and "Traceback" not in result.stderr
+    assert option in lines[0]
+    assert accepted in lines[0]
+    assert "Traceback" not in result.stderr
 
 
 def test_character_columns_on_non_ascii_lines(project: Path) -> None:
     source = VIEW.replace('sessions["user"] = "ada"', 'name = "Zoë"; sessions["ü"] = "ada"')
     result = run_flake8(
-        ["--isolated", "--select=SLS", "--stdin-display-name=app.py", "-"], stdin=source, cwd=project
+        ["--isolated", "--select=SLS", "--stdin-display-name=app.py", "-"],
+        stdin=source,
+        cwd=project,
     )
     # 'name = "Zoë"; ' is 14 characters but 15 UTF-8 bytes: flake8 prints column 19
     assert parse_output(result.stdout) == [(9, 19, "SLS101")]

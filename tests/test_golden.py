@@ -8,7 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import FIXTURES, ROOT, Expected, directives, expected_findings, parse_output, run_flake8
+from tests.helpers import (
+    FIXTURES,
+    ROOT,
+    Expected,
+    directives,
+    expected_findings,
+    parse_output,
+    run_flake8,
+)
 
 FIXTURE_FILES = sorted(FIXTURES.glob("SLS*.py"))
 
@@ -35,11 +43,16 @@ def test_fixture(path: Path, update_golden: bool) -> None:
     expected = expected_findings(path.read_text(encoding="utf-8"))
     reported = parse_output(output)
     missing = {
-        e for e in expected
-        if not any(line == e.line and code == e.code and e.col in (None, col) for line, col, code in reported)
+        e
+        for e in expected
+        if not any(
+            line == e.line and code == e.code and e.col in (None, col)
+            for line, col, code in reported
+        )
     }
     unexpected = [
-        (line, col, code) for line, col, code in reported
+        (line, col, code)
+        for line, col, code in reported
         if not any(e.line == line and e.code == code and e.col in (None, col) for e in expected)
     ]
     assert not missing, f"not reported: {sorted(missing, key=lambda e: e.line)}\n{output}"
@@ -49,7 +62,9 @@ def test_fixture(path: Path, update_golden: bool) -> None:
     if update_golden:
         golden.write_text(output, encoding="utf-8")
     assert golden.exists(), f"{golden.name} missing: run pytest --update-golden and review it"
-    assert golden.read_text(encoding="utf-8") == output, "output changed: review with --update-golden"
+    assert golden.read_text(encoding="utf-8") == output, (
+        "output changed: review with --update-golden"
+    )
 
 
 def test_every_code_has_alarms_and_a_noqa_line() -> None:

@@ -34,7 +34,8 @@ def test_rule_shape(rule: Rule) -> None:
     family = FAMILIES[int(rule.code[3])]
     assert rule in family.RULES, f"{rule.code} belongs in {family.__name__}"
     assert re.fullmatch(r"[a-z]+(-[a-z0-9]+)*", rule.name)
-    assert rule.summary.endswith(".") and rule.rationale
+    assert rule.summary.endswith(".")
+    assert rule.rationale
     assert not rule.message.endswith("."), "messages end without a period"
     assert ";" in rule.message, "messages end with the way out, after a semicolon"
     assert rule.node_types, "a rule subscribes to at least one node type"

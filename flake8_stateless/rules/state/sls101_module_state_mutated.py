@@ -25,9 +25,9 @@ def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Ite
         kind = context.module_mutable_kind(root.id)
         if kind is None:
             continue
-        if container is root and isinstance(reported, ast.Attribute):
-            if not kind.endswith(" instance"):
-                continue  # attribute assignment on a dict or list is not this rule's
+        attribute_on_container = container is root and isinstance(reported, ast.Attribute)
+        if attribute_on_container and not kind.endswith(" instance"):
+            continue  # attribute assignment on a dict or list is not this rule's
         yield RULE.finding(reported, kind=kind, name=root.id)
     yield from _local_mutating_method(node, function, context)
 
@@ -69,7 +69,7 @@ RULE = Rule(
         "restarted or scaled down. Sessions, carts, counters and caches kept this way "
         "work on a laptop and split or vanish in production."
     ),
-    bad_example='''\
+    bad_example="""\
 from flask import Flask, request
 
 app = Flask(__name__)
@@ -80,8 +80,8 @@ carts = {}
 def add_to_cart():
     carts.setdefault(request.cookies["sid"], []).append(request.json["item"])
     return {"ok": True}
-''',
-    good_example='''\
+""",
+    good_example="""\
 import os
 
 import redis
@@ -95,7 +95,7 @@ store = redis.Redis.from_url(os.environ["REDIS_URL"])
 def add_to_cart():
     store.rpush(f"cart:{request.cookies['sid']}", request.json["item"])
     return {"ok": True}
-''',
+""",
     node_types=(ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete, ast.Call),
     check=check,
     scope="request",

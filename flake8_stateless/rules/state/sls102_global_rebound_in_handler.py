@@ -87,13 +87,13 @@ RULE = Rule(
     ),
     summary="Request-serving code rebinds a module-level (or app-factory) variable.",
     rationale=(
-        "A `global` counter, flag or \"last seen\" value changed by a view lives in one "
+        'A `global` counter, flag or "last seen" value changed by a view lives in one '
         "process. With several workers or replicas each keeps its own value, so users see "
         "numbers jump between requests, and every restart resets them. A `nonlocal` in a "
         "route defined inside an app factory has the same problem: the variable lives as "
         "long as the process."
     ),
-    bad_example='''\
+    bad_example="""\
 from flask import Flask
 
 app = Flask(__name__)
@@ -105,8 +105,8 @@ def index():
     global visits
     visits += 1
     return {"visits": visits}
-''',
-    good_example='''\
+""",
+    good_example="""\
 import os
 
 import redis
@@ -119,7 +119,7 @@ store = redis.Redis.from_url(os.environ["REDIS_URL"])
 @app.get("/")
 def index():
     return {"visits": store.incr("visits")}
-''',
+""",
     node_types=(ast.Global, ast.Nonlocal),
     check=check,
     scope="request",

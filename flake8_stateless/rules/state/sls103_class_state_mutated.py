@@ -75,7 +75,9 @@ def _rebound_class_attribute(
     return owner, target.attr, kind
 
 
-def _receiver_class(receiver: ast.Name, function: FunctionNode, context: Context) -> ast.ClassDef | None:
+def _receiver_class(
+    receiver: ast.Name, function: FunctionNode, context: Context
+) -> ast.ClassDef | None:
     if receiver.id in {"self", "cls"}:
         return context.enclosing_class(function)
     if context.binds_locally(function, receiver.id):
@@ -97,7 +99,7 @@ RULE = Rule(
         "`self.items` therefore leaks data between users of the same worker, while users "
         "served by other workers never see it. It is per-process state in disguise."
     ),
-    bad_example='''\
+    bad_example="""\
 from django.http import JsonResponse
 from django.views import View
 
@@ -108,8 +110,8 @@ class RecentSearches(View):
     def get(self, request):
         self.recent.append(request.GET["q"])
         return JsonResponse({"recent": self.recent[-10:]})
-''',
-    good_example='''\
+""",
+    good_example="""\
 from django.core.cache import cache
 from django.http import JsonResponse
 from django.views import View
@@ -120,7 +122,7 @@ class RecentSearches(View):
         recent = cache.get("recent", []) + [request.GET["q"]]
         cache.set("recent", recent[-10:])
         return JsonResponse({"recent": recent[-10:]})
-''',
+""",
     node_types=(ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete, ast.Call),
     check=check,
     scope="request",

@@ -10,8 +10,11 @@ from flake8_stateless.registry import Finding, Rule
 
 SIMPLE_CACHE_TYPES = frozenset(
     {
-        "simple", "simplecache", "flask_caching.backends.simplecache",
-        "flask_caching.backends.simple", "flask_caching.backends.simplecache.simplecache",
+        "simple",
+        "simplecache",
+        "flask_caching.backends.simplecache",
+        "flask_caching.backends.simple",
+        "flask_caching.backends.simplecache.simplecache",
         "flask_caching.backends.simple.simplecache",
     }
 )
@@ -27,21 +30,20 @@ MEMORY_CONSTRUCTORS = {
     "cachelib.SimpleCache": ("cachelib SimpleCache()", "the cache"),
     "cachelib.simple.SimpleCache": ("cachelib SimpleCache()", "the cache"),
     "flask_caching.backends.SimpleCache": ("Flask-Caching SimpleCache()", "the cache"),
-    "flask_caching.backends.simplecache.SimpleCache": (
-        "Flask-Caching SimpleCache()", "the cache"
-    ),
+    "flask_caching.backends.simplecache.SimpleCache": ("Flask-Caching SimpleCache()", "the cache"),
     "werkzeug.contrib.cache.SimpleCache": ("werkzeug SimpleCache()", "the cache"),
     "limits.storage.MemoryStorage": ("limits MemoryStorage()", "rate limits"),
     "limits.aio.storage.MemoryStorage": ("limits MemoryStorage()", "rate limits"),
     "aiocache.SimpleMemoryCache": ("aiocache SimpleMemoryCache()", "the cache"),
     "aiocache.backends.memory.SimpleMemoryCache": ("aiocache SimpleMemoryCache()", "the cache"),
     "fastapi_cache.backends.inmemory.InMemoryBackend": (
-        "fastapi-cache InMemoryBackend()", "the cache"
+        "fastapi-cache InMemoryBackend()",
+        "the cache",
     ),
 }
 LIMITERS = {"flask_limiter.Limiter": "flask-limiter", "slowapi.Limiter": "slowapi"}
 STORAGE_FROM_STRING = frozenset(
-    {"limits.storage.storage_from_string", "limits.storage.storage_from_string"}
+    {"limits.storage.storage_from_string", "limits.aio.storage.storage_from_string"}
 )
 AIOCACHE_CACHE = frozenset({"aiocache.Cache", "aiocache.factory.Cache"})
 
@@ -53,7 +55,7 @@ def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Ite
             if keyword.arg is not None:
                 yield from _setting(keyword.arg, keyword.value, context)
     elif isinstance(node, ast.Dict):
-        for key, value in zip(node.keys, node.values):
+        for key, value in zip(node.keys, node.values, strict=True):
             name = string_value(key)
             if name is not None:
                 yield from _setting(name, value, context)
@@ -87,7 +89,9 @@ def _setting(key: str, value: ast.expr, context: Context) -> Iterator[Finding]:
     lowered = text.lower()
     if key == "CACHE_TYPE" and lowered in SIMPLE_CACHE_TYPES:
         yield RULE.finding(
-            value, what=f"Flask-Caching CACHE_TYPE '{text}'", purpose="the cache",
+            value,
+            what=f"Flask-Caching CACHE_TYPE '{text}'",
+            purpose="the cache",
             fix="use 'RedisCache' or 'MemcachedCache'",
         )
     elif key in RATE_LIMIT_STORAGE_KEYS and lowered.startswith("memory://"):
@@ -96,14 +100,18 @@ def _setting(key: str, value: ast.expr, context: Context) -> Iterator[Finding]:
         )
     elif key in BEAKER_TYPE_KEYS and lowered == "memory":
         yield RULE.finding(
-            value, what=f"Beaker {key} 'memory'", purpose="sessions",
+            value,
+            what=f"Beaker {key} 'memory'",
+            purpose="sessions",
             fix="use 'ext:redis' or 'ext:database'",
         )
     elif key == "SESSION_ENGINE" and text == CACHE_SESSION_ENGINE:
         alias = string_value(context.module_values.get("SESSION_CACHE_ALIAS")) or "default"
         if _locmem_aliases(context).get(alias):
             yield RULE.finding(
-                value, what=f"SESSION_ENGINE on LocMemCache '{alias}'", purpose="sessions",
+                value,
+                what=f"SESSION_ENGINE on LocMemCache '{alias}'",
+                purpose="sessions",
                 fix="use a Redis cache or the 'db' engine",
             )
 
@@ -114,7 +122,7 @@ def _django_caches(target: ast.expr, value: ast.expr, context: Context) -> Itera
     if isinstance(target, ast.Subscript):
         entries = [(string_value(target.slice), value)]
     elif isinstance(value, ast.Dict):
-        entries = [(string_value(k), v) for k, v in zip(value.keys, value.values)]
+        entries = [(string_value(k), v) for k, v in zip(value.keys, value.values, strict=True)]
     else:
         return
     used = {"default"} | {
@@ -126,7 +134,9 @@ def _django_caches(target: ast.expr, value: ast.expr, context: Context) -> Itera
         backend = _backend(config)
         if alias in used and backend is not None and string_value(backend) == LOCMEM_BACKEND:
             yield RULE.finding(
-                backend, what=f"Django LocMemCache '{alias}'", purpose="the cache",
+                backend,
+                what=f"Django LocMemCache '{alias}'",
+                purpose="the cache",
                 fix="use RedisCache or PyMemcacheCache",
             )
 
@@ -134,7 +144,7 @@ def _django_caches(target: ast.expr, value: ast.expr, context: Context) -> Itera
 def _backend(config: ast.expr) -> ast.expr | None:
     if not isinstance(config, ast.Dict):
         return None
-    for key, value in zip(config.keys, config.values):
+    for key, value in zip(config.keys, config.values, strict=True):
         if string_value(key) == "BACKEND":
             return value
     return None
@@ -145,7 +155,7 @@ def _locmem_aliases(context: Context) -> dict[str, bool]:
     if not isinstance(caches, ast.Dict):
         return {}
     aliases: dict[str, bool] = {}
-    for key, config in zip(caches.keys, caches.values):
+    for key, config in zip(caches.keys, caches.values, strict=True):
         alias = string_value(key)
         backend = _backend(config)
         if alias is not None and backend is not None:
@@ -171,7 +181,9 @@ def _constructor(call: ast.Call, context: Context) -> Iterator[Finding]:
             )
     elif name in AIOCACHE_CACHE and _aiocache_in_memory(call, context):
         yield RULE.finding(
-            call, what="aiocache Cache(Cache.MEMORY)", purpose="the cache",
+            call,
+            what="aiocache Cache(Cache.MEMORY)",
+            purpose="the cache",
             fix="use Cache.REDIS or Cache.MEMCACHED",
         )
 
@@ -187,14 +199,18 @@ def _limiter(call: ast.Call, library: str, context: Context) -> Iterator[Finding
         )
         if not configured_elsewhere:
             yield RULE.finding(
-                call, what=f"{library} Limiter() without storage_uri (memory://)",
-                purpose="rate limits", fix="pass storage_uri='redis://...'",
+                call,
+                what=f"{library} Limiter() without storage_uri (memory://)",
+                purpose="rate limits",
+                fix="pass storage_uri='redis://...'",
             )
         return
     uri = string_value(storage)
     if uri is not None and uri.lower().startswith("memory://"):
         yield RULE.finding(
-            storage, what=f"{library} storage_uri '{uri}'", purpose="rate limits",
+            storage,
+            what=f"{library} storage_uri '{uri}'",
+            purpose="rate limits",
             fix="use a redis:// URI",
         )
 
@@ -222,14 +238,14 @@ RULE = Rule(
         "when they land on another process, and a limit of 100 requests becomes 100 per "
         "process. Everything is lost on restart."
     ),
-    bad_example='''\
+    bad_example="""\
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
     }
 }
-''',
-    good_example='''\
+""",
+    good_example="""\
 import os
 
 CACHES = {
@@ -238,7 +254,7 @@ CACHES = {
         "LOCATION": os.environ["REDIS_URL"],
     }
 }
-''',
+""",
     node_types=(ast.Assign, ast.AnnAssign, ast.Dict, ast.Call),
     check=check,
     scope="config",

@@ -67,7 +67,7 @@ RULE = Rule(
         "the memory (or the manager process) dies with the machine. A backing service "
         "shared by every replica gives the same coordination without the affinity."
     ),
-    bad_example='''\
+    bad_example="""\
 import multiprocessing
 
 from flask import Flask
@@ -81,8 +81,8 @@ def index():
     with hits.get_lock():
         hits.value += 1
     return {"hits": hits.value}
-''',
-    good_example='''\
+""",
+    good_example="""\
 import os
 
 import redis
@@ -95,7 +95,7 @@ store = redis.Redis.from_url(os.environ["REDIS_URL"])
 @app.get("/")
 def index():
     return {"hits": store.incr("hits")}
-''',
+""",
     node_types=(ast.Call,),
     check=check,
     scope="module",
@@ -105,6 +105,6 @@ def index():
     ),
     notes=(
         "Leaves alone offline and batch scripts (modules that import no web framework), "
-        "`if __name__ == \"__main__\":` blocks, `main()`/`cli()` functions and tests.",
+        '`if __name__ == "__main__":` blocks, `main()`/`cli()` functions and tests.',
     ),
 )
