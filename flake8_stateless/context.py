@@ -468,6 +468,17 @@ class Context:
             and self.classes[base.id] is not cls
         ]
 
+    def local_ancestors(self, cls: ast.ClassDef) -> list[ast.ClassDef]:
+        """Every base class of ``cls``, transitively, that is defined in this module."""
+        found: list[ast.ClassDef] = []
+        pending = self.local_bases(cls)
+        while pending:
+            base = pending.pop()
+            if base is not cls and all(base is not f for f in found):
+                found.append(base)
+                pending.extend(self.local_bases(base))
+        return found
+
     def is_value_class(self, cls: ast.ClassDef) -> bool:
         """Pydantic models, dataclasses, enums... whose class-level defaults are copied
         per instance or are not state at all."""

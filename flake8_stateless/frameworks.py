@@ -86,6 +86,8 @@ HANDLER_DECORATOR_METHODS = frozenset(
         "before_app_request",
         "after_app_request",
         "teardown_request",
+        "teardown_appcontext",
+        "context_processor",
         "errorhandler",
         "app_errorhandler",
         "exception_handler",

@@ -36,8 +36,12 @@ class Plugin:
         register_flake8_options(manager)
 
     @classmethod
-    def parse_options(cls, options: argparse.Namespace) -> None:
-        """Validate once per process (flake8's ``--jobs`` workers may call it again)."""
+    def parse_options(
+        cls, manager: OptionManager, options: argparse.Namespace, paths: Sequence[str]
+    ) -> None:
+        """Validate once per process (flake8's ``--jobs`` workers may call it again).
+        The three-argument form: with one argument, flake8 first calls it with three and
+        retries on TypeError, which would run it twice."""
         try:
             cls.settings = settings_from_flake8(options, ALL_RULES)
         except ConfigurationError as error:

@@ -67,8 +67,42 @@ def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Ite
             name = _setting_name(target)
             if name == "CACHES":
                 yield from _django_caches(target, node.value, context)
-            elif name is not None:
+            elif name is not None and not _overridden_by_subclass(node, name, context):
                 yield from _setting(name, node.value, context)
+
+
+BASE_CONFIG_NAMES = frozenset({"Config", "Settings", "Configuration", "Conf"})
+
+
+def _overridden_by_subclass(statement: ast.stmt, name: str, context: Context) -> bool:
+    """A base config class's default that every deployable subclass replaces is only
+    used in development (``class BaseConfig: CACHE_TYPE = "simple"`` with
+    ``class ProductionConfig(BaseConfig): CACHE_TYPE = "RedisCache"``)."""
+    owner = next(
+        (cls for cls in context.classes.values() if any(s is statement for s in cls.body)),
+        None,
+    )
+    if owner is None or not _looks_like_a_base(owner.name):
+        return False
+    deployable = [
+        cls
+        for cls in context.classes.values()
+        if cls is not owner
+        and owner in context.local_ancestors(cls)
+        and not context.is_guarded(cls.body[0])
+    ]
+    return bool(deployable) and all(
+        (found := context.class_attribute(cls, name)) is not None and found[0] is not owner
+        for cls in deployable
+    )
+
+
+def _looks_like_a_base(class_name: str) -> bool:
+    return (
+        class_name in BASE_CONFIG_NAMES
+        or class_name.startswith(("Base", "Default", "Common"))
+        or class_name.endswith("Base")
+    )
 
 
 def _setting_name(target: ast.expr) -> str | None:
@@ -151,15 +185,18 @@ def _backend(config: ast.expr) -> ast.expr | None:
 
 
 def _locmem_aliases(context: Context) -> dict[str, bool]:
-    caches = context.module_values.get("CACHES")
-    if not isinstance(caches, ast.Dict):
-        return {}
+    """Cache alias -> whether every production binding of ``CACHES`` (those not under a
+    debug switch) gives it Django's LocMemCache."""
     aliases: dict[str, bool] = {}
-    for key, config in zip(caches.keys, caches.values, strict=True):
-        alias = string_value(key)
-        backend = _backend(config)
-        if alias is not None and backend is not None:
-            aliases[alias] = string_value(backend) == LOCMEM_BACKEND
+    for caches in context.module_bindings.get("CACHES", ()):
+        if not isinstance(caches, ast.Dict) or context.is_guarded(caches):
+            continue
+        for key, config in zip(caches.keys, caches.values, strict=True):
+            alias = string_value(key)
+            backend = _backend(config)
+            if alias is not None and backend is not None:
+                locmem = string_value(backend) == LOCMEM_BACKEND
+                aliases[alias] = aliases.get(alias, True) and locmem
     return aliases
 
 
