@@ -138,6 +138,10 @@ TEST_TOKENS = frozenset({"test", "tests", "testing", "conftest"})
 CONFIG_TOKENS = frozenset({"settings", "config", "configs", "conf", "configuration"})
 _TOKEN_SPLIT = re.compile(r"[_\-.]+")
 _CAMEL_WORDS = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
+_REGISTRAR_LAST_NAMES = (
+    frozenset(name.rpartition(".")[2] for name in frameworks.ENDPOINT_REGISTRARS)
+    | frameworks.ENDPOINT_REGISTRAR_METHODS
+)
 _DEV_COMPONENT = re.compile(
     r"^(dev|devel|develop|development|local|debug)(project|site|server|settings|env)?$"
 )
@@ -196,6 +200,8 @@ class PathFacts:
         return cls(
             is_test=bool(tokens & TEST_TOKENS or dirs & TEST_TOKENS),
             is_dev_settings=configish
+            and not tokens & TEST_TOKENS
+            and not dirs & TEST_TOKENS
             and bool(tokens & DEV_NAME_TOKENS or any(_DEV_COMPONENT.match(d) for d in dirs)),
             is_management_command=any(
                 a == "management" and b == "commands" for a, b in itertools.pairwise(lowered)
@@ -239,6 +245,7 @@ class Context:
         self.classes: dict[str, ast.ClassDef] = {}
         self.calls_by_function: dict[int, list[ast.Call]] = {}
         self.registered_handler_names: set[str] = set()
+        self._registrar_calls: list[ast.Call] = []
         self.guarded_spans: list[tuple[int, int]] = []
         self.main_guard_spans: list[tuple[int, int]] = []
         self._serving: set[int] = set()
@@ -315,19 +322,27 @@ class Context:
         if owner is not None:
             self.calls_by_function.setdefault(id(owner), []).append(node)
         func = node.func
-        if isinstance(func, ast.Attribute):
-            registers = func.attr in frameworks.ENDPOINT_REGISTRAR_METHODS
-        else:
-            registers = isinstance(func, ast.Name)
-        if not registers:
-            return
-        if isinstance(func, ast.Name) and (
-            self.qualified_name(func) not in frameworks.ENDPOINT_REGISTRARS
-        ):
-            return
-        for argument in [*node.args, *(k.value for k in node.keywords)]:
-            if isinstance(argument, ast.Name):
-                self.registered_handler_names.add(argument.id)
+        last = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+        if last in _REGISTRAR_LAST_NAMES:
+            # resolved in finish(): the walk may reach a call before the imports
+            self._registrar_calls.append(node)
+
+    def _register_endpoints(self) -> None:
+        """Functions handed to ``Route(...)``, ``app.add_url_rule(...)``, ``web.get(...)``
+        and the like serve requests."""
+        for call in self._registrar_calls:
+            func = call.func
+            if (
+                not (
+                    isinstance(func, ast.Attribute)
+                    and func.attr in frameworks.ENDPOINT_REGISTRAR_METHODS
+                )
+                and self.qualified_name(func) not in frameworks.ENDPOINT_REGISTRARS
+            ):
+                continue
+            for argument in [*call.args, *(k.value for k in call.keywords)]:
+                if isinstance(argument, ast.Name):
+                    self.registered_handler_names.add(argument.id)
 
     @cached_property
     def text(self) -> str:
@@ -662,6 +677,7 @@ class Context:
         module, up to ``settings.call_depth`` calls deep."""
         if self.path.never_serves:
             return
+        self._register_endpoints()
         frontier = [f for f in self.functions if self._is_handler(f)]
         self._serving = {id(f) for f in frontier}
         by_name = self._functions_by_name()
