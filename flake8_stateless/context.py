@@ -246,6 +246,7 @@ class Context:
         self.calls_by_function: dict[int, list[ast.Call]] = {}
         self.registered_handler_names: set[str] = set()
         self._registrar_calls: list[ast.Call] = []
+        self._qualified: dict[int, str | None] = {}
         self.guarded_spans: list[tuple[int, int]] = []
         self.main_guard_spans: list[tuple[int, int]] = []
         self._serving: set[int] = set()
@@ -353,14 +354,17 @@ class Context:
     def qualified_name(self, node: ast.AST) -> str | None:
         """The dotted name of ``node`` with its head resolved through the imports
         (``F`` -> ``flask.Flask`` after ``from flask import Flask as F``)."""
+        key = id(node)
+        if key in self._qualified:
+            return self._qualified[key]
         name = dotted_name(node)
-        if name is None:
-            return None
-        head, dot, rest = name.partition(".")
-        resolved = self.aliases.get(head)
-        if resolved is None:
-            return name
-        return resolved + dot + rest
+        if name is not None:
+            head, dot, rest = name.partition(".")
+            resolved = self.aliases.get(head)
+            if resolved is not None:
+                name = resolved + dot + rest
+        self._qualified[key] = name
+        return name
 
     def is_imported(self, name: str) -> bool:
         """Whether the head of a dotted name was bound by an import."""
@@ -631,7 +635,9 @@ class Context:
     def is_guarded(self, node: ast.AST) -> bool:
         """Whether ``node`` sits under a debug/development switch or in a config class
         named for tests or development (never production configuration)."""
-        line = getattr(node, "lineno", 0)
+        return self.is_guarded_line(getattr(node, "lineno", 0))
+
+    def is_guarded_line(self, line: int) -> bool:
         return any(start <= line <= end for start, end in self.guarded_spans)
 
     def parents(self, function: FunctionNode) -> dict[int, ast.AST]:
