@@ -40,11 +40,17 @@ def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Ite
 
 
 def _lazily_initialised(function: FunctionNode, names: set[str]) -> set[str]:
-    """Names only ever assigned under ``if NAME is None:`` / ``if not NAME:``: a
-    per-process client or connection created on first use, not user data."""
+    """Names only ever assigned on first use: under ``if NAME is None:`` /
+    ``if not NAME:``, or after ``if NAME: return NAME``. A per-process client,
+    connection or computed table created once, not user data."""
     guarded: set[str] = set()
     unguarded: set[str] = set()
-    pending: list[tuple[ast.AST, frozenset[str]]] = [(s, frozenset()) for s in function.body]
+    early_returned: set[str] = set()
+    pending: list[tuple[ast.AST, frozenset[str]]] = []
+    for statement in function.body:
+        pending.append((statement, frozenset(early_returned)))
+        if isinstance(statement, ast.If) and _returns(statement.body):
+            early_returned |= _set_tested(statement.test) & names
     while pending:
         node, guards = pending.pop()
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
@@ -60,22 +66,41 @@ def _lazily_initialised(function: FunctionNode, names: set[str]) -> set[str]:
     return guarded - unguarded
 
 
+def _returns(body: list[ast.stmt]) -> bool:
+    return bool(body) and isinstance(body[-1], ast.Return)
+
+
 def _none_tested(test: ast.expr) -> set[str]:
     """Names that ``test`` checks for being unset: ``x is None``, ``not x``."""
     if isinstance(test, ast.BoolOp):
         return set().union(*(_none_tested(value) for value in test.values))
     if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
         return {test.operand.id} if isinstance(test.operand, ast.Name) else set()
-    if (
+    if _compares_to_none(test, ast.Is, ast.Eq):
+        assert isinstance(test, ast.Compare) and isinstance(test.left, ast.Name)
+        return {test.left.id}
+    return set()
+
+
+def _set_tested(test: ast.expr) -> set[str]:
+    """Names that ``test`` checks for being set: ``x``, ``x is not None``."""
+    if isinstance(test, ast.Name):
+        return {test.id}
+    if _compares_to_none(test, ast.IsNot, ast.NotEq):
+        assert isinstance(test, ast.Compare) and isinstance(test.left, ast.Name)
+        return {test.left.id}
+    return set()
+
+
+def _compares_to_none(test: ast.expr, *operators: type[ast.cmpop]) -> bool:
+    return (
         isinstance(test, ast.Compare)
         and isinstance(test.left, ast.Name)
         and len(test.ops) == 1
-        and isinstance(test.ops[0], (ast.Is, ast.Eq))
+        and isinstance(test.ops[0], operators)
         and isinstance(test.comparators[0], ast.Constant)
         and test.comparators[0].value is None
-    ):
-        return {test.left.id}
-    return set()
+    )
 
 
 RULE = Rule(
@@ -127,6 +152,7 @@ def index():
     references=("https://12factor.net/processes",),
     notes=(
         "Leaves alone `global` in a CLI `main()` and import-time setup, and lazy "
-        "initialisation of a per-process client (`if _client is None: _client = ...`).",
+        "initialisation of a per-process client or table (`if _client is None: "
+        "_client = ...`, or `if _table: return _table` before computing it).",
     ),
 )
