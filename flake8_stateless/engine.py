@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from flake8_stateless import patterns
 from flake8_stateless.context import FUNCTION_TYPES, Context, FunctionNode
 from flake8_stateless.options import Settings
 from flake8_stateless.registry import Finding, Rule
@@ -32,13 +33,16 @@ class _Plan:
 
     rules: tuple[Rule, ...]
     node_types: frozenset[type[ast.AST]]
+    patterned: tuple[Rule, ...] = ()
+    """Enabled rules with ast-grep patterns (searched once per file, see patterns.py)."""
 
 
 @lru_cache(maxsize=8)
 def _plan(settings: Settings) -> _Plan:
-    rules = tuple(rule for rule in ALL_RULES if settings.is_enabled(rule))
+    every_rule = (*ALL_RULES, *settings.extra_rules)
+    rules = tuple(rule for rule in every_rule if settings.is_enabled(rule))
     types = frozenset(t for rule in rules for t in rule.node_types)
-    return _Plan(rules, types)
+    return _Plan(rules, types, tuple(rule for rule in rules if rule.patterns))
 
 
 def check(tree: ast.AST, lines: Sequence[str], filename: str, settings: Settings) -> list[Finding]:
@@ -57,7 +61,7 @@ def check(tree: ast.AST, lines: Sequence[str], filename: str, settings: Settings
         if strict:
             raise
         return [_internal_error("the module context", error)]
-    findings: list[Finding] = []
+    findings: list[Finding] = [_pack_error(message) for message in settings.pack_errors]
     for rule in plan.rules:
         try:
             findings.extend(_run_rule(rule, buckets, context))
@@ -65,6 +69,10 @@ def check(tree: ast.AST, lines: Sequence[str], filename: str, settings: Settings
             if strict:
                 raise
             findings.append(_internal_error(rule.code, error))
+    if plan.patterned:
+        found, failures = patterns.search(plan.patterned, context, strict=strict)
+        findings.extend(found)
+        findings.extend(_internal_error(where, error) for where, error in failures)
     findings.sort()
     return [_to_character_column(finding, lines) for finding in findings]
 
@@ -126,7 +134,7 @@ def _run_rule(rule: Rule, buckets: dict[type[ast.AST], Bucket], context: Context
     return found
 
 
-def _internal_error(where: str, error: Exception) -> Finding:
+def _internal_error(where: str, error: BaseException) -> Finding:
     frame = traceback.extract_tb(error.__traceback__)[-1] if error.__traceback__ else None
     location = f" at {os.path.basename(frame.filename)}:{frame.lineno}" if frame else ""
     detail = str(error).splitlines()[0][:80] if str(error) else ""
@@ -136,6 +144,11 @@ def _internal_error(where: str, error: Exception) -> Finding:
         "please report this bug"
     )
     return Finding(1, 0, INTERNAL_ERROR_CODE, message)
+
+
+def _pack_error(message: str) -> Finding:
+    """A broken rule pack, reported on every file until it is fixed or uninstalled."""
+    return Finding(1, 0, INTERNAL_ERROR_CODE, f"{INTERNAL_ERROR_CODE} flake8-stateless: {message}")
 
 
 def _to_character_column(finding: Finding, lines: Sequence[str]) -> Finding:

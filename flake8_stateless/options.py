@@ -9,10 +9,12 @@ from __future__ import annotations
 import argparse
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from flake8.style_guide import Decision, DecisionEngine
+
+from flake8_stateless.packs import load_rule_packs
 
 if TYPE_CHECKING:
     from flake8.options.manager import OptionManager
@@ -39,6 +41,18 @@ def _parse_handler_decorators(value: str | Sequence[str]) -> tuple[str, ...]:
     return tuple(names)
 
 
+def _parse_rules_file(value: str | Sequence[str]) -> tuple[Rule, ...]:
+    """The ast-grep rules of a YAML file, validated now: a broken file is a one-line
+    :class:`ConfigurationError` naming the file and the problem."""
+    path = (value if isinstance(value, str) else ",".join(value)).strip()
+    if not path:
+        return ()
+    # Lazily: it imports this module's ConfigurationError, and PyYAML only when needed.
+    from flake8_stateless.user_rules import load_rules_file  # noqa: PLC0415
+
+    return load_rules_file(path)
+
+
 def _parse_call_depth(value: str | Sequence[str]) -> int:
     text = value if isinstance(value, str) else ",".join(value)
     depth = int(text.strip())
@@ -57,6 +71,8 @@ class OptionSpec:
     accepts: str
     parse: Callable[[str | Sequence[str]], object]
     comma_separated: bool = False
+    is_path: bool = False
+    """A file path: flake8 resolves it relative to the config file that sets it."""
 
     @property
     def flag(self) -> str:
@@ -90,6 +106,17 @@ OPTIONS: tuple[OptionSpec, ...] = (
         accepts="an integer from 0 to 10",
         parse=_parse_call_depth,
     ),
+    OptionSpec(
+        name="rules-file",
+        help=(
+            "A YAML file of your own ast-grep rules, reported under the codes they "
+            "declare in SLS900-SLS999 (see docs/custom-rules.md)."
+        ),
+        default="",
+        accepts="the path of a YAML file of ast-grep rules",
+        parse=_parse_rules_file,
+        is_path=True,
+    ),
 )
 
 
@@ -101,6 +128,17 @@ class Settings:
     call_depth: int = 3
     enabled_codes: frozenset[str] | None = None
     """Codes to run; None means every rule that is on by default."""
+    rules_file: tuple[Rule, ...] = ()
+    """The user's own rules, read from ``--stateless-rules-file``."""
+    pack_rules: tuple[Rule, ...] = ()
+    """Rules of the installed rule packs (entry-point group ``flake8_stateless.rules``)."""
+    pack_errors: tuple[str, ...] = ()
+    """One line per rule pack that failed to load; each file reports them as SLS000."""
+
+    @property
+    def extra_rules(self) -> tuple[Rule, ...]:
+        """Rules beyond the built-in ones: the rules file's, then the packs'."""
+        return self.rules_file + self.pack_rules
 
     @classmethod
     def from_values(
@@ -117,6 +155,8 @@ class Settings:
                 raw = str(raw)
             try:
                 parsed[spec.attribute] = spec.parse(raw)
+            except ConfigurationError:
+                raise
             except ValueError:
                 raise ConfigurationError(
                     f"flake8-stateless: option {spec.flag}: invalid value {_show(raw)}; "
@@ -146,6 +186,7 @@ def register_flake8_options(manager: OptionManager) -> None:
             default=spec.default,
             parse_from_config=True,
             comma_separated_list=spec.comma_separated,
+            normalize_paths=spec.is_path,
             help=spec.help,
         )
 
@@ -158,12 +199,20 @@ def settings_from_flake8(options: argparse.Namespace, rules: Sequence[Rule]) -> 
     values = {
         spec.attribute: getattr(options, f"stateless_{spec.attribute}", None) for spec in OPTIONS
     }
+    settings = Settings.from_values(values)
+    taken = {rule.code for rule in (*rules, *settings.rules_file)}
+    packs = load_rule_packs(taken)
     decider = DecisionEngine(options)
     named = {*(options.select or ()), *(options.extend_select or ())}
     enabled = [
         rule.code
-        for rule in rules
+        for rule in (*rules, *settings.rules_file, *packs.rules)
         if decider.decision_for(rule.code) is Decision.Selected
         and (rule.default_enabled or rule.code in named)
     ]
-    return Settings.from_values(values, enabled)
+    return replace(
+        settings,
+        enabled_codes=frozenset(enabled),
+        pack_rules=packs.rules,
+        pack_errors=packs.errors,
+    )

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Literal, NamedTuple
 
 if TYPE_CHECKING:
     from flake8_stateless.context import Context, FunctionNode
+    from flake8_stateless.patterns import Pattern
 
 Scope = Literal["request", "config", "module"]
 """Where a rule looks.
@@ -61,6 +62,10 @@ class Rule:
     """Extra paragraphs for the docs: what the rule deliberately leaves alone."""
     example_filename: str = "app.py"
     """The path the examples are linted as (``myapp/views.py``, ``settings.py``...)."""
+    patterns: tuple[Pattern, ...] = ()
+    """Declarative ast-grep patterns (see ``patterns.py``), searched once per file when
+    their trigger words occur in it. A rule may have patterns, an AST check, or both;
+    pattern rules use ``scope="module"`` or ``scope="config"``."""
 
     def finding(self, node: ast.AST, **values: object) -> Finding:
         """A finding at ``node`` with this rule's message filled in."""
@@ -70,3 +75,11 @@ class Rule:
             self.code,
             f"{self.code} {self.message.format(**values)}",
         )
+
+
+def no_ast_check(
+    node: ast.AST, function: FunctionNode | None, context: Context
+) -> Iterable[Finding]:
+    """The ``check`` of a rule that only has patterns: its ``node_types`` are empty, so
+    the engine never calls it."""
+    return ()

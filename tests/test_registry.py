@@ -38,7 +38,9 @@ def test_rule_shape(rule: Rule) -> None:
     assert rule.rationale
     assert not rule.message.endswith("."), "messages end without a period"
     assert ";" in rule.message, "messages end with the way out, after a semicolon"
-    assert rule.node_types, "a rule subscribes to at least one node type"
+    assert rule.node_types or rule.patterns, "a rule has node types to check or patterns"
+    if rule.patterns:
+        assert rule.scope in ("module", "config"), "patterns know no request scope"
     known = {spec.name for spec in OPTIONS}
     assert set(rule.options) <= known
 
@@ -61,8 +63,12 @@ def test_rule_has_fixture_and_changelog(rule: Rule) -> None:
     assert rule.code in changelog, f"{rule.code} missing from CHANGELOG.md"
 
 
+ENGINE_OPTIONS = {"rules-file"}
+"""Options the engine reads for every rule (the user's own rules), not one rule's."""
+
+
 def test_every_option_is_used_by_a_rule() -> None:
-    used = {name for rule in ALL_RULES for name in rule.options}
+    used = {name for rule in ALL_RULES for name in rule.options} | ENGINE_OPTIONS
     assert {spec.name for spec in OPTIONS} <= used
 
 
