@@ -1,0 +1,762 @@
+"""Facts the SLS2xx rules share: which calls write a local file, which names a function
+derives from a temporary file or an upload, what a function removes again, and where a
+path comes from.
+
+Everything here works on one function at a time and only runs for the rare call that
+already looks like a file write, so the common path through every rule stays a couple
+of attribute lookups.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from flake8_stateless.context import Context, FunctionNode, dotted_name, statements_of, string_value
+
+TEMP_FACTORIES = frozenset(
+    {
+        "tempfile.NamedTemporaryFile", "tempfile.TemporaryFile", "tempfile.SpooledTemporaryFile",
+        "tempfile.TemporaryDirectory", "tempfile.mkstemp", "tempfile.mkdtemp", "tempfile.mktemp",
+    }
+)
+"""Calls whose result (a file object, a name or a directory) is temporary by intent."""
+
+MEMORY_BUFFERS = frozenset(
+    {"io.BytesIO", "io.StringIO", "tempfile.SpooledTemporaryFile", "tempfile.TemporaryFile"}
+)
+"""File-like objects that never become a named file on disk."""
+
+OPENERS: dict[str, tuple[int, str, str]] = {
+    # qualified name: (index of the mode argument, mode keyword, how to read the mode)
+    "open": (1, "mode", "chars"),
+    "io.open": (1, "mode", "chars"),
+    "codecs.open": (1, "mode", "chars"),
+    "gzip.open": (1, "mode", "chars"),
+    "gzip.GzipFile": (1, "mode", "chars"),
+    "bz2.open": (1, "mode", "chars"),
+    "bz2.BZ2File": (1, "mode", "chars"),
+    "lzma.open": (1, "mode", "chars"),
+    "lzma.LZMAFile": (1, "mode", "chars"),
+    "aiofiles.open": (1, "mode", "chars"),
+    "aiofiles.threadpool.open": (1, "mode", "chars"),
+    "anyio.open_file": (1, "mode", "chars"),
+    "trio.open_file": (1, "mode", "chars"),
+    "tarfile.open": (1, "mode", "first"),
+    "tarfile.TarFile.open": (1, "mode", "first"),
+    "zipfile.ZipFile": (1, "mode", "first"),
+}
+"""Functions that open a file at a path (argument 0, keyword ``file``/``name``...) with a
+mode. ``chars``: any of ``w a x +`` writes; ``first``: the mode's first letter decides
+(``tarfile`` reads ``"r:xz"``)."""
+
+PATH_KEYWORDS = ("file", "filename", "name", "path", "fileobj", "file_or_path")
+OPENER_NAMES = frozenset(name.rpartition(".")[2] for name in OPENERS)
+
+COPIERS: dict[str, str] = {
+    "shutil.copy": "dst", "shutil.copy2": "dst", "shutil.copyfile": "dst",
+    "shutil.copytree": "dst", "shutil.move": "dst", "os.rename": "dst", "os.replace": "dst",
+}
+"""Calls that put a file at a destination path (positional argument 1 or the keyword)."""
+COPIER_NAMES = frozenset(name.rpartition(".")[2] for name in COPIERS)
+
+OS_WRITE_FLAGS = frozenset({"O_WRONLY", "O_RDWR", "O_CREAT", "O_APPEND", "O_TRUNC", "O_EXCL"})
+PATH_WRITE_METHODS = frozenset({"write_text", "write_bytes"})
+
+FILE_WRITERS: dict[str, int] = {
+    "json.dump": 1, "pickle.dump": 1, "marshal.dump": 1, "yaml.dump": 1, "yaml.safe_dump": 1,
+    "yaml.dump_all": 1, "toml.dump": 1, "tomli_w.dump": 1, "shutil.copyfileobj": 1,
+    "csv.writer": 0, "csv.DictWriter": 0, "plistlib.dump": 1,
+}
+"""Functions that write into a file object, by the index of that argument."""
+
+REMOVERS = frozenset(
+    {"os.remove", "os.unlink", "os.rmdir", "os.removedirs", "shutil.rmtree"}
+)
+DIRECTORY_REMOVERS = frozenset({"shutil.rmtree", "os.removedirs", "os.rmdir"})
+REMOVING_METHODS = frozenset({"unlink", "cleanup", "rmdir", "rmtree", "remove"})
+CONSUMERS = frozenset({"shutil.move", "os.rename", "os.replace"})
+"""Calls that take a temporary file away from where it was made (it is not left behind)."""
+_REMOVAL_WORDS = re.compile(r"remove|delete|unlink|clean_?up|rmtree|purge|discard", re.I)
+_MODE = re.compile(r"[rwaxbtU+]{1,4}")
+_ABSOLUTE = re.compile(r"^(/|~|\\|[A-Za-z]:[\\/])")
+
+UPLOAD_ANNOTATIONS = frozenset(
+    {
+        "fastapi.UploadFile", "starlette.datastructures.UploadFile",
+        "werkzeug.datastructures.FileStorage", "werkzeug.FileStorage",
+        "django.core.files.uploadedfile.UploadedFile",
+        "django.core.files.uploadedfile.InMemoryUploadedFile",
+        "django.core.files.uploadedfile.TemporaryUploadedFile",
+        "litestar.datastructures.UploadFile", "quart.datastructures.FileStorage",
+    }
+)
+"""Parameter annotations that make a parameter an uploaded file."""
+UPLOAD_DEFAULTS = frozenset({"fastapi.File", "fastapi.params.File"})
+REQUEST_NAMES = frozenset({"request", "req", "self.request", "self.req"})
+"""Receivers of ``.files``/``.FILES`` that hold the request's uploads."""
+FORM_PACKAGES = frozenset({"flask_wtf", "wtforms"})
+FLASK_PACKAGES = ("flask", "werkzeug", "quart")
+
+
+# ------------------------------------------------------------------ small helpers
+def mentions(node: ast.AST, names: set[str] | frozenset[str]) -> bool:
+    """Whether ``node`` reads any of ``names``."""
+    if not names:
+        return False
+    return any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(node))
+
+
+def bound_names(target: ast.AST) -> set[str]:
+    """Names bound by an assignment target (tuples and starred targets unpacked)."""
+    return {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+
+
+def bindings(function: FunctionNode) -> Iterator[tuple[ast.AST, ast.expr]]:
+    """(target, value) for every binding in ``function``'s own body: assignments,
+    ``for`` targets, ``with ... as`` targets, walrus, comprehension targets."""
+    for node in statements_of(function):
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                yield target, node.value
+        elif isinstance(node, (ast.AnnAssign, ast.AugAssign)) and node.value is not None:
+            yield node.target, node.value
+        elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
+            yield node.target, node.iter
+        elif isinstance(node, ast.withitem) and node.optional_vars is not None:
+            yield node.optional_vars, node.context_expr
+        elif isinstance(node, ast.NamedExpr):
+            yield node.target, node.value
+
+
+def derived_names(
+    function: FunctionNode,
+    is_source: Callable[[ast.AST], bool],
+    seeds: set[str] | None = None,
+    flows: Callable[[ast.expr, set[str]], bool] | None = None,
+) -> set[str]:
+    """Names of ``function`` whose value comes from a source expression, directly or
+    through other such names (a small fixed point over the function's bindings).
+    ``flows(value, names)`` says whether a value carries the taint; by default any
+    value that contains a source or reads a tainted name does."""
+    names = set(seeds or ())
+    pairs = list(bindings(function))
+
+    def carries(value: ast.expr, known: set[str]) -> bool:
+        return any(is_source(n) for n in ast.walk(value)) or mentions(value, known)
+
+    check = flows or carries
+    for _ in range(4):
+        before = len(names)
+        for target, value in pairs:
+            if check(value, names):
+                names |= bound_names(target)
+        if len(names) == before:
+            break
+    return names
+
+
+def is_temp_factory(node: ast.AST, context: Context) -> bool:
+    return isinstance(node, ast.Call) and context.qualified_name(node.func) in TEMP_FACTORIES
+
+
+def temp_names(function: FunctionNode, context: Context) -> set[str]:
+    """Names of ``function`` holding a temporary file, directory or a path in one."""
+    return derived_names(function, lambda n: is_temp_factory(n, context))
+
+
+def is_temporary(expr: ast.AST, function: FunctionNode, context: Context) -> bool:
+    """Whether ``expr`` is (a path in) a temporary file or directory: scratch space
+    for this request, which SLS205 checks is removed again."""
+    if any(is_temp_factory(n, context) for n in ast.walk(expr)):
+        return True
+    return mentions(expr, temp_names(function, context))
+
+
+def is_memory_buffer(expr: ast.AST, function: FunctionNode | None, context: Context) -> bool:
+    """``io.BytesIO()`` and the like, or a name bound to one (locally or in the module)."""
+    if isinstance(expr, ast.Call):
+        return context.qualified_name(expr.func) in MEMORY_BUFFERS
+    if not isinstance(expr, ast.Name):
+        return False
+    values: list[ast.expr] = []
+    if function is not None and context.binds_locally(function, expr.id):
+        values = [v for t, v in bindings(function) if expr.id in bound_names(t)]
+    elif expr.id in context.module_values:
+        values = [context.module_values[expr.id]]
+    return bool(values) and all(
+        isinstance(v, ast.Call) and context.qualified_name(v.func) in MEMORY_BUFFERS
+        for v in values
+    )
+
+
+def is_special_device(expr: ast.AST, context: Context) -> bool:
+    """``os.devnull``, ``/dev/...`` and ``/proc/...``: not storage."""
+    if context.qualified_name(expr) == "os.devnull":
+        return True
+    text = string_value(expr)
+    return text is not None and text.startswith(("/dev/", "/proc/", "/sys/"))
+
+
+def label(node: ast.AST, limit: int = 24) -> str:
+    """A short rendering of the user's expression for a message: whole when short,
+    else its head (``os.path.join(REPORTS, …)``, ``DATA_DIR / …``)."""
+    text = ast.unparse(node)
+    if len(text) <= limit:
+        return text
+    if isinstance(node, ast.Call) and node.args:
+        head = label(node.args[0], limit // 2)
+        more = ", …" if len(node.args) > 1 or node.keywords else ""
+        return f"{label(node.func, limit // 2)}({head}{more})"
+    if isinstance(node, ast.BinOp):
+        return f"{label(node.left, limit // 2)} {'/' if isinstance(node.op, ast.Div) else '+'} …"
+    name = dotted_name(node)
+    if name is not None:
+        return name
+    return text[: limit - 1] + "…"
+
+
+def callee_last_name(func: ast.expr, context: Context | None = None) -> str:
+    """``connect`` for ``sqlite3.connect`` or ``connect``: the cheap first test. With a
+    context, a bare name imported under an alias gives its original name
+    (``FSCache`` -> ``FileSystemCache``)."""
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    if not isinstance(func, ast.Name):
+        return ""
+    if context is not None:
+        imported = context.aliases.get(func.id)
+        if imported is not None:
+            return imported.rpartition(".")[2]
+    return func.id
+
+
+def argument(call: ast.Call, index: int, *keywords: str) -> ast.expr | None:
+    """Argument ``index`` of ``call``, positional or by one of its keyword names."""
+    leading = call.args[: index + 1]
+    if index < len(call.args) and not any(isinstance(a, ast.Starred) for a in leading):
+        return call.args[index]
+    for keyword in call.keywords:
+        if keyword.arg in keywords:
+            return keyword.value
+    return None
+
+
+# ------------------------------------------------------------------ local writes
+@dataclass(frozen=True)
+class LocalWrite:
+    """One call that writes a file on this machine's disk."""
+
+    call: ast.Call
+    what: str
+    """How the user wrote it, for the message: ``open(report_path, 'w')``."""
+    path: ast.expr | None
+    """The destination path, when the call names one."""
+    is_opener: bool
+    """Whether the call returns a file object that other statements write into."""
+
+
+def local_write(call: ast.Call, function: FunctionNode, context: Context) -> LocalWrite | None:
+    """The local file write ``call`` performs, if it does one, before exemptions.
+    Checks the callee's spelling first (cheap), and resolves names only for the few
+    calls whose last name is a file API."""
+    func = call.func
+    last = callee_last_name(func, context)
+    if (
+        last not in OPENER_NAMES
+        and last not in COPIER_NAMES
+        and (last not in PATH_WRITE_METHODS or not isinstance(func, ast.Attribute))
+        and last != "open"
+    ):
+        return None
+    name = context.qualified_name(func)
+    if name is not None and name in OPENERS:
+        return _opener(call, name, function, context)
+    if name is not None and name in COPIERS:
+        destination = argument(call, 1, COPIERS[name])
+        if destination is None:
+            return None
+        return LocalWrite(call, f"{label(func)}(…, {label(destination)})", destination, False)
+    if name == "os.open":
+        flags = argument(call, 1, "flags")
+        if flags is None or not any(
+            isinstance(n, ast.Attribute) and n.attr in OS_WRITE_FLAGS for n in ast.walk(flags)
+        ):
+            return None
+        path = argument(call, 0, "path")
+        shown = label(path) if path is not None else "…"
+        return LocalWrite(call, f"os.open({shown}, write flags)", path, False)
+    if not isinstance(func, ast.Attribute):
+        return None
+    if last in PATH_WRITE_METHODS:
+        return LocalWrite(call, f"{label(func.value)}.{last}()", func.value, False)
+    if last == "open":
+        return _path_open(call, func, context)
+    return None
+
+
+def _opener(
+    call: ast.Call, name: str, function: FunctionNode, context: Context
+) -> LocalWrite | None:
+    index, keyword, reading = OPENERS[name]
+    path = argument(call, 0, *PATH_KEYWORDS)
+    if path is None:
+        return None  # ``tarfile.open(fileobj=buffer, mode="w")``: a stream, not a path
+    mode_node = argument(call, index, keyword)
+    mode = string_value(mode_node) if mode_node is not None else "r"
+    if mode is None:
+        if not _written_to(call, function, context):
+            return None
+        shown = label(mode_node) if mode_node is not None else "mode"
+    elif not _writes(mode, reading):
+        return None
+    else:
+        shown = repr(mode)
+    callee = "open" if name == "open" else label(call.func)
+    return LocalWrite(call, f"{callee}({label(path)}, {shown})", path, True)
+
+
+def _path_open(call: ast.Call, func: ast.Attribute, context: Context) -> LocalWrite | None:
+    """``Path.open("w")``: the mode is the first argument. Two-argument ``x.open(name,
+    mode)`` belongs to storages, archives and remote file systems: not this."""
+    if len(call.args) > 1:
+        return None
+    mode_node = argument(call, 0, "mode")
+    mode = string_value(mode_node) if mode_node is not None else None
+    if mode is None or not _MODE.fullmatch(mode) or not _writes(mode, "chars"):
+        return None
+    return LocalWrite(call, f"{label(func.value)}.open({mode!r})", func.value, True)
+
+
+def _writes(mode: str, reading: str) -> bool:
+    if reading == "first":
+        return mode[:1] in ("w", "a", "x")
+    return any(c in mode for c in "wax+")
+
+
+def file_object_names(call: ast.Call, function: FunctionNode) -> set[str]:
+    """Names bound to the file object ``call`` opens: ``with open(...) as f`` or
+    ``f = open(...)``."""
+    names: set[str] = set()
+    for target, value in bindings(function):
+        if value is call and isinstance(target, ast.Name):
+            names.add(target.id)
+    return names
+
+
+def _written_to(call: ast.Call, function: FunctionNode, context: Context) -> bool:
+    """Whether a file opened with a mode we cannot read is written to: ``f.write``,
+    ``json.dump(x, f)``, ``csv.writer(f)``, ``print(..., file=f)``."""
+    names = file_object_names(call, function)
+    for node in statements_of(function):
+        if not isinstance(node, ast.Call):
+            continue
+        if writes_into(node, names, call, context):
+            return True
+    return False
+
+
+def writes_into(node: ast.Call, names: set[str], opened: ast.Call, context: Context) -> bool:
+    """Whether ``node`` writes into the file object ``opened`` (or a name bound to it)."""
+
+    def is_file(expr: ast.AST | None) -> bool:
+        return expr is opened or (isinstance(expr, ast.Name) and expr.id in names)
+
+    func = node.func
+    if isinstance(func, ast.Attribute) and func.attr in ("write", "writelines"):
+        return is_file(func.value)
+    if isinstance(func, ast.Name) and func.id == "print":
+        return any(k.arg == "file" and is_file(k.value) for k in node.keywords)
+    name = context.qualified_name(func)
+    index = FILE_WRITERS.get(name or "")
+    if index is None:
+        return False
+    return is_file(argument(node, index, "fp", "file", "stream", "f", "csvfile", "fdst"))
+
+
+# ------------------------------------------------------------------ removal
+def removed_expressions(
+    function: FunctionNode, context: Context
+) -> Iterator[tuple[ast.expr, bool]]:
+    """(expression removed, whether a whole directory goes) for every removal in
+    ``function``, its nested functions and lambdas included: ``os.remove(p)``,
+    ``Path(p).unlink()``, ``tmp.cleanup()``, ``shutil.rmtree(d)``, a removal handed to a
+    background task or callback (``BackgroundTask(os.remove, p)``), a project helper
+    named for it (``delete_file(p)``), and ``shutil.move``/``os.replace`` of a source."""
+    for node in ast.walk(function):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        name = context.qualified_name(func) or ""
+        if name in REMOVERS or name in CONSUMERS:
+            first = argument(node, 0, "path", "src")
+            if first is not None:
+                yield first, name in DIRECTORY_REMOVERS
+            continue
+        if isinstance(func, ast.Attribute) and func.attr in REMOVING_METHODS and not node.args:
+            yield func.value, func.attr in ("cleanup", "rmtree", "rmdir")
+            continue
+        references = [a for a in node.args if (context.qualified_name(a) or "") in REMOVERS]
+        if references:
+            directory = any(context.qualified_name(a) in DIRECTORY_REMOVERS for a in references)
+            for other in node.args:
+                if other not in references:
+                    yield other, directory
+            continue
+        callee = dotted_name(func) or ""
+        if _REMOVAL_WORDS.search(callee.rpartition(".")[2]):
+            for other in node.args:
+                yield other, True
+
+
+def removes_path(path: ast.expr, function: FunctionNode, context: Context) -> bool:
+    """Whether ``function`` removes ``path`` again (the same expression or the same
+    name), or removes a directory named in it: a scratch file for this request."""
+    wanted = ast.dump(path)
+    path_names = {n.id for n in ast.walk(path) if isinstance(n, ast.Name)}
+    for removed, directory in removed_expressions(function, context):
+        inner = _unwrap_path(removed, context)
+        if ast.dump(inner) == wanted:
+            return True
+        if isinstance(inner, ast.Name) and (
+            (isinstance(path, ast.Name) and inner.id == path.id)
+            or (directory and inner.id in path_names)
+        ):
+            return True
+    return False
+
+
+def _unwrap_path(expr: ast.expr, context: Context) -> ast.expr:
+    """``Path(p)``, ``str(p)``, ``os.fspath(p)`` -> ``p``."""
+    while isinstance(expr, ast.Call) and len(expr.args) == 1 and not expr.keywords:
+        name = context.qualified_name(expr.func) or ""
+        if name not in ("str", "os.fspath", "pathlib.Path", "pathlib.PurePath", "Path"):
+            break
+        expr = expr.args[0]
+    return expr
+
+
+def is_scratch(path: ast.expr, function: FunctionNode, context: Context) -> bool:
+    """Whether a write to ``path`` leaves nothing behind for later requests: an
+    in-memory buffer, a device, a temporary file or directory, or a path the same
+    function removes again."""
+    return (
+        is_memory_buffer(path, function, context)
+        or is_special_device(path, context)
+        or is_temporary(path, function, context)
+        or removes_path(path, function, context)
+    )
+
+
+def rule_enabled(context: Context, code: str) -> bool:
+    """Whether the rule ``code`` runs in this run (every default rule when flake8 did
+    not narrow the selection), so that two rules never report the same write."""
+    codes = context.settings.enabled_codes
+    return codes is None or code in codes
+
+
+# ------------------------------------------------------------------ uploads
+def upload_parameters(
+    function: FunctionNode, context: Context, *, follow_callers: bool = True
+) -> set[str]:
+    """Parameters that receive an uploaded file: annotated ``UploadFile``/``FileStorage``
+    (also inside ``list[...]``, ``Optional[...]``, ``Annotated[...]``), defaulting to
+    FastAPI's ``File(...)``, or given an upload by a caller in this module."""
+    arguments = function.args
+    positional = [*arguments.posonlyargs, *arguments.args]
+    with_defaults = positional[len(positional) - len(arguments.defaults):]
+    defaults: dict[str, ast.expr] = {
+        a.arg: d for a, d in zip(with_defaults, arguments.defaults, strict=True)
+    }
+    for keyword_only, default in zip(arguments.kwonlyargs, arguments.kw_defaults, strict=True):
+        if default is not None:
+            defaults[keyword_only.arg] = default
+    found: set[str] = set()
+    for parameter in [*positional, *arguments.kwonlyargs]:
+        annotation = parameter.annotation
+        if annotation is not None and any(
+            context.qualified_name(n) in UPLOAD_ANNOTATIONS
+            for n in ast.walk(annotation)
+            if isinstance(n, (ast.Name, ast.Attribute))
+        ):
+            found.add(parameter.arg)
+            continue
+        default = defaults.get(parameter.arg)
+        if isinstance(default, ast.Call) and (
+            context.qualified_name(default.func) in UPLOAD_DEFAULTS
+        ):
+            found.add(parameter.arg)
+    if follow_callers:
+        found |= _parameters_given_uploads(function, [*positional, *arguments.kwonlyargs], context)
+    return found
+
+
+def _parameters_given_uploads(
+    function: FunctionNode, parameters: list[ast.arg], context: Context
+) -> set[str]:
+    """Parameters that a caller in this module passes an upload to
+    (``handle_uploaded_file(request.FILES["file"])``), one call level deep."""
+    names = {p.arg for p in parameters}
+    if not names:
+        return set()
+    offset = 1 if parameters and parameters[0].arg in ("self", "cls") else 0
+    found: set[str] = set()
+    for caller in context.functions:
+        calls = [
+            call
+            for call in context.calls_by_function.get(id(caller), ())
+            if callee_last_name(call.func) == function.name
+        ]
+        if not calls:
+            continue
+        origins = upload_origins(caller, context, follow_callers=False)
+        for call in calls:
+            for index, value in enumerate(call.args):
+                position = index + offset
+                if position < len(parameters) and upload_in(value, origins) is not None:
+                    found.add(parameters[position].arg)
+            for keyword in call.keywords:
+                if keyword.arg in names and upload_in(keyword.value, origins) is not None:
+                    found.add(keyword.arg)
+    return found
+
+
+def is_request_files(node: ast.AST) -> bool:
+    """``request.files`` (Flask, Quart, Tornado's ``self.request.files``) or Django's
+    ``request.FILES``."""
+    return (
+        isinstance(node, ast.Attribute)
+        and node.attr in ("files", "FILES")
+        and dotted_name(node.value) in REQUEST_NAMES
+    )
+
+
+def _is_form_file_data(node: ast.AST, context: Context) -> bool:
+    """Flask-WTF ``form.photo.data`` in a module using WTForms."""
+    return (
+        isinstance(node, ast.Attribute)
+        and node.attr == "data"
+        and isinstance(node.value, ast.Attribute)
+        and isinstance(node.value.value, ast.Name)
+        and bool(context.imported_packages & FORM_PACKAGES)
+    )
+
+
+def upload_objects(
+    function: FunctionNode, context: Context, *, follow_callers: bool = True
+) -> set[str]:
+    """Names holding an uploaded file object itself: upload parameters, and names bound
+    to ``request.files[...]``/``.get(...)``/``.getlist(...)`` items or Flask-WTF
+    ``form.field.data``, by assignment or iteration (not through other calls)."""
+    seeds = upload_parameters(function, context, follow_callers=follow_callers)
+
+    def is_object(value: ast.expr, known: set[str]) -> bool:
+        while isinstance(value, (ast.Subscript, ast.Await)):
+            value = value.value
+        if (
+            isinstance(value, ast.Call)
+            and isinstance(value.func, ast.Attribute)
+            and value.func.attr in ("get", "getlist", "pop", "values", "getall", "getone")
+        ):
+            value = value.func.value
+        if isinstance(value, ast.Name):
+            return value.id in known
+        return is_request_files(value) or _is_form_file_data(value, context)
+
+    return derived_names(function, lambda n: False, seeds, is_object)
+
+
+def filename_readers(function: FunctionNode) -> set[str]:
+    """Names whose ``.filename`` is read in ``function`` (a werkzeug ``FileStorage``
+    passed in from elsewhere)."""
+    return {
+        n.value.id
+        for n in statements_of(function)
+        if isinstance(n, ast.Attribute) and n.attr == "filename" and isinstance(n.value, ast.Name)
+    }
+
+
+UPLOAD_METADATA = frozenset(
+    {"filename", "name", "content_type", "mimetype", "mimetype_params", "size", "headers",
+     "content_length", "charset", "content_type_extra"}
+)
+"""Attributes of an upload that describe it: a log line with ``file.filename`` does not
+save the upload."""
+
+
+def upload_in(expr: ast.AST, origins: dict[str, str]) -> str | None:
+    """The upload whose content ``expr`` carries (``file`` for ``await file.read()``,
+    also through ``contents = await file.read()``), not counting its metadata
+    (``file.filename``)."""
+    pending: list[ast.AST] = [expr]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.Attribute) and node.attr in UPLOAD_METADATA:
+            continue
+        if isinstance(node, ast.Name) and node.id in origins:
+            return origins[node.id]
+        if is_request_files(node):
+            return label(node, 40)
+        pending.extend(ast.iter_child_nodes(node))
+    return None
+
+
+def upload_origins(
+    function: FunctionNode, context: Context, *, follow_callers: bool = True
+) -> dict[str, str]:
+    """Names whose value is an upload's content, each with the upload it comes from:
+    the upload objects themselves, ``contents = await file.read()``, ``for chunk in
+    upload.chunks()``, ``meta = self.request.files["f"][0]``."""
+    objects = upload_objects(function, context, follow_callers=follow_callers)
+    origins = {name: name for name in objects}
+    pairs = list(bindings(function))
+    for _ in range(4):
+        before = len(origins)
+        for target, value in pairs:
+            source = upload_in(value, origins)
+            if source is not None:
+                for name in bound_names(target):
+                    origins.setdefault(name, source)
+        if len(origins) == before:
+            break
+    return origins
+
+
+def receives_upload(write: LocalWrite, function: FunctionNode, context: Context) -> str | None:
+    """The upload that ``write`` saves, if its content comes from one: a file opened
+    for writing that an upload is copied into (``f.write(await file.read())``,
+    ``shutil.copyfileobj(file.file, f)``, ``for chunk in f.chunks(): out.write(chunk)``),
+    or ``Path.write_bytes(await file.read())``."""
+    data = upload_origins(function, context)
+    if not data and not any(is_request_files(n) for n in statements_of(function)):
+        return None
+    call = write.call
+    if not write.is_opener:
+        if isinstance(call.func, ast.Attribute) and call.func.attr in PATH_WRITE_METHODS:
+            content = argument(call, 0, "data")
+            return upload_in(content, data) if content is not None else None
+        return None
+    names = file_object_names(call, function)
+    for node in statements_of(function):
+        if isinstance(node, ast.Call) and node.args and writes_into(node, names, call, context):
+            found = upload_in(node.args[0], data)
+            if found is not None:
+                return found
+    return None
+
+
+# ------------------------------------------------------------------ path origins
+ORIGIN_ATTRIBUTES = {
+    "root_path": "root_path",
+    "instance_path": "instance_path",
+    "MEDIA_ROOT": "MEDIA_ROOT",
+}
+
+
+def path_origin(path: ast.expr, function: FunctionNode | None, context: Context) -> str | None:
+    """Where ``path`` points, when the code says so: next to the code (``__file__``),
+    under the app's ``root_path``/``instance_path``, under ``MEDIA_ROOT``, or in the
+    working directory (``os.getcwd()``, a relative path). Follows local and
+    module-level names a few steps."""
+    pending: list[tuple[ast.expr, int]] = [(path, 0)]
+    seen: set[str] = set()
+    while pending:
+        expr, depth = pending.pop()
+        for node in ast.walk(expr):
+            if isinstance(node, ast.Name):
+                if node.id == "__file__":
+                    return "beside __file__"
+                if node.id == "MEDIA_ROOT":
+                    return "under MEDIA_ROOT"
+                if depth < 3 and node.id not in seen:
+                    seen.add(node.id)
+                    pending.extend((v, depth + 1) for v in _values_of(node.id, function, context))
+            elif isinstance(node, ast.Attribute) and node.attr in ORIGIN_ATTRIBUTES:
+                return "under " + ORIGIN_ATTRIBUTES[node.attr]
+            elif isinstance(node, ast.Call) and context.qualified_name(node.func) in CWD_CALLS:
+                return "in the working directory"
+    if _is_relative(path, function, context):
+        return "in the working directory"
+    return None
+
+
+CWD_CALLS = frozenset({"os.getcwd", "os.getcwdb", "pathlib.Path.cwd", "Path.cwd"})
+PATH_BUILDERS = frozenset({"os.path.join", "pathlib.Path", "pathlib.PurePath", "Path"})
+
+
+def _values_of(name: str, function: FunctionNode | None, context: Context) -> list[ast.expr]:
+    if function is not None and context.binds_locally(function, name):
+        return [v for t, v in bindings(function) if isinstance(t, ast.Name) and t.id == name]
+    value = context.module_values.get(name)
+    return [value] if value is not None else []
+
+
+def _is_relative(expr: ast.expr, function: FunctionNode | None, context: Context) -> bool:
+    """A path whose first component is a relative literal: ``"out.csv"``,
+    ``f"exports/{name}"``, ``os.path.join("uploads", name)``, ``Path("data") / name``,
+    or a name holding one."""
+    for _ in range(8):
+        if isinstance(expr, ast.Constant):
+            text = expr.value
+            return isinstance(text, str) and bool(text) and not _ABSOLUTE.match(text)
+        if isinstance(expr, ast.JoinedStr):
+            if not expr.values or not isinstance(expr.values[0], ast.Constant):
+                return False
+            expr = expr.values[0]
+        elif isinstance(expr, ast.BinOp) and isinstance(expr.op, (ast.Div, ast.Add)):
+            expr = expr.left
+        elif (
+            isinstance(expr, ast.Call)
+            and expr.args
+            and context.qualified_name(expr.func) in PATH_BUILDERS
+        ):
+            expr = expr.args[0]
+        elif isinstance(expr, ast.Name):
+            values = _values_of(expr.id, function, context)
+            if len(values) != 1:
+                return False
+            expr = values[0]
+        else:
+            return False
+    return False
+
+
+# ------------------------------------------------------------------ configuration
+def setting_name(target: ast.expr) -> str | None:
+    """The setting an assignment writes: ``KEY = ...`` (upper case, also a config class
+    attribute), ``config.KEY = ...`` or ``app.config["KEY"] = ...``."""
+    if isinstance(target, ast.Name):
+        return target.id if target.id.isupper() else None
+    if isinstance(target, ast.Attribute):
+        return target.attr if target.attr.isupper() else None
+    if isinstance(target, ast.Subscript):
+        return string_value(target.slice)
+    return None
+
+
+def config_entries(node: ast.AST) -> Iterator[tuple[str, ast.expr, ast.AST]]:
+    """(setting name, value, node whose parent holds it) for the ways configuration is
+    written: assignments (settings modules, config classes, ``app.config[...]``), dict
+    entries (``{"KEY": value}``, ``CACHES = {...}``) and call keywords
+    (``app.config.update(KEY=value)``, ``Session(type=...)``)."""
+    if isinstance(node, ast.Assign):
+        for target in node.targets:
+            name = setting_name(target)
+            if name is not None:
+                yield name, node.value, target
+    elif isinstance(node, ast.AnnAssign):
+        if node.value is not None:
+            name = setting_name(node.target)
+            if name is not None:
+                yield name, node.value, node.target
+    elif isinstance(node, ast.Dict):
+        for key, value in zip(node.keys, node.values, strict=True):
+            name = string_value(key) if key is not None else None
+            if name is not None:
+                yield name, value, node
+    elif isinstance(node, ast.Call):
+        for keyword in node.keywords:
+            if keyword.arg is not None:
+                yield keyword.arg, keyword.value, node

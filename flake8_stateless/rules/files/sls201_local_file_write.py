@@ -1,0 +1,117 @@
+"""SLS201 local-file-write: request-serving code writing a file on this machine's disk."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from flake8_stateless.context import Context, FunctionNode
+from flake8_stateless.registry import Finding, Rule
+from flake8_stateless.rules.files.common import (
+    is_scratch,
+    local_write,
+    path_origin,
+    receives_upload,
+    rule_enabled,
+)
+
+UPLOAD_RULE = "SLS202"
+"""Saving an upload is reported once, by the more specific rule, when it runs."""
+
+
+def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Iterator[Finding]:
+    if function is None or not isinstance(node, ast.Call):
+        return
+    write = local_write(node, function, context)
+    if write is None:
+        return
+    path = write.path
+    if path is not None and is_scratch(path, function, context):
+        return
+    if rule_enabled(context, UPLOAD_RULE) and receives_upload(write, function, context):
+        return
+    origin = path_origin(path, function, context) if path is not None else None
+    yield RULE.finding(node, what=write.what, origin=f", {origin}" if origin else "")
+
+
+RULE = Rule(
+    code="SLS201",
+    name="local-file-write",
+    message=(
+        "{what} writes a local file in request code{origin}; "
+        "use object storage or the database"
+    ),
+    summary="Request-serving code writes a file to the local disk.",
+    rationale=(
+        "A file written while serving a request exists on one machine only. The next "
+        "request may land on another replica, which does not have it; a redeploy or a "
+        "container restart throws it away; two replicas writing the same path overwrite "
+        "each other. Data that must outlive the request belongs in object storage (S3, "
+        "GCS, Azure Blob) or the database. Paths next to the code (`__file__`), under the "
+        "app's `root_path`/`instance_path` or in the working directory are also often "
+        "read-only in containers."
+    ),
+    bad_example='''\
+import json
+import os
+
+from flask import Flask, request
+
+app = Flask(__name__)
+EXPORTS = os.path.join(os.path.dirname(__file__), "exports")
+
+
+@app.post("/reports")
+def save_report():
+    path = os.path.join(EXPORTS, f"{request.json['name']}.json")
+    with open(path, "w") as f:
+        json.dump(request.json, f)
+    return {"saved": path}
+''',
+    good_example='''\
+import json
+import os
+
+import boto3
+from flask import Flask, request
+
+app = Flask(__name__)
+s3 = boto3.client("s3")
+BUCKET = os.environ["REPORTS_BUCKET"]
+
+
+@app.post("/reports")
+def save_report():
+    key = f"reports/{request.json['name']}.json"
+    s3.put_object(Bucket=BUCKET, Key=key, Body=json.dumps(request.json))
+    return {"saved": key}
+''',
+    node_types=(ast.Call,),
+    check=check,
+    scope="request",
+    options=("handler-decorators", "call-depth"),
+    references=(
+        "https://12factor.net/processes",
+        "https://docs.aws.amazon.com/AmazonS3/latest/userguide/upload-objects.html",
+        "https://docs.python.org/3/library/functions.html#open",
+    ),
+    notes=(
+        "Reports `open()`/`io.open()`/`codecs.open()`/`gzip`/`bz2`/`lzma`/`aiofiles`/`anyio` "
+        "opens with a writing mode (positional or `mode=`), `tarfile`/`zipfile` archives "
+        "created on a path, `Path.open('w')`, `Path.write_text()`/`write_bytes()`, `os.open()` "
+        "with write flags, and `shutil.copy*()`/`shutil.move()`/`os.rename()`/`os.replace()` "
+        "to a local destination. A file opened with a mode the linter cannot read is "
+        "reported when the function writes into it (`f.write`, `json.dump(x, f)`, "
+        "`pickle.dump`, `yaml.dump`, `csv.writer(f)`, `print(file=f)`); a file opened with "
+        "a literal writing mode is reported once, at the `open()`, not again at each dump.",
+        "Leaves alone temporary files and directories (`tempfile.*` and paths built from "
+        "them: scratch space that SLS205 checks is removed), paths the same function removes "
+        "again, in-memory buffers (`io.BytesIO`, `io.StringIO`), `os.devnull` and `/dev/...`, "
+        "reads, and everything outside request-serving code: CLI scripts, management "
+        "commands, import-time set-up such as a `logging.FileHandler`, and tests.",
+        "An upload copied to disk is reported as SLS202 instead when that rule is enabled.",
+        "The message says where the path points when the code shows it: next to the code "
+        "(`__file__`), under the app's `root_path` or `instance_path`, under `MEDIA_ROOT`, "
+        "or in the working directory (`os.getcwd()`, `Path.cwd()`, a relative path).",
+    ),
+)

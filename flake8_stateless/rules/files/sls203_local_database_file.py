@@ -1,0 +1,385 @@
+"""SLS203 local-database-file: a file-backed embedded store as the app's persistence."""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+
+from flake8_stateless.context import Context, FunctionNode, dotted_name, string_value
+from flake8_stateless.frameworks import NON_REQUEST_FUNCTION_NAMES
+from flake8_stateless.registry import Finding, Rule
+from flake8_stateless.rules.files.common import argument, callee_last_name, config_entries, label
+
+DATABASE_FIX = "use a database server (PostgreSQL, MySQL) from the environment"
+STORE_FIX = "use the database or Redis"
+CACHE_FIX = "use Redis or Memcached"
+
+CONNECTORS: dict[str, tuple[tuple[str, ...], str, str]] = {
+    # qualified name: (keywords naming the file, what it keeps, the way out)
+    "sqlite3.connect": (("database",), "data", DATABASE_FIX),
+    "aiosqlite.connect": (("database",), "data", DATABASE_FIX),
+    "sqlite_utils.Database": (("filename_or_conn",), "data", DATABASE_FIX),
+    "peewee.SqliteDatabase": (("database",), "data", DATABASE_FIX),
+    "playhouse.sqlite_ext.SqliteExtDatabase": (("database",), "data", DATABASE_FIX),
+    "playhouse.sqlite_ext.CSqliteExtDatabase": (("database",), "data", DATABASE_FIX),
+    "playhouse.sqliteq.SqliteQueueDatabase": (("database",), "data", DATABASE_FIX),
+    "sqlitedict.SqliteDict": (("filename",), "data", STORE_FIX),
+    "shelve.open": (("filename",), "data", STORE_FIX),
+    "dbm.open": (("file",), "data", STORE_FIX),
+    "dbm.gnu.open": (("filename",), "data", STORE_FIX),
+    "dbm.ndbm.open": (("filename",), "data", STORE_FIX),
+    "dbm.dumb.open": (("file",), "data", STORE_FIX),
+    "tinydb.TinyDB": (("path",), "data", STORE_FIX),
+    "diskcache.Cache": (("directory",), "the cache", CACHE_FIX),
+    "diskcache.FanoutCache": (("directory",), "the cache", CACHE_FIX),
+    "diskcache.core.Cache": (("directory",), "the cache", CACHE_FIX),
+    "diskcache.fanout.FanoutCache": (("directory",), "the cache", CACHE_FIX),
+    "diskcache.Index": (("directory",), "data", STORE_FIX),
+    "diskcache.Deque": (("directory",), "data", STORE_FIX),
+}
+"""Embedded stores that keep their data in a local file or directory."""
+CONNECTOR_NAMES = frozenset(name.rpartition(".")[2] for name in CONNECTORS)
+
+URL_TAKERS = frozenset(
+    {
+        "sqlalchemy.create_engine", "sqlalchemy.engine.create_engine",
+        "sqlalchemy.ext.asyncio.create_async_engine", "sqlmodel.create_engine",
+        "databases.Database", "dataset.connect", "playhouse.db_url.connect",
+        "records.Database",
+    }
+)
+"""Calls taking a database URL as their first argument."""
+URL_TAKER_NAMES = frozenset(name.rpartition(".")[2] for name in URL_TAKERS)
+
+SQLITE_ENGINES = frozenset(
+    {"django.db.backends.sqlite3", "django.contrib.gis.db.backends.spatialite"}
+)
+ENVIRONMENT_READERS = frozenset(
+    {"dj_database_url.config", "environs.Env", "decouple.config", "os.getenv", "os.environ.get"}
+)
+CLI_PACKAGES = frozenset({"argparse", "optparse", "click", "typer", "fire", "docopt"})
+ENTRY_DECORATORS = ("command", "group", "callback")
+"""``@click.command()``, ``@app.cli.command()``, ``@cli.group()``, Typer ``callback``."""
+SETTINGS_BASES = frozenset(
+    {"pydantic_settings.BaseSettings", "pydantic.BaseSettings", "pydantic.v1.BaseSettings"}
+)
+_SQLITE_URL = re.compile(r"sqlite(\+\w+)?://(?P<rest>.*)", re.I | re.S)
+_PLACEHOLDER = "{…}"
+
+
+def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Iterator[Finding]:
+    if isinstance(node, ast.Call):
+        found = _call(node, context)
+        if found is not None:
+            config_like = found[1]
+            if _in_app_code(node, function, context, config_like=config_like):
+                yield found[0]
+        if _reads_environment(node, context):
+            return
+        entries = config_entries(node)
+    elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+        entries = iter(())
+        finding = _assignment(node, context)
+        if finding is not None and _in_app_code(node, function, context, config_like=True):
+            yield finding
+    elif isinstance(node, ast.Dict):
+        entries = config_entries(node)
+    else:
+        return
+    for name, value, holder in entries:
+        finding = _entry(name, value, holder, context)
+        if finding is not None and _in_app_code(node, function, context, config_like=True):
+            yield finding
+
+
+# ------------------------------------------------------------------ what is a local store
+def sqlite_url(expr: ast.AST) -> str | None:
+    """The text of a SQLite URL naming a file (``sqlite:///app.db``, also built with
+    an f-string, ``.format()`` or ``+``), with ``{…}`` for the parts computed at run time.
+    None for in-memory URLs (``sqlite://``, ``sqlite:///:memory:``, ``mode=memory``)."""
+    text = _literal_text(expr)
+    if text is None:
+        return None
+    match = _SQLITE_URL.fullmatch(text)
+    if match is None:
+        return None
+    rest = match["rest"]
+    if rest in ("", "/") or ":memory:" in rest or "mode=memory" in rest:
+        return None
+    return text
+
+
+def _literal_text(expr: ast.AST) -> str | None:
+    if isinstance(expr, ast.Constant):
+        return expr.value if isinstance(expr.value, str) else None
+    if isinstance(expr, ast.JoinedStr):
+        parts = [
+            part.value if isinstance(part, ast.Constant) and isinstance(part.value, str)
+            else _PLACEHOLDER
+            for part in expr.values
+        ]
+        return "".join(parts)
+    if (
+        isinstance(expr, ast.Call)
+        and isinstance(expr.func, ast.Attribute)
+        and expr.func.attr == "format"
+        and isinstance(expr.func.value, ast.Constant)
+        and isinstance(expr.func.value.value, str)
+    ):
+        return re.sub(r"\{[^{}]*\}", _PLACEHOLDER, expr.func.value.value)
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, (ast.Add, ast.Mod)):
+        left = _literal_text(expr.left)
+        return None if left is None else left + _PLACEHOLDER
+    return None
+
+
+def _is_memory_path(path: ast.expr | None) -> bool:
+    text = string_value(path) if path is not None else None
+    if text is None:
+        return False
+    return text in ("", ":memory:") or "mode=memory" in text or text.startswith("file::memory:")
+
+
+def _call(call: ast.Call, context: Context) -> tuple[Finding, bool] | None:
+    """An embedded store opened on a file (not config-like), or a database URL
+    passed to an engine (config-like)."""
+    func = call.func
+    last = callee_last_name(func, context)
+    if last in CONNECTOR_NAMES:
+        name = context.qualified_name(func) or ""
+        known = CONNECTORS.get(name)
+        if known is None:
+            return None
+        keywords, purpose, fix = known
+        path = argument(call, 0, *keywords)
+        if _is_memory_path(path) or _in_memory_tinydb(call, name, context):
+            return None
+        shown = f"{label(func)}({label(path, 24)})" if path is not None else f"{label(func)}()"
+        return RULE.finding(call, what=shown, purpose=purpose, fix=fix), False
+    if last in URL_TAKER_NAMES and call.args:
+        name = context.qualified_name(func) or ""
+        url = sqlite_url(call.args[0]) if name in URL_TAKERS else None
+        if url is not None:
+            return RULE.finding(
+                call.args[0], what=f"{label(func)}({_shown(url)})", purpose="data",
+                fix=DATABASE_FIX,
+            ), True
+    return None
+
+
+def _in_memory_tinydb(call: ast.Call, name: str, context: Context) -> bool:
+    if name != "tinydb.TinyDB":
+        return False
+    return any(
+        k.arg == "storage" and (context.qualified_name(k.value) or "").endswith("MemoryStorage")
+        for k in call.keywords
+    )
+
+
+def _assignment(node: ast.Assign | ast.AnnAssign, context: Context) -> Finding | None:
+    """``DATABASE_URL = "sqlite:///app.db"``, ``app.config["SQLALCHEMY_DATABASE_URI"] =
+    f"sqlite:///{path}"``, ``DATABASES["default"]["ENGINE"] = "...sqlite3"``."""
+    value = node.value
+    if value is None:
+        return None
+    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+    url = sqlite_url(value)
+    if url is not None:
+        target = targets[0]
+        if isinstance(target, ast.Name) and _environment_default(target.id, context):
+            return None
+        if _in_settings_class(node, context):
+            return None
+        return RULE.finding(
+            value, what=f"{_target_label(target)} {_shown(url)}", purpose="data",
+            fix=DATABASE_FIX,
+        )
+    for target in targets:
+        if isinstance(target, ast.Subscript) and string_value(target.slice) == "ENGINE":
+            engine = string_value(value)
+            if engine in SQLITE_ENGINES:
+                return RULE.finding(
+                    value, what=f"Django ENGINE '{engine}'", purpose="data",
+                    fix=DATABASE_FIX,
+                )
+    return None
+
+
+def _entry(name: str, value: ast.expr, holder: ast.AST, context: Context) -> Finding | None:
+    """A keyword or dict entry: ``SQLALCHEMY_DATABASE_URI="sqlite:///..."``,
+    ``db_url="sqlite://db.sqlite3"``, ``{"ENGINE": "django.db.backends.sqlite3"}``."""
+    if name == "ENGINE" and isinstance(holder, ast.Dict):
+        engine = string_value(value)
+        if engine in SQLITE_ENGINES and not _memory_database(holder):
+            return RULE.finding(
+                value, what=f"Django ENGINE '{engine}'", purpose="data",
+                fix=DATABASE_FIX,
+            )
+        return None
+    url = sqlite_url(value)
+    if url is None:
+        return None
+    return RULE.finding(
+        value, what=f"{name} {_shown(url)}", purpose="data", fix=DATABASE_FIX
+    )
+
+
+def _memory_database(config: ast.Dict) -> bool:
+    return any(
+        string_value(k) == "NAME" and _is_memory_path(v)
+        for k, v in zip(config.keys, config.values, strict=True)
+        if k is not None
+    )
+
+
+def _shown(url: str) -> str:
+    return repr(url if len(url) <= 40 else url[:39] + "…")
+
+
+def _target_label(target: ast.expr) -> str:
+    if isinstance(target, ast.Subscript):
+        key = string_value(target.slice)
+        if key is not None:
+            return key
+    return label(target)
+
+
+# ------------------------------------------------------------------ environment
+def _reads_environment(call: ast.Call, context: Context) -> bool:
+    """``os.getenv("DATABASE_URL", "sqlite:///app.db")``, ``env.db(default=...)``,
+    ``dj_database_url.config(default=...)``: the deployer chooses, the literal is a
+    development default."""
+    name = context.qualified_name(call.func) or ""
+    return name in ENVIRONMENT_READERS or context.from_environment(call.func)
+
+
+def _environment_default(name: str, context: Context) -> bool:
+    """Whether module-level ``name`` only serves as the default of an environment read
+    (``os.getenv("DATABASE_URL", DEFAULT_URL)``)."""
+    reader = r"(getenv|\.get|env\w*|config|str)\(\s*['\"]\w+['\"]\s*,\s*(default\s*=\s*)?"
+    return re.search(reader + re.escape(name) + r"\b", context.text) is not None
+
+
+def _in_settings_class(node: ast.AST, context: Context) -> bool:
+    """A field default of a pydantic ``BaseSettings`` class: read from the environment."""
+    for cls in context.classes.values():
+        if any(statement is node for statement in cls.body):
+            return any(
+                (context.qualified_name(base) or "") in SETTINGS_BASES
+                or (dotted_name(base) or "").endswith("Settings")
+                for base in cls.bases
+            )
+    return False
+
+
+# ------------------------------------------------------------------ where it counts
+def _in_app_code(
+    node: ast.AST, function: FunctionNode | None, context: Context, *, config_like: bool
+) -> bool:
+    """The app's own persistence: request-serving code, configuration and module-level
+    set-up of an app; not tests, test or development settings, migrations, management
+    commands, CLI scripts, ``__main__`` blocks, ``main()``/click commands, or blocks under
+    a debug switch. A store opened inside some other function counts only in a module
+    that imports a web framework (a data-pipeline helper is not the app's database)."""
+    path = context.path
+    if path.never_serves or path.is_dev_settings:
+        return False
+    if context.is_guarded(node) or context.in_main_guard(node):
+        return False
+    if context.is_request_serving(function):
+        return True
+    if not context.imports_web_framework and _is_cli_module(context):
+        return False
+    if function is None:
+        return True
+    if _in_entry_point(function, context):
+        return False
+    return config_like or context.imports_web_framework
+
+
+def _is_cli_module(context: Context) -> bool:
+    return bool(context.main_guard_spans) or bool(context.imported_packages & CLI_PACKAGES)
+
+
+def _in_entry_point(function: FunctionNode, context: Context) -> bool:
+    current: FunctionNode | None = function
+    while current is not None:
+        if current.name in NON_REQUEST_FUNCTION_NAMES - {"create_app", "make_app"}:
+            return True
+        for decorator in current.decorator_list:
+            target = decorator.func if isinstance(decorator, ast.Call) else decorator
+            if (dotted_name(target) or "").rpartition(".")[2] in ENTRY_DECORATORS:
+                return True
+        current = context.function_parent.get(id(current))
+    return False
+
+
+RULE = Rule(
+    code="SLS203",
+    name="local-database-file",
+    message="{what} stores {purpose} in a local file; {fix}",
+    summary="The app keeps its data in a file-backed embedded store (SQLite, shelve, dbm...).",
+    rationale=(
+        "SQLite, shelve, dbm, TinyDB and diskcache keep their data in a file on the "
+        "machine that runs the code. A second replica gets its own, empty copy; a "
+        "container that is replaced loses it; several processes writing one SQLite file "
+        "over a network volume corrupt it or serialize on its lock. An app that must "
+        "scale out or survive redeploys keeps its data in a database server (or Redis for "
+        "a cache) whose address comes from the environment."
+    ),
+    bad_example='''\
+from sqlalchemy import create_engine
+from sqlalchemy.orm import sessionmaker
+
+engine = create_engine("sqlite:///./app.db", connect_args={"check_same_thread": False})
+SessionLocal = sessionmaker(bind=engine)
+''',
+    good_example='''\
+import os
+
+from sqlalchemy import create_engine
+from sqlalchemy.orm import sessionmaker
+
+engine = create_engine(os.environ["DATABASE_URL"])
+SessionLocal = sessionmaker(bind=engine)
+''',
+    example_filename="app/database.py",
+    node_types=(ast.Call, ast.Assign, ast.AnnAssign, ast.Dict),
+    check=check,
+    scope="module",
+    options=("handler-decorators", "call-depth"),
+    references=(
+        "https://12factor.net/backing-services",
+        "https://www.sqlite.org/whentouse.html",
+        "https://docs.djangoproject.com/en/stable/ref/settings/#databases",
+        "https://docs.sqlalchemy.org/en/20/core/engines.html#sqlite",
+    ),
+    notes=(
+        "Reports `sqlite3.connect()`/`aiosqlite.connect()` on a file, `sqlite_utils`, "
+        "peewee `SqliteDatabase`, `SqliteDict`, `shelve.open()`, `dbm.open()`, TinyDB, "
+        "`diskcache.Cache`/`FanoutCache`/`Index`/`Deque`; SQLite URLs naming a file "
+        "(`sqlite:///app.db`, also built with an f-string, `.format()` or `+`) given to "
+        "`create_engine`/`create_async_engine`/`databases.Database`, assigned "
+        "(`SQLALCHEMY_DATABASE_URI`, `DATABASE_URL`, `app.config[...]`, config classes) or "
+        "passed as a keyword or dict value (`app.config.update(...)`, `db_url=`, "
+        "`SQLALCHEMY_BINDS`); Django `DATABASES` entries with the `sqlite3` or "
+        "`spatialite` engine.",
+        "Scope: both a request handler opening the store and module-level set-up "
+        "(`engine = create_engine(...)` in `database.py`, `DATABASES` in `settings.py`, a "
+        "`Config` class) are the app's persistence, so the rule fires in request-serving "
+        "code, at import time and in configuration functions (`create_app`). It stays "
+        "silent where the file is not the app's store: tests and test settings, "
+        "development settings and config classes, code under `if DEBUG:`, migrations, "
+        "management commands, `if __name__ == \"__main__\":` blocks, `main()`/`cli()` and "
+        "click/Typer commands, and scripts (modules with a `__main__` block or a CLI "
+        "parser that import no web framework). A store opened inside an ordinary "
+        "function counts only in a module that imports a web framework.",
+        "Leaves alone `\":memory:\"` and other in-memory databases, TinyDB on "
+        "`MemoryStorage`, URLs read from the environment (`os.environ`, `os.getenv(..., "
+        "default)`, `env(...)`, `config(...)`, `dj_database_url.config(default=...)`, "
+        "pydantic `BaseSettings` field defaults, a constant used only as such a default), "
+        "and JSON or pickle files written as a store, which SLS201 reports where they are "
+        "written.",
+    ),
+)

@@ -1,0 +1,218 @@
+"""SLS204 filesystem-backend: a session, cache or storage backend on local disk."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from flake8_stateless.context import Context, FunctionNode, string_value
+from flake8_stateless.registry import Finding, Rule
+from flake8_stateless.rules.files.common import callee_last_name, config_entries
+
+FILESYSTEM_CACHE_TYPES = frozenset(
+    {
+        "filesystem", "filesystemcache", "flask_caching.backends.filesystem",
+        "flask_caching.backends.filesystemcache",
+    }
+)
+FILE_BASED_CACHE = "django.core.cache.backends.filebased.FileBasedCache"
+FILE_SESSION_ENGINE = "django.contrib.sessions.backends.file"
+FILE_SYSTEM_STORAGES = frozenset(
+    {
+        "django.core.files.storage.FileSystemStorage",
+        "django.core.files.storage.filesystem.FileSystemStorage",
+    }
+)
+BEAKER_TYPE_KEYS = {
+    "session.type": "sessions", "beaker.session.type": "sessions",
+    "cache.type": "the cache", "beaker.cache.type": "the cache",
+}
+BEAKER_FILE_TYPES = frozenset({"file", "dbm"})
+STORAGE_FIX = "use django-storages (S3Boto3Storage, GoogleCloudStorage)"
+
+CONSTRUCTORS = {
+    "cachelib.FileSystemCache": ("cachelib FileSystemCache()", "the cache", "use RedisCache"),
+    "cachelib.file.FileSystemCache": ("cachelib FileSystemCache()", "the cache", "use RedisCache"),
+    "flask_caching.backends.FileSystemCache": (
+        "Flask-Caching FileSystemCache()", "the cache", "use RedisCache"
+    ),
+    "flask_caching.backends.filesystemcache.FileSystemCache": (
+        "Flask-Caching FileSystemCache()", "the cache", "use RedisCache"
+    ),
+    "werkzeug.contrib.cache.FileSystemCache": (
+        "werkzeug FileSystemCache()", "the cache", "use RedisCache"
+    ),
+    "flask_session.FileSystemSessionInterface": (
+        "Flask-Session FileSystemSessionInterface()", "sessions", "use RedisSessionInterface"
+    ),
+    "flask_session.filesystem.FileSystemSessionInterface": (
+        "Flask-Session FileSystemSessionInterface()", "sessions", "use RedisSessionInterface"
+    ),
+    "flask_session.sessions.FileSystemSessionInterface": (
+        "Flask-Session FileSystemSessionInterface()", "sessions", "use RedisSessionInterface"
+    ),
+}
+"""Backends built in code, by qualified name: (what, what it keeps, the way out)."""
+
+
+def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Iterator[Finding]:
+    if isinstance(node, ast.Call):
+        found = _constructor(node, context)
+        if found is not None:
+            if not context.in_main_guard(node):
+                yield found
+            return
+    for name, value, holder in config_entries(node):
+        finding = _setting(name, value, holder, node, context)
+        if finding is not None and not context.in_main_guard(node):
+            yield finding
+
+
+def _constructor(call: ast.Call, context: Context) -> Finding | None:
+    func = call.func
+    last = callee_last_name(func, context)
+    if last.endswith("FileSystemCache") or last.endswith("FileSystemSessionInterface"):
+        known = CONSTRUCTORS.get(context.qualified_name(func) or "")
+        if known is not None:
+            what, purpose, fix = known
+            return RULE.finding(call, what=what, purpose=purpose, fix=fix)
+        return None
+    name = context.qualified_name(func) or ""
+    if name.startswith("beaker."):
+        for keyword in call.keywords:
+            if keyword.arg == "type" and string_value(keyword.value) in BEAKER_FILE_TYPES:
+                return RULE.finding(
+                    keyword.value, what=f"Beaker type '{string_value(keyword.value)}'",
+                    purpose="sessions" if "ession" in name else "the cache",
+                    fix="use 'ext:redis' or 'ext:database'",
+                )
+    return None
+
+
+def _setting(
+    name: str, value: ast.expr, holder: ast.AST, node: ast.AST, context: Context
+) -> Finding | None:
+    """One configuration entry: ``name`` set to ``value``."""
+    if name == "storage" and isinstance(value, ast.Call):
+        if context.qualified_name(value.func) in FILE_SYSTEM_STORAGES:
+            return RULE.finding(
+                value, what="FileSystemStorage() as a field's storage", purpose="uploaded files",
+                fix=STORAGE_FIX,
+            )
+        return None
+    if name == "default" and isinstance(value, ast.Dict):
+        backend = _backend(value)
+        if backend is not None and string_value(backend) in FILE_SYSTEM_STORAGES:
+            return RULE.finding(
+                backend, what="STORAGES['default'] FileSystemStorage", purpose="uploaded files",
+                fix=STORAGE_FIX,
+            )
+        return None
+    text = string_value(value)
+    if text is None:
+        return None
+    lowered = text.lower()
+    if name == "SESSION_TYPE" and lowered == "filesystem":
+        return RULE.finding(
+            value, what=f"Flask-Session SESSION_TYPE '{text}'", purpose="sessions",
+            fix="use 'redis' or 'sqlalchemy'",
+        )
+    if name == "CACHE_TYPE" and (
+        lowered in FILESYSTEM_CACHE_TYPES or lowered.endswith(".filesystemcache")
+    ):
+        return RULE.finding(
+            value, what=f"Flask-Caching CACHE_TYPE '{text}'", purpose="the cache",
+            fix="use 'RedisCache' or 'MemcachedCache'",
+        )
+    if name == "BACKEND" and text == FILE_BASED_CACHE and isinstance(holder, ast.Dict):
+        return RULE.finding(
+            value, what="Django FileBasedCache", purpose="the cache",
+            fix="use RedisCache or PyMemcacheCache",
+        )
+    if name == "SESSION_ENGINE" and text == FILE_SESSION_ENGINE:
+        return RULE.finding(
+            value, what=f"SESSION_ENGINE '{text}'", purpose="sessions",
+            fix="use the 'db' or 'cache' engine with Redis",
+        )
+    if name == "DEFAULT_FILE_STORAGE" and text in FILE_SYSTEM_STORAGES:
+        return RULE.finding(
+            value, what="DEFAULT_FILE_STORAGE FileSystemStorage", purpose="uploaded files",
+            fix=STORAGE_FIX,
+        )
+    purpose = BEAKER_TYPE_KEYS.get(name)
+    if purpose is not None and lowered in BEAKER_FILE_TYPES:
+        return RULE.finding(
+            value, what=f"Beaker {name} '{text}'", purpose=purpose,
+            fix="use 'ext:redis' or 'ext:database'",
+        )
+    return None
+
+
+def _backend(config: ast.Dict) -> ast.expr | None:
+    for key, value in zip(config.keys, config.values, strict=True):
+        if key is not None and string_value(key) == "BACKEND":
+            return value
+    return None
+
+
+RULE = Rule(
+    code="SLS204",
+    name="filesystem-backend",
+    message="{what} keeps {purpose} on local disk, one copy per machine; {fix}",
+    summary="A session, cache or file storage backend is configured on the local disk.",
+    rationale=(
+        "A backend on local disk is per machine: behind a load balancer each replica has "
+        "its own sessions (users are logged out when they land elsewhere), its own cache "
+        "(invalidation misses the other copies) and its own uploaded files (served by one "
+        "replica, missing on the others). Containers lose all of it on every deploy. "
+        "Sessions and caches belong in Redis, Memcached or the database, files in object "
+        "storage."
+    ),
+    bad_example='''\
+from flask import Flask
+from flask_session import Session
+
+app = Flask(__name__)
+app.config["SESSION_TYPE"] = "filesystem"
+Session(app)
+''',
+    good_example='''\
+import os
+
+import redis
+from flask import Flask
+from flask_session import Session
+
+app = Flask(__name__)
+app.config["SESSION_TYPE"] = "redis"
+app.config["SESSION_REDIS"] = redis.from_url(os.environ["REDIS_URL"])
+Session(app)
+''',
+    node_types=(ast.Assign, ast.AnnAssign, ast.Dict, ast.Call),
+    check=check,
+    scope="config",
+    references=(
+        "https://12factor.net/backing-services",
+        "https://flask-session.readthedocs.io/en/latest/config.html",
+        "https://flask-caching.readthedocs.io/en/latest/#built-in-cache-backends",
+        "https://docs.djangoproject.com/en/stable/topics/cache/#filesystem-caching",
+        "https://docs.djangoproject.com/en/stable/ref/settings/#storages",
+    ),
+    notes=(
+        "Reports Flask-Session `SESSION_TYPE = \"filesystem\"` and "
+        "`FileSystemSessionInterface`, Flask-Caching `CACHE_TYPE` `\"filesystem\"`/"
+        "`\"FileSystemCache\"`, cachelib/Flask-Caching `FileSystemCache(...)`, Django "
+        "`FileBasedCache` (any cache alias), `SESSION_ENGINE = "
+        "\"django.contrib.sessions.backends.file\"`, `FileSystemStorage` as "
+        "`DEFAULT_FILE_STORAGE`, as `STORAGES[\"default\"]` or as a field's `storage=`, and "
+        "Beaker `file`/`dbm` sessions and caches: wherever the configuration is written "
+        "(settings modules, config classes, `app.config[...]`, `app.config.update(...)`, "
+        "dict literals, constructor keywords).",
+        "Leaves alone object-storage and network backends (`S3Boto3Storage`, GCS, Redis, "
+        "Memcached, database sessions), `STORAGES[\"staticfiles\"]` (static files are built "
+        "into the image), values read from the environment, test code, development "
+        "settings modules and config classes (`settings/dev.py`, `class DevelopmentConfig`), "
+        "anything under `if DEBUG:`, and `if __name__ == \"__main__\":` blocks (the "
+        "development server).",
+    ),
+)
