@@ -37,6 +37,10 @@ class Finding(NamedTuple):
 
 Check = Callable[[ast.AST, "FunctionNode | None", "Context"], Iterable[Finding]]
 
+SERVES_REQUESTS = "<request-serving code>"
+"""A rule trigger (see ``Rule.triggers``) matching every file that can hold
+request-serving code, for a ``scope="module"`` rule that mostly reports there."""
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -62,6 +66,15 @@ class Rule:
     """Extra paragraphs for the docs: what the rule deliberately leaves alone."""
     example_filename: str = "app.py"
     """The path the examples are linted as (``myapp/views.py``, ``settings.py``...)."""
+    triggers: tuple[str, ...] = ()
+    """Words of which at least one occurs in any file where the AST check can report,
+    ignoring case: a word (``sqlite3``) matches a whole word, ``*Consumer``, ``sqlite*``
+    and ``*sqlite*`` a word ending, starting or containing it, other text
+    (``sessions.backends.file``) itself; ``SERVES_REQUESTS`` any file that can hold
+    request-serving code. The standalone command does not parse a file in which no
+    enabled rule can report (``prefilter.py``). Empty: no text test of the rule's own;
+    ``scope="request"`` rules still need code that can serve requests, the others then
+    parse every file."""
     patterns: tuple[Pattern, ...] = ()
     """Declarative ast-grep patterns (see ``patterns.py``), searched once per file when
     their trigger words occur in it. A rule may have patterns, an AST check, or both;

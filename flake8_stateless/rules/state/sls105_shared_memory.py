@@ -99,6 +99,7 @@ def index():
     node_types=(ast.Call,),
     check=check,
     scope="module",
+    triggers=("multiprocessing",),
     references=(
         "https://12factor.net/processes",
         "https://docs.python.org/3/library/multiprocessing.shared_memory.html",

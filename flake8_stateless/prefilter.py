@@ -1,0 +1,281 @@
+"""Text tests that prove a file cannot produce a finding, so that it is never parsed.
+
+Parsing is most of the cost of linting a file (``ast.parse`` costs about four walks of
+the tree it builds), and on real code bases most files cannot match any rule: no
+request-serving code, none of a configuration rule's words. The standalone command asks
+:meth:`Prefilter.may_report` before parsing a file.
+
+Every test here is a *necessary* condition of a finding, so skipping a file never
+changes the results (a test compares the command with flake8 on every fixture):
+
+- a rule's own ``triggers`` (and its patterns' triggers): one of the words occurs in
+  the text, exactly as ``patterns.candidates`` tests it;
+- ``scope="config"`` rules: not a test file or development settings module;
+- ``scope="request"`` rules: the file can hold a request-serving function. This mirrors
+  ``Context._is_handler``: a known handler decorator or base class (every part of its
+  qualified name occurs as a word, since import aliases only rename the head), an
+  ``@x.route``-style decorator, a registrar call, a Django views module taking
+  ``request``, a user decorator glob's literal parts. Change one, change the other.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
+from flake8_stateless import frameworks
+from flake8_stateless.context import PathFacts
+from flake8_stateless.options import Settings
+from flake8_stateless.registry import SERVES_REQUESTS, Rule
+
+_WORD_BYTES = frozenset((string.ascii_letters + string.digits + "_").encode()) | frozenset(
+    range(0x80, 0x100)
+)
+_TO_SPACES = bytes(b if b in _WORD_BYTES else 0x20 for b in range(256))
+"""``bytes.translate`` table turning everything but identifier bytes into spaces."""
+
+_IDENTIFIER = re.compile(r"[A-Za-z0-9_]+")
+_RUN = re.compile(rb"[A-Za-z0-9_]+")
+
+CLASS_BASE_PREFIXES = (
+    "django.views.generic.",
+    "django.contrib.auth.views.",
+    "rest_framework.generics.",
+    "rest_framework.viewsets.",
+)
+"""Qualified base-class prefixes that ``Context._class_kind_uncached`` treats as views."""
+
+_GAP = rb"(?:[\s\\()]|#[^\n]*)*"
+"""What may separate the tokens of a decorator: spaces, newlines and comments inside
+brackets, backslash continuations."""
+
+
+def _decorator_method_pattern(methods: Iterable[str]) -> re.Pattern[bytes]:
+    """``@receiver.method`` (after any dotted receiver), the shape of every decorator
+    whose last attribute may register a handler (``@app.route(...)``, ``@sio.on``)."""
+    names = b"|".join(re.escape(m.encode()) for m in sorted(methods, key=len, reverse=True))
+    name = rb"[\w\x80-\xff]+"
+    return re.compile(
+        rb"@"
+        + _GAP
+        + rb"(?:"
+        + name
+        + _GAP
+        + rb"\."
+        + _GAP
+        + rb")+(?:"
+        + names
+        + rb")(?![\w\x80-\xff])"
+    )
+
+
+_DECORATOR_METHOD = _decorator_method_pattern(frameworks.HANDLER_DECORATOR_METHODS)
+
+
+def words_of(source: bytes) -> frozenset[bytes]:
+    """The distinct identifier-like words of ``source`` (runs of letters, digits,
+    underscores and non-ASCII bytes)."""
+    return frozenset(source.translate(_TO_SPACES).split())
+
+
+@dataclass(frozen=True)
+class _Words:
+    """A file's text and its words, with the NFKC-normalised spelling of its
+    identifiers (Python reads a full-width ``route`` as ``route``) for non-ASCII files."""
+
+    source: bytes
+
+    @cached_property
+    def normalised(self) -> bytes:
+        if self.source.isascii():
+            return self.source
+        text = self.source.decode("utf-8", "replace")
+        return unicodedata.normalize("NFKC", text).encode("utf-8", "replace")
+
+    @cached_property
+    def words(self) -> frozenset[bytes]:
+        found = words_of(self.source)
+        if self.normalised is not self.source:
+            found |= words_of(self.normalised)
+        return found
+
+    @cached_property
+    def joined(self) -> bytes:
+        """The distinct words, lower-cased, in one short string with a space around each:
+        part of a word occurs in the text exactly when it occurs in here, at a fraction
+        of the cost of searching the text."""
+        return b" " + b" ".join(self.words).lower() + b" "
+
+    @cached_property
+    def lowered(self) -> frozenset[bytes]:
+        return frozenset(self.joined.split())
+
+    @cached_property
+    def lowered_source(self) -> bytes:
+        """The text, lower-cased as written and, for non-ASCII files, NFKC-normalised."""
+        if self.normalised is self.source:
+            return self.source.lower()
+        return self.source.lower() + b"\n" + self.normalised.lower()
+
+
+Trigger = tuple[str, bytes]
+"""(how it is searched, what is searched): see :func:`trigger`."""
+_SERVING: Trigger = ("serving", b"")
+
+
+def trigger(written: str, *, substring: bool = False) -> Trigger:
+    """How a rule's trigger is searched, ignoring case (a rule's condition may ignore it
+    too: ``SQLite://``). A word matches a whole word, ``*word``/``word*``/``*word*`` a word
+    ending, starting or containing it, anything else (``sessions.backends.file``) the
+    text as written. ``substring``: a pattern trigger, searched like ``*word*``."""
+    if written == SERVES_REQUESTS:
+        return ("serving", b"")
+    core = written.strip("*").lower().encode("utf-8")
+    if not _IDENTIFIER.fullmatch(core.decode("utf-8")):
+        return ("text", written.lower().encode("utf-8"))
+    starts, ends = written.startswith("*") or substring, written.endswith("*") or substring
+    if starts and ends:
+        return ("part", core)
+    if starts:
+        return ("part", core + b" ")
+    if ends:
+        return ("part", b" " + core)
+    return ("word", core)
+
+
+@dataclass(frozen=True)
+class _Needs:
+    """What one enabled rule needs from a file's text."""
+
+    code: str
+    scope: str
+    check: frozenset[Trigger] | None
+    """Its AST check's triggers (empty: none needed); None when it has no AST check."""
+    patterns: tuple[frozenset[Trigger], ...]
+    """Each pattern's triggers; an empty set matches every file."""
+
+    @classmethod
+    def of(cls, rule: Rule) -> _Needs:
+        check = frozenset(trigger(w) for w in rule.triggers) if rule.node_types else None
+        patterns = tuple(
+            frozenset(trigger(w, substring=True) for w in p.triggers) for p in rule.patterns
+        )
+        return cls(rule.code, rule.scope, check, patterns)
+
+    @property
+    def triggers(self) -> frozenset[Trigger]:
+        return frozenset().union(self.check or (), *self.patterns)
+
+
+def _qualified_parts(names: Iterable[str]) -> tuple[frozenset[bytes], ...]:
+    """Each dotted name as the set of its parts, all of which occur as whole words in a
+    module whose code resolves to that name."""
+    return tuple(
+        frozenset(part.encode() for part in name.split(".") if part) for name in sorted(names)
+    )
+
+
+_SERVING_NAMES = _qualified_parts(
+    frameworks.HANDLER_DECORATORS
+    | frameworks.ENDPOINT_REGISTRARS
+    | frameworks.CLASS_KIND_BY_BASE.keys()
+    | set(CLASS_BASE_PREFIXES)
+)
+_REGISTRAR_METHODS = frozenset(m.encode() for m in frameworks.ENDPOINT_REGISTRAR_METHODS)
+_BASE_SUFFIX = re.compile(
+    b"(?:"
+    + b"|".join(re.escape(s.encode()) for s, _ in frameworks.BASE_NAME_SUFFIX_KINDS)
+    + rb")(?![\w\x80-\xff])"
+)
+"""A word ending like a view or handler base class (``BaseView``, ``ApiRequestHandler``)."""
+
+
+def _glob_fragments(pattern: str) -> tuple[bytes, ...]:
+    """The literal runs of a decorator glob: each occurs in the text of any module
+    where the glob matches a decorator's dotted (or import-resolved) name."""
+    literal = re.sub(r"\[[^\]]*\]", "*", pattern)
+    return tuple(part.encode() for part in re.split(r"[*?.\[\]]+", literal) if part)
+
+
+class Prefilter:
+    """The text test for one set of settings; build once, ask per file."""
+
+    def __init__(self, settings: Settings, rules: Sequence[Rule]) -> None:
+        self._needs = tuple(_Needs.of(rule) for rule in rules if settings.is_enabled(rule))
+        triggers = frozenset().union(*(needs.triggers for needs in self._needs))
+        self._words = frozenset(needle for kind, needle in triggers if kind == "word")
+        self._parts = tuple(sorted(needle for kind, needle in triggers if kind == "part"))
+        self._texts = tuple(
+            (needle, tuple(_RUN.findall(needle)))
+            for needle in sorted(needle for kind, needle in triggers if kind == "text")
+        )
+        self._user_globs = tuple(_glob_fragments(p) for p in settings.handler_decorators)
+
+    def may_report(self, source: bytes, filename: str) -> bool:
+        """False only if no enabled rule can report on this file (UTF-8 ``source``)."""
+        return bool(self.possible(source, filename))
+
+    def possible(self, source: bytes, filename: str) -> frozenset[str]:
+        """The enabled rules that may report on this file: the others cannot."""
+        if not self._needs:
+            return frozenset()
+        path = PathFacts.from_filename(filename)
+        configuration = not (path.is_test or path.is_dev_settings)
+        text = _Words(source)
+        present = self._present(text)
+        serving: bool | None = None
+        codes = []
+        for needs in self._needs:
+            if needs.scope == "config" and not configuration:
+                continue
+            if any(not words or not words.isdisjoint(present) for words in needs.patterns):
+                codes.append(needs.code)
+                continue
+            if needs.check is None:
+                continue
+            if needs.check and needs.check.isdisjoint(present):
+                if _SERVING not in needs.check:
+                    continue
+                if serving is None:
+                    serving = self._may_serve_requests(text, path)
+                if not serving:
+                    continue
+            if needs.scope == "request":
+                if serving is None:
+                    serving = self._may_serve_requests(text, path)
+                if not serving:
+                    continue
+            codes.append(needs.code)
+        return frozenset(codes)
+
+    def _present(self, text: _Words) -> frozenset[Trigger]:
+        """The triggers of the enabled rules that occur in the text."""
+        found: list[Trigger] = [("word", word) for word in self._words & text.lowered]
+        joined = text.joined
+        found += [("part", part) for part in self._parts if part in joined]
+        for needle, runs in self._texts:
+            # its words must occur in the distinct words before the text is searched
+            if all(run in joined for run in runs) and needle in text.lowered_source:
+                found.append(("text", needle))
+        return frozenset(found)
+
+    def _may_serve_requests(self, text: _Words, path: PathFacts) -> bool:
+        """Whether the module can hold a request-serving function (see module docs)."""
+        if path.never_serves:
+            return False
+        words = text.words
+        if path.is_views_module and b"request" in words:
+            return True
+        if any(parts <= words for parts in _SERVING_NAMES):
+            return True
+        if not words.isdisjoint(_REGISTRAR_METHODS) or b"falcon" in words:
+            return True
+        if b"class" in words and _BASE_SUFFIX.search(b" ".join(words)) is not None:
+            return True
+        if any(all(f in text.normalised for f in fragments) for fragments in self._user_globs):
+            return True
+        return _DECORATOR_METHOD.search(text.normalised) is not None
