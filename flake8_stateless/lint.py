@@ -1,0 +1,325 @@
+"""Linting files for the standalone command: read, decode, prefilter, parse, run the
+engine (the same one flake8 runs), apply ``noqa``; on every core.
+
+No flake8 here. A file that cannot be read or decoded is an ``io-error``, one that does
+not parse an ``invalid-syntax`` diagnostic (Ruff's names); the other files still run.
+A file whose text cannot match any enabled rule is not parsed at all (``prefilter``),
+so its syntax is not checked either: this is a linter, not a compiler.
+"""
+
+from __future__ import annotations
+
+import ast
+import codecs
+import io
+import multiprocessing
+import os
+import re
+import tokenize
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from flake8_stateless import engine
+from flake8_stateless.noqa import NoqaMap, add_directives
+from flake8_stateless.options import Settings
+from flake8_stateless.prefilter import Prefilter
+from flake8_stateless.registry import Finding, Rule
+from flake8_stateless.rules import ALL_RULES
+
+SYNTAX_ERROR = "invalid-syntax"
+IO_ERROR = "io-error"
+CONTEXT_LINES = 2
+"""Lines of source kept around each diagnostic for the ``full`` format."""
+
+_EXTENT = re.compile(
+    r"\w+(?:\s*\.\s*\w+)*"
+    r"|[rRbBuUfF]{0,2}(?:\"[^\"\\\n]*(?:\\.[^\"\\\n]*)*\"|'[^'\\\n]*(?:\\.[^'\\\n]*)*')"
+)
+"""What a finding's column points at, for its end column: a dotted name or a string."""
+_CODING = re.compile(rb"^[ \t\f]*#.*?coding[:=]", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One reported problem, positions 1-based, columns in characters; ``end_col`` is
+    just past the reported name (findings carry a start only)."""
+
+    path: str
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+    code: str
+    message: str
+    noqa_row: int | None
+    snippet: tuple[tuple[int, str], ...] = ()
+    """(line number, text) of the reported line and its neighbours."""
+
+    @property
+    def is_rule(self) -> bool:
+        return self.code not in (SYNTAX_ERROR, IO_ERROR)
+
+    @property
+    def source_line(self) -> str:
+        return next((text for number, text in self.snippet if number == self.line), "")
+
+
+@dataclass(frozen=True)
+class Options:
+    """Per-run switches every worker needs."""
+
+    add_noqa: bool = False
+    ignore_noqa: bool = False
+
+
+@dataclass
+class FileResult:
+    path: str
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    noqa_added: int = 0
+    parsed: bool = False
+
+
+@dataclass(frozen=True)
+class Task:
+    """One file: its path (or "-" with ``stdin``), engine name and settings index."""
+
+    path: str
+    engine_name: str
+    settings: int
+    stdin: bytes | None = None
+
+
+# ------------------------------------------------------------------------- one file
+def encoding_of(data: bytes) -> str:
+    """The file's encoding: from a BOM or PEP 263 coding comment, else UTF-8. Raises
+    SyntaxError for an unknown encoding."""
+    if data.startswith(codecs.BOM_UTF8) or _CODING.search(data, 0, _second_line_end(data)):
+        return tokenize.detect_encoding(io.BytesIO(data).readline)[0]
+    return "utf-8"
+
+
+def _second_line_end(data: bytes) -> int:
+    first = data.find(b"\n")
+    if first < 0:
+        return len(data)
+    second = data.find(b"\n", first + 1)
+    return len(data) if second < 0 else second
+
+
+def _error(path: str, code: str, message: str, line: int = 1, col: int = 1) -> Diagnostic:
+    return Diagnostic(path, line, col, line, col, code, message, None)
+
+
+def lint_bytes(
+    path: str,
+    data: bytes,
+    *,
+    engine_name: str,
+    settings: Settings,
+    prefilter: Prefilter,
+    options: Options,
+) -> FileResult:
+    """Lint one file's bytes; never raises for the file's fault."""
+    result = FileResult(path)
+    try:
+        encoding = encoding_of(data)
+        text = data.decode(encoding)
+    except UnicodeDecodeError as error:
+        result.diagnostics.append(
+            _error(
+                path,
+                IO_ERROR,
+                f"file is not valid UTF-8 (byte {data[error.start]:#04x} at "
+                f"offset {error.start}) and declares no other encoding",
+            )
+        )
+        return result
+    except SyntaxError as error:  # an unknown encoding in the coding comment
+        result.diagnostics.append(_error(path, IO_ERROR, str(error.msg)))
+        return result
+    source = data if encoding in ("utf-8", "utf-8-sig") else text.encode("utf-8")
+    possible = prefilter.possible(source, engine_name)
+    if not possible:
+        return result
+    result.parsed = True
+    lines = io.StringIO(text, newline=None).readlines()
+    joined = "".join(lines)
+    try:
+        tree = ast.parse(joined, filename=path)
+    except SyntaxError as error:
+        line = error.lineno or 1
+        col = max(error.offset or 1, 1)
+        message = error.msg if error.msg else "invalid syntax"
+        result.diagnostics.append(_error(path, SYNTAX_ERROR, message, line, col))
+        return result
+    except (ValueError, RecursionError, MemoryError) as error:
+        result.diagnostics.append(_error(path, SYNTAX_ERROR, f"{type(error).__name__}: {error}"))
+        return result
+    only_possible = replace(settings, enabled_codes=possible)  # the others cannot report
+    findings = engine.check(tree, lines, engine_name, only_possible)
+    if not findings:
+        return result
+    needs_map = options.add_noqa or (not options.ignore_noqa and "noqa" in joined.lower())
+    noqa = NoqaMap.build(joined, lines) if needs_map else None
+    kept: list[Finding] = []
+    for finding in findings:
+        if (
+            noqa is not None
+            and not options.ignore_noqa
+            and noqa.silences(finding.line, finding.code)
+        ):
+            continue
+        kept.append(finding)
+    if noqa is not None:
+        result.warnings.extend(f"{path}: {w}" for w in dict.fromkeys(noqa.warnings))
+    if options.add_noqa and kept and path != "-":
+        assert noqa is not None
+        result.noqa_added = _add_noqa(path, encoding, text, kept, noqa)
+        return result
+    result.diagnostics.extend(_diagnostic(path, f, lines, noqa) for f in kept)
+    return result
+
+
+def _diagnostic(
+    path: str, finding: Finding, lines: Sequence[str], noqa: NoqaMap | None
+) -> Diagnostic:
+    index = finding.line - 1
+    text = lines[index].rstrip("\r\n") if 0 <= index < len(lines) else ""
+    match = _EXTENT.match(text, finding.col)
+    end = match.end() if match else min(finding.col + 1, max(len(text), finding.col))
+    first = max(index - CONTEXT_LINES, 0)
+    snippet = tuple(
+        (number + 1, lines[number].rstrip("\r\n"))
+        for number in range(first, min(index + CONTEXT_LINES + 1, len(lines)))
+    )
+    message = finding.message.removeprefix(finding.code + " ")
+    row = noqa.line_for(finding.line) if noqa is not None else finding.line
+    return Diagnostic(
+        path,
+        finding.line,
+        finding.col + 1,
+        finding.line,
+        end + 1,
+        finding.code,
+        message,
+        row,
+        snippet,
+    )
+
+
+def _add_noqa(
+    path: str, encoding: str, text: str, findings: Sequence[Finding], noqa: NoqaMap
+) -> int:
+    """Write ``# noqa: CODES`` for ``findings`` into the file, in its own encoding and
+    line endings; how many lines changed."""
+    by_line: dict[int, set[str]] = {}
+    for finding in findings:
+        by_line.setdefault(noqa.line_for(finding.line), set()).add(finding.code)
+    original = io.StringIO(text, newline="").readlines()
+    edited, changed = add_directives(original, by_line, noqa)
+    if changed:
+        Path(path).write_bytes("".join(edited).encode(encoding))
+    return changed
+
+
+# ---------------------------------------------------------------------- many files
+@dataclass
+class _Worker:
+    """What each process keeps for the whole run."""
+
+    settings: Sequence[Settings]
+    rules: tuple[Rule, ...]
+    options: Options
+    prefilters: dict[int, Prefilter] = field(default_factory=dict)
+
+    def prefilter(self, index: int) -> Prefilter:
+        known = self.prefilters.get(index)
+        if known is None:
+            settings = self.settings[index]
+            known = Prefilter(settings, (*self.rules, *settings.rules_file, *settings.pack_rules))
+            self.prefilters[index] = known
+        return known
+
+    def lint(self, task: Task) -> FileResult:
+        if task.stdin is not None:
+            data = task.stdin
+        else:
+            try:
+                data = Path(task.path).read_bytes()
+            except OSError as error:
+                return FileResult(
+                    task.path, [_error(task.path, IO_ERROR, error.strerror or str(error))]
+                )
+        return lint_bytes(
+            task.path,
+            data,
+            engine_name=task.engine_name,
+            settings=self.settings[task.settings],
+            prefilter=self.prefilter(task.settings),
+            options=self.options,
+        )
+
+
+_WORKER: dict[str, _Worker] = {}
+"""The worker process's state, set once by the pool's initializer."""
+
+
+def _start_worker(worker: _Worker) -> None:
+    _WORKER["current"] = worker
+
+
+def _lint_chunk(tasks: Sequence[Task]) -> list[FileResult]:
+    worker = _WORKER["current"]
+    return [worker.lint(task) for task in tasks]
+
+
+def default_jobs() -> int:
+    """The cores this process may use."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(len(os.sched_getaffinity(0)), 1)
+    return os.cpu_count() or 1
+
+
+def lint_files(
+    tasks: Sequence[Task], settings: Sequence[Settings], options: Options, jobs: int
+) -> list[FileResult]:
+    """Every task's result, in parallel when there are enough files to pay for it."""
+    worker = _Worker(settings, ALL_RULES, options)
+    jobs = max(1, min(jobs, len(tasks)))
+    if jobs == 1 or len(tasks) < 4 * jobs:
+        return [worker.lint(task) for task in tasks]
+    chunks = list(_chunks(tasks, jobs))
+    context = multiprocessing.get_context()
+    with context.Pool(jobs, initializer=_start_worker, initargs=(worker,)) as pool:
+        results = [result for chunk in pool.imap_unordered(_lint_chunk, chunks) for result in chunk]
+    return results
+
+
+def _chunks(tasks: Sequence[Task], jobs: int) -> Iterator[list[Task]]:
+    """Chunks of roughly equal bytes, biggest files first, several per worker so that
+    an unlucky chunk of big files does not leave the other cores idle."""
+    sized = sorted(((_size(task), task) for task in tasks), key=lambda pair: -pair[0])
+    count = min(len(sized), jobs * 8)
+    buckets: list[list[Task]] = [[] for _ in range(count)]
+    loads = [0] * count
+    for size, task in sized:
+        lightest = loads.index(min(loads))
+        buckets[lightest].append(task)
+        loads[lightest] += size + 2048
+    yield from (bucket for bucket in buckets if bucket)
+
+
+def _size(task: Task) -> int:
+    try:
+        return os.path.getsize(task.path)
+    except OSError:
+        return 0
+
+
+def flatten(results: Iterable[FileResult]) -> list[Diagnostic]:
+    """All diagnostics, sorted by file, position and code (Ruff's order)."""
+    found = [d for result in results for d in result.diagnostics]
+    return sorted(found, key=lambda d: (d.path, d.line, d.col, d.code))
