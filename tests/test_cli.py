@@ -592,3 +592,22 @@ def test_rule_json_and_all() -> None:
     unknown = run_cli(["rule", "SLS999"], ROOT)
     assert unknown.returncode == 2
     assert "unknown rule" in unknown.stderr
+
+
+# ---------------------------------------------------------------------- pre-commit
+def test_pre_commit_hook_runs_the_command_on_the_staged_files(project: Path) -> None:
+    """pre-commit runs ``entry`` followed by the staged file names."""
+    yaml = pytest.importorskip("yaml")
+    (hook,) = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    assert hook["id"] == "flake8-stateless"
+    assert hook["language"] == "python"
+    assert "python" in hook["types_or"]
+    program, *args = shlex.split(hook["entry"])
+    scripts = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert f'{program} = "flake8_stateless.cli:main"' in scripts
+    found = run_cli([*args, "app.py", "clean.py"], project)
+    assert found.returncode == 1
+    assert codes(found.stdout)[0] == ("app.py", 10, "SLS101")
+    assert run_cli([*args, "clean.py"], project).returncode == 0
+    write(project, {"build/gen.py": VIEWS})
+    assert run_cli([*args, "build/gen.py"], project).returncode == 0, "excluded even if staged"
