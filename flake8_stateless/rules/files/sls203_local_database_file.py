@@ -348,6 +348,9 @@ SessionLocal = sessionmaker(bind=engine)
     node_types=(ast.Call, ast.Assign, ast.AnnAssign, ast.Dict),
     check=check,
     scope="module",
+    triggers=(
+        "*sqlite*", "peewee", "playhouse", "shelve", "dbm", "tinydb", "diskcache", "spatialite",
+    ),
     options=("handler-decorators", "call-depth"),
     references=(
         "https://12factor.net/backing-services",

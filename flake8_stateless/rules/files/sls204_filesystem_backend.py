@@ -191,6 +191,10 @@ Session(app)
     node_types=(ast.Assign, ast.AnnAssign, ast.Dict, ast.Call),
     check=check,
     scope="config",
+    triggers=(
+        "*filesystem*", "filebased", "beaker", "sessions.backends.file", "session.type",
+        "cache.type",
+    ),
     references=(
         "https://12factor.net/backing-services",
         "https://flask-session.readthedocs.io/en/latest/config.html",
