@@ -15,6 +15,7 @@ from xml.etree import ElementTree
 
 import pytest
 
+from benchmarks.corpus import default_cache_dir
 from tests.helpers import FIXTURES, ROOT, directives
 
 FIXTURE_FILES = sorted(FIXTURES.glob("SLS*.py"))
@@ -125,6 +126,28 @@ def test_cli_reports_what_flake8_reports(path: Path) -> None:
     if not golden.exists():
         pytest.skip(f"{golden.name} not generated yet (test_golden fails for it)")
     assert result.stdout == golden.read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("app", ["calibreweb-0.6.27", "maubot-0.6.0"])
+def test_cli_reports_what_flake8_reports_on_a_real_app(app: str) -> None:
+    """On a real application (from the pinned corpus, when it is there), every file the
+    prefilter skips really had nothing to report."""
+    root = default_cache_dir() / app
+    if not root.is_dir():
+        pytest.skip(f"corpus not downloaded: python -m benchmarks.corpus ({root})")
+    flake8 = subprocess.run(
+        [sys.executable, "-m", "flake8", "-j1", "--isolated", "--select=SLS", app],
+        capture_output=True,
+        text=True,
+        cwd=root.parent,
+        check=False,
+    )
+    cli = run_cli(
+        ["check", "--isolated", "--output-format", "concise", "--quiet", app], root.parent
+    )
+    assert flake8.returncode == cli.returncode
+    assert sorted(cli.stdout.splitlines()) == sorted(flake8.stdout.splitlines())
 
 
 def test_parallel_run_equals_serial_run() -> None:
