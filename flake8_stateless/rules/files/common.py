@@ -14,7 +14,14 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from flake8_stateless.context import Context, FunctionNode, dotted_name, statements_of, string_value
+from flake8_stateless.context import (
+    FUNCTION_TYPES,
+    Context,
+    FunctionNode,
+    dotted_name,
+    statements_of,
+    string_value,
+)
 
 TEMP_FACTORIES = frozenset(
     {
@@ -378,13 +385,15 @@ def writes_into(node: ast.Call, names: set[str], opened: ast.Call, context: Cont
 
 # ------------------------------------------------------------------ removal
 def removed_expressions(
-    function: FunctionNode, context: Context
+    function: FunctionNode, context: Context, *, follow_calls: bool = True
 ) -> Iterator[tuple[ast.expr, bool]]:
     """(expression removed, whether a whole directory goes) for every removal in
     ``function``, its nested functions and lambdas included: ``os.remove(p)``,
     ``Path(p).unlink()``, ``tmp.cleanup()``, ``shutil.rmtree(d)``, a removal handed to a
     background task or callback (``BackgroundTask(os.remove, p)``), a project helper
-    named for it (``delete_file(p)``), and ``shutil.move``/``os.replace`` of a source."""
+    named for it (``delete_file(p)``), ``shutil.move``/``os.replace`` of a source, and
+    arguments given to a function of this module that removes its parameter, called
+    directly or run elsewhere (``Thread(target=self._restore, args=(path,))``)."""
     for node in ast.walk(function):
         if not isinstance(node, ast.Call):
             continue
@@ -409,6 +418,61 @@ def removed_expressions(
         if _REMOVAL_WORDS.search(callee.rpartition(".")[2]):
             for other in node.args:
                 yield other, True
+            continue
+        if follow_calls:
+            yield from _handed_to_remover(node, function, context)
+
+
+def _handed_to_remover(
+    call: ast.Call, function: FunctionNode, context: Context
+) -> Iterator[tuple[ast.expr, bool]]:
+    """The arguments of ``call`` when it calls, or hands on, a function of this module
+    that removes one of its parameters."""
+    references = [call.func, *call.args, *(k.value for k in call.keywords)]
+    for reference in references:
+        callee = _local_function(reference, function, context)
+        if callee is None or not _removes_a_parameter(callee, context):
+            continue
+        for value in references:
+            if value is not reference:
+                yield value, True
+        return
+
+
+def _local_function(
+    reference: ast.expr, function: FunctionNode, context: Context
+) -> FunctionNode | None:
+    """The function of this module that ``reference`` names: ``helper`` or
+    ``self.helper``/``cls.helper`` on the enclosing class (or a base defined here)."""
+    if isinstance(reference, ast.Name):
+        for candidate in context.functions:
+            if candidate.name == reference.id and candidate is not function:
+                return candidate
+        return None
+    if not (
+        isinstance(reference, ast.Attribute)
+        and isinstance(reference.value, ast.Name)
+        and reference.value.id in ("self", "cls")
+    ):
+        return None
+    cls = context.enclosing_class(function)
+    if cls is None:
+        return None
+    for current in [cls, *context.local_bases(cls)]:
+        for statement in current.body:
+            if isinstance(statement, FUNCTION_TYPES) and statement.name == reference.attr:
+                return statement
+    return None
+
+
+def _removes_a_parameter(callee: FunctionNode, context: Context) -> bool:
+    arguments = callee.args
+    parameters = {a.arg for a in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]}
+    parameters -= {"self", "cls"}
+    return any(
+        mentions(removed, parameters)
+        for removed, _ in removed_expressions(callee, context, follow_calls=False)
+    )
 
 
 def removes_path(path: ast.expr, function: FunctionNode, context: Context) -> bool:
@@ -760,3 +824,19 @@ def config_entries(node: ast.AST) -> Iterator[tuple[str, ast.expr, ast.AST]]:
         for keyword in node.keywords:
             if keyword.arg is not None:
                 yield keyword.arg, keyword.value, node
+
+
+def chosen_by_environment(node: ast.AST, function: FunctionNode | None, context: Context) -> bool:
+    """Whether ``node`` sits in a branch of an ``if`` whose test reads the environment
+    (``if os.getenv("DB_TYPE") == "sqlite":``, ``elif not os.environ.get(...)``): the
+    deployer picks the branch, not the code."""
+    line = getattr(node, "lineno", 0)
+    scope: ast.AST = function if function is not None else context.tree
+    for candidate in ast.walk(scope):
+        if (
+            isinstance(candidate, ast.If)
+            and candidate.lineno < line <= (candidate.end_lineno or candidate.lineno)
+            and context.from_environment(candidate.test)
+        ):
+            return True
+    return False

@@ -9,7 +9,13 @@ from collections.abc import Iterator
 from flake8_stateless.context import Context, FunctionNode, dotted_name, string_value
 from flake8_stateless.frameworks import NON_REQUEST_FUNCTION_NAMES
 from flake8_stateless.registry import Finding, Rule
-from flake8_stateless.rules.files.common import argument, callee_last_name, config_entries, label
+from flake8_stateless.rules.files.common import (
+    argument,
+    callee_last_name,
+    chosen_by_environment,
+    config_entries,
+    label,
+)
 
 DATABASE_FIX = "use a database server (PostgreSQL, MySQL) from the environment"
 STORE_FIX = "use the database or Redis"
@@ -287,6 +293,8 @@ def _in_app_code(
         return False
     if context.is_guarded(node) or context.in_main_guard(node):
         return False
+    if chosen_by_environment(node, function, context):
+        return False
     if context.is_request_serving(function):
         return True
     if not context.imports_web_framework and _is_cli_module(context):
@@ -307,6 +315,8 @@ def _in_entry_point(function: FunctionNode, context: Context) -> bool:
     while current is not None:
         if current.name in NON_REQUEST_FUNCTION_NAMES - {"create_app", "make_app"}:
             return True
+        if "test" in current.name.lower().split("_"):
+            return True  # ``_clone_test_db``: a test helper
         for decorator in current.decorator_list:
             target = decorator.func if isinstance(decorator, ast.Call) else decorator
             if (dotted_name(target) or "").rpartition(".")[2] in ENTRY_DECORATORS:
@@ -381,8 +391,9 @@ SessionLocal = sessionmaker(bind=engine)
         "Leaves alone `\":memory:\"` and other in-memory databases, TinyDB on "
         "`MemoryStorage`, URLs read from the environment (`os.environ`, `os.getenv(..., "
         "default)`, `env(...)`, `config(...)`, `dj_database_url.config(default=...)`, "
-        "pydantic `BaseSettings` field defaults, a constant used only as such a default), "
-        "and JSON or pickle files written as a store, which SLS201 reports where they are "
-        "written.",
+        "pydantic `BaseSettings` field defaults, a constant used only as such a default, "
+        "a branch the environment chooses: `if os.getenv(\"DB_TYPE\") == \"sqlite\":`), "
+        "test helpers (functions named `..._test_...`), and JSON or pickle files written as "
+        "a store, which SLS201 reports where they are written.",
     ),
 )

@@ -7,7 +7,11 @@ from collections.abc import Iterator
 
 from flake8_stateless.context import Context, FunctionNode, string_value
 from flake8_stateless.registry import Finding, Rule
-from flake8_stateless.rules.files.common import callee_last_name, config_entries
+from flake8_stateless.rules.files.common import (
+    callee_last_name,
+    chosen_by_environment,
+    config_entries,
+)
 
 FILESYSTEM_CACHE_TYPES = frozenset(
     {
@@ -56,16 +60,22 @@ CONSTRUCTORS = {
 
 
 def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Iterator[Finding]:
+    if context.path.is_management_command or context.path.is_migration:
+        return  # a command or migration configures itself, not the served app
+    findings: list[Finding] = []
     if isinstance(node, ast.Call):
         found = _constructor(node, context)
         if found is not None:
-            if not context.in_main_guard(node):
-                yield found
-            return
-    for name, value, holder in config_entries(node):
-        finding = _setting(name, value, holder, node, context)
-        if finding is not None and not context.in_main_guard(node):
-            yield finding
+            findings.append(found)
+    if not findings:
+        for name, value, holder in config_entries(node):
+            finding = _setting(name, value, holder, context)
+            if finding is not None:
+                findings.append(finding)
+    if findings and not (
+        context.in_main_guard(node) or chosen_by_environment(node, function, context)
+    ):
+        yield from findings
 
 
 def _constructor(call: ast.Call, context: Context) -> Finding | None:
@@ -89,9 +99,7 @@ def _constructor(call: ast.Call, context: Context) -> Finding | None:
     return None
 
 
-def _setting(
-    name: str, value: ast.expr, holder: ast.AST, node: ast.AST, context: Context
-) -> Finding | None:
+def _setting(name: str, value: ast.expr, holder: ast.AST, context: Context) -> Finding | None:
     """One configuration entry: ``name`` set to ``value``."""
     if name == "storage" and isinstance(value, ast.Call):
         if context.qualified_name(value.func) in FILE_SYSTEM_STORAGES:
@@ -216,7 +224,8 @@ Session(app)
         "Memcached, database sessions), `STORAGES[\"staticfiles\"]` (static files are built "
         "into the image), values read from the environment, test code, development "
         "settings modules and config classes (`settings/dev.py`, `class DevelopmentConfig`), "
-        "anything under `if DEBUG:`, and `if __name__ == \"__main__\":` blocks (the "
-        "development server).",
+        "anything under `if DEBUG:` or in a branch chosen by the environment (`if "
+        "os.getenv(...)`), management commands, migrations, and `if __name__ == "
+        "\"__main__\":` blocks (the development server).",
     ),
 )
