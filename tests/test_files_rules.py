@@ -15,7 +15,9 @@ from tests.helpers import lint_source
 FILE_CODES = frozenset(rule.code for rule in RULES)
 
 
-def findings(source: str, filename: str = "app.py", codes: frozenset[str] = FILE_CODES) -> list[str]:
+def findings(
+    source: str, filename: str = "app.py", codes: frozenset[str] = FILE_CODES
+) -> list[str]:
     """The messages of the SLS2xx rules (or ``codes``) on ``source``."""
     settings = Settings(enabled_codes=codes)
     return [f.message for f in lint_source(textwrap.dedent(source), filename, settings)]
@@ -181,7 +183,8 @@ def test_a_temporary_file_handed_to_code_that_keeps_it_is_reported() -> None:
                 print(path)
     """
     (message,) = findings(source, codes=frozenset({"SLS205"}))
-    assert "'archive'" in message and "'post'" in message
+    assert "'archive'" in message
+    assert "'post'" in message
 
 
 def test_the_django_startproject_database_is_reported_in_settings_only() -> None:
