@@ -12,8 +12,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from flake8.style_guide import Decision, DecisionEngine
-
 from flake8_stateless.packs import load_rule_packs
 
 if TYPE_CHECKING:
@@ -196,6 +194,9 @@ def settings_from_flake8(options: argparse.Namespace, rules: Sequence[Rule]) -> 
     report, so disabled rules never run. Opt-in rules need their full code in
     ``--select``/``--extend-select``: ``--select=SLS`` and a plain ``ignore =`` (which
     undo flake8's default-ignore list) leave them off."""
+    # imported here: the standalone command never imports flake8
+    from flake8.style_guide import Decision, DecisionEngine  # noqa: PLC0415
+
     values = {
         spec.attribute: getattr(options, f"stateless_{spec.attribute}", None) for spec in OPTIONS
     }

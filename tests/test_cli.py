@@ -159,6 +159,19 @@ def test_parallel_run_equals_serial_run() -> None:
     assert codes(serial.stdout)
 
 
+def test_the_command_never_imports_flake8() -> None:
+    """The same engine, without flake8: teams on Ruff alone need not install its stack."""
+    probe = (
+        "import sys, flake8_stateless.cli; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('flake8', 'pycodestyle', 'pyflakes')))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
+
+
 def test_python_dash_m_runs_the_same_command(project: Path) -> None:
     script = run_cli(["check", "--output-format", "concise", "."], project)
     module = run_cli(["check", "--output-format", "concise", "."], project, module=True)
