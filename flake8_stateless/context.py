@@ -350,6 +350,18 @@ class Context:
         """The module's source text, for cheap "is this word anywhere" questions."""
         return "".join(self.lines)
 
+    @cached_property
+    def method_calls_by_receiver(self) -> dict[tuple[str, str], list[FunctionNode]]:
+        """``(name, method)`` -> the functions calling ``name.method(...)``: "does any other
+        function pop this queue" answered from one index, not a scan per question."""
+        index: dict[tuple[str, str], list[FunctionNode]] = {}
+        for function in self.functions:
+            for call in self.calls_by_function.get(id(function), ()):
+                func = call.func
+                if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+                    index.setdefault((func.value.id, func.attr), []).append(function)
+        return index
+
     # ------------------------------------------------------------------ names
     def qualified_name(self, node: ast.AST) -> str | None:
         """The dotted name of ``node`` with its head resolved through the imports

@@ -1,0 +1,679 @@
+"""SLS501 fire-and-forget-work: request code starting work that it never waits for."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from flake8_stateless.context import Context, FunctionNode, dotted_name, statements_of
+from flake8_stateless.registry import Finding, Rule
+
+THREAD_CLASSES = {
+    "threading.Thread": "thread",
+    "threading.Timer": "timer thread",
+    "multiprocessing.Process": "process",
+    "multiprocessing.context.Process": "process",
+}
+"""Constructors whose ``.start()`` runs work beside the request, by qualified name."""
+
+TASK_FUNCTIONS = {
+    "asyncio.create_task": "asyncio task",
+    "asyncio.ensure_future": "asyncio task",
+    "asyncio.tasks.create_task": "asyncio task",
+    "asyncio.tasks.ensure_future": "asyncio task",
+    "asyncio.run_coroutine_threadsafe": "asyncio task",
+    "gevent.spawn": "greenlet",
+    "gevent.spawn_later": "greenlet",
+    "eventlet.spawn": "greenlet",
+    "eventlet.spawn_after": "greenlet",
+    "eventlet.greenthread.spawn": "greenlet",
+}
+"""Functions that start work and return a handle to wait on."""
+
+HANDLELESS_FUNCTIONS = {
+    "gevent.spawn_raw": "greenlet",
+    "eventlet.spawn_n": "greenlet",
+    "eventlet.greenthread.spawn_n": "greenlet",
+}
+"""Functions that start work and return nothing to wait on."""
+
+EXECUTOR_CLASSES = frozenset(
+    {
+        "concurrent.futures.ThreadPoolExecutor",
+        "concurrent.futures.ProcessPoolExecutor",
+        "concurrent.futures.thread.ThreadPoolExecutor",
+        "concurrent.futures.process.ProcessPoolExecutor",
+        "concurrent.futures.InterpreterPoolExecutor",
+        "flask_executor.Executor",
+    }
+)
+LOOP_FACTORIES = frozenset(
+    {
+        "asyncio.get_event_loop",
+        "asyncio.get_running_loop",
+        "asyncio.new_event_loop",
+        "asyncio.events.get_event_loop",
+        "asyncio.events.get_running_loop",
+    }
+)
+TRIGGER_NAMES = frozenset(
+    {
+        "start",
+        "create_task",
+        "ensure_future",
+        "run_coroutine_threadsafe",
+        "submit",
+        "submit_stored",
+        "run_in_executor",
+        "spawn",
+        "spawn_later",
+        "spawn_after",
+        "spawn_raw",
+        "spawn_n",
+        "start_background_task",
+        "spawn_callback",
+        "add_callback",
+    }
+)
+"""Last names of every call this rule looks at: a cheap first filter."""
+
+ASYNC_WAITERS = frozenset(
+    {
+        "asyncio.gather",
+        "asyncio.wait",
+        "asyncio.wait_for",
+        "asyncio.shield",
+        "asyncio.as_completed",
+        "asyncio.tasks.gather",
+        "asyncio.tasks.wait",
+        "asyncio.tasks.wait_for",
+        "asyncio.tasks.shield",
+    }
+)
+"""Combinators whose own result decides: ``await asyncio.gather(t)`` waits, a bare
+``asyncio.gather(t)`` does not."""
+
+SYNC_WAITERS = frozenset(
+    {
+        "concurrent.futures.wait",
+        "concurrent.futures.as_completed",
+        "gevent.joinall",
+        "gevent.wait",
+        "gevent.killall",
+        "eventlet.greenthread.waitall",
+    }
+)
+WAIT_METHODS = frozenset(
+    {"join", "result", "exception", "wait", "cancel", "kill", "run_until_complete"}
+)
+"""Methods on a handle (or taking it) that wait for the work or end it in the request."""
+
+STORE_METHODS = frozenset(
+    {
+        "append",
+        "add",
+        "insert",
+        "extend",
+        "appendleft",
+        "extendleft",
+        "setdefault",
+        "put",
+        "put_nowait",
+    }
+)
+"""Container methods that keep a handle for later: the container becomes the handle."""
+
+HARMLESS_CALLS = frozenset(
+    {"print", "len", "id", "str", "repr", "type", "isinstance", "hash", "bool"}
+)
+LOGGING_METHODS = frozenset(
+    {"debug", "info", "warning", "warn", "error", "exception", "critical", "log"}
+)
+
+CONNECTION_IO = frozenset(
+    {
+        "disconnect",
+        "close",
+        "aclose",
+        "emit",
+        "write_message",
+        "send_json",
+        "send_text",
+        "send_bytes",
+        "ping",
+    }
+)
+"""Targets that only talk to a live connection: if the process dies, so does the
+connection, and nothing durable is lost."""
+
+WAY_OUT = {
+    "thread": "join it",
+    "timer thread": "join it",
+    "process": "join it",
+    "greenlet": "join it",
+    "background task": "join it",
+    "asyncio task": "await it",
+    "executor job": "wait for it",
+    "Tornado callback": "await it",
+}
+
+
+@dataclass(frozen=True)
+class _Work:
+    """Work a call starts: what it is, the user's name for it, and whether the call
+    returns a handle the request could wait on (``None``: ``Thread(...).start()``)."""
+
+    kind: str
+    name: str
+    call: ast.Call
+    handle_call: ast.expr | None
+
+
+def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Iterator[Finding]:
+    if function is None or not isinstance(node, ast.Call):
+        return
+    func = node.func
+    last = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+    if last not in TRIGGER_NAMES and not (
+        isinstance(func, ast.Name)
+        and context.aliases.get(func.id, "").rpartition(".")[2] in TRIGGER_NAMES
+    ):
+        return
+    work = _started_work(node, function, context)
+    if work is None or work.name.rpartition(".")[2] in CONNECTION_IO:
+        return
+    if _waited_for(work, function, context):
+        return
+    yield RULE.finding(node, kind=work.kind, name=work.name, way_out=WAY_OUT[work.kind])
+
+
+# ------------------------------------------------------------------ what is started
+def _started_work(call: ast.Call, function: FunctionNode, context: Context) -> _Work | None:
+    func = call.func
+    qualified = context.qualified_name(func) or ""
+    if qualified in TASK_FUNCTIONS:
+        kind = TASK_FUNCTIONS[qualified]
+        index = 1 if qualified.endswith(("spawn_later", "spawn_after")) else 0
+        return _Work(kind, _work_name(_argument(call, index, "coro")), call, call)
+    if qualified in HANDLELESS_FUNCTIONS:
+        return _Work(HANDLELESS_FUNCTIONS[qualified], _work_name(_argument(call, 0)), call, None)
+    if not isinstance(func, ast.Attribute):
+        return None
+    method, receiver = func.attr, func.value
+    if method == "start" and not call.args:
+        return _started_thread(call, receiver, function, context)
+    if method == "create_task" and _is_event_loop(receiver, context):
+        return _Work("asyncio task", _work_name(_argument(call, 0, "coro")), call, call)
+    if method == "run_in_executor":
+        return _Work("executor job", _work_name(_argument(call, 1)), call, call)
+    if method in {"submit", "submit_stored"} and _is_executor(receiver, call, function, context):
+        index = 1 if method == "submit_stored" else 0
+        return _Work("executor job", _work_name(_argument(call, index, "fn")), call, call)
+    if method == "start_background_task":
+        return _Work("background task", _work_name(_argument(call, 0, "target")), call, call)
+    if method in {"spawn_callback", "add_callback"} and _is_tornado_loop(receiver, context):
+        return _Work("Tornado callback", _work_name(_argument(call, 0, "callback")), call, None)
+    return None
+
+
+def _started_thread(
+    call: ast.Call, receiver: ast.expr, function: FunctionNode, context: Context
+) -> _Work | None:
+    """``Thread(...).start()``, or ``t.start()`` after ``t = Thread(...)`` in the same
+    function (a thread made elsewhere, e.g. a module-level worker, is not this request's)."""
+    if isinstance(receiver, ast.Call):
+        kind = _thread_kind(receiver, context)
+        if kind is None:
+            return None
+        return _Work(kind, _thread_name(receiver, kind), call, None)
+    path = _path(receiver)
+    if path is None:
+        return None
+    constructor: ast.Call | None = None
+    for node in statements_of(function):
+        if (
+            isinstance(node, ast.Assign)
+            and node.lineno <= call.lineno
+            and isinstance(node.value, ast.Call)
+            and any(_path(target) == path for target in node.targets)
+            and (constructor is None or node.lineno >= constructor.lineno)
+        ):
+            constructor = node.value
+    if constructor is None:
+        return None
+    kind = _thread_kind(constructor, context)
+    if kind is None:
+        return None
+    return _Work(kind, _thread_name(constructor, kind), call, receiver)
+
+
+def _thread_kind(constructor: ast.Call, context: Context) -> str | None:
+    qualified = context.qualified_name(constructor.func)
+    if qualified is None:
+        return None
+    kind = THREAD_CLASSES.get(qualified)
+    if kind is not None:
+        return kind
+    local = context.classes.get(qualified)
+    seen: set[int] = set()
+    while local is not None and id(local) not in seen:
+        seen.add(id(local))
+        next_local = None
+        for base in local.bases:
+            base_name = context.qualified_name(base) or ""
+            if base_name in THREAD_CLASSES:
+                return THREAD_CLASSES[base_name]
+            next_local = next_local or context.classes.get(base_name)
+        local = next_local
+    return None
+
+
+def _thread_name(constructor: ast.Call, kind: str) -> str:
+    """The target the thread runs (``target=``, ``Timer``'s function), else its class."""
+    if kind == "timer thread":
+        target = _argument(constructor, 1, "function")
+    else:
+        target = _argument(constructor, 1, "target")
+    if target is None:
+        return dotted_name(constructor.func) or "Thread"
+    return _work_name(target)
+
+
+def _argument(call: ast.Call, index: int, keyword: str | None = None) -> ast.expr | None:
+    if keyword is not None:
+        for item in call.keywords:
+            if item.arg == keyword:
+                return item.value
+    positional = call.args[index] if len(call.args) > index else None
+    return None if isinstance(positional, ast.Starred) else positional
+
+
+def _work_name(expr: ast.expr | None) -> str:
+    """The user's name for the work: the coroutine function called, the target passed,
+    unwrapping ``functools.partial(f, ...)`` and ``asyncio.to_thread(f, ...)``."""
+    for _ in range(3):
+        if expr is None:
+            return "work"
+        if isinstance(expr, ast.Await):
+            expr = expr.value
+        if isinstance(expr, ast.Lambda):
+            return "lambda"
+        if not isinstance(expr, ast.Call):
+            break
+        inner = dotted_name(expr.func) or ""
+        if inner.rpartition(".")[2] in {"partial", "to_thread", "run_sync"} and expr.args:
+            expr = expr.args[0]
+            continue
+        return inner or "work"
+    name = dotted_name(expr) if expr is not None else None
+    if name is not None:
+        return name
+    text = ast.unparse(expr) if expr is not None else "work"
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _is_event_loop(receiver: ast.expr, context: Context) -> bool:
+    """``loop``, ``self._loop``, ``asyncio.get_running_loop()``: not a TaskGroup or a
+    nursery, whose ``async with`` waits for every task."""
+    if isinstance(receiver, ast.Call):
+        return context.qualified_name(receiver.func) in LOOP_FACTORIES
+    path = _path(receiver)
+    return path is not None and path.rpartition(".")[2].lower().endswith("loop")
+
+
+def _is_tornado_loop(receiver: ast.expr, context: Context) -> bool:
+    target = receiver.func if isinstance(receiver, ast.Call) else receiver
+    qualified = context.qualified_name(target) or _path(target) or ""
+    lowered = qualified.lower()
+    return qualified.startswith("tornado.") or "ioloop" in lowered or "io_loop" in lowered
+
+
+def _is_executor(
+    receiver: ast.expr, call: ast.Call, function: FunctionNode, context: Context
+) -> bool:
+    """A ``concurrent.futures`` (or Flask-Executor) executor, by its constructor or its
+    name. Executors of a ``with`` block, or shut down in the function, wait for their
+    jobs: not fire-and-forget."""
+    target = receiver.func if isinstance(receiver, ast.Call) else receiver
+    path = _path(target)
+    if path is None:
+        return False
+    built_here = False
+    for node in statements_of(function):
+        if (
+            isinstance(node, ast.Assign)
+            and isinstance(node.value, ast.Call)
+            and context.qualified_name(node.value.func) in EXECUTOR_CLASSES
+            and any(_path(target) == path for target in node.targets)
+        ):
+            built_here = True
+        if isinstance(node, (ast.With, ast.AsyncWith)) and _within(call, node):
+            for item in node.items:
+                if item.optional_vars is not None and _path(item.optional_vars) == path:
+                    return False
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "shutdown"
+            and _path(node.func.value) == path
+            and not any(
+                k.arg == "wait" and isinstance(k.value, ast.Constant) and not k.value.value
+                for k in node.keywords
+            )
+        ):
+            return False
+    last = path.rpartition(".")[2].lower()
+    if built_here or "executor" in last or "pool" in last:
+        return True
+    if isinstance(receiver, ast.Name) and not context.binds_locally(function, receiver.id):
+        value = context.module_values.get(receiver.id)
+        return isinstance(value, ast.Call) and context.qualified_name(value.func) in (
+            EXECUTOR_CLASSES
+        )
+    return False
+
+
+def _within(node: ast.AST, block: ast.With | ast.AsyncWith) -> bool:
+    end = block.end_lineno or block.lineno
+    return block.body[0].lineno <= getattr(node, "lineno", 0) <= end
+
+
+# --------------------------------------------------------------- is it waited for
+def _waited_for(work: _Work, function: FunctionNode, context: Context) -> bool:
+    """Whether the request waits for (or ends) the work, or hands its handle to code
+    that may: returned, passed on, awaited, joined, gathered, cancelled."""
+    if work.handle_call is None:
+        return False
+    parents = context.parents(function)
+    if work.handle_call is work.call:
+        fate = _fate(work.call, parents, context)
+        if isinstance(fate, bool):
+            return fate
+        names = fate
+    else:
+        path = _path(work.handle_call)
+        if path is None:
+            return True
+        names = {path}
+    if names & context.scope(function).global_:
+        return True  # a per-process service started on first use (``global worker``)
+    return _names_waited(names, function, context)
+
+
+def _fate(call: ast.Call, parents: dict[int, ast.AST], context: Context) -> bool | set[str]:
+    """What the request does with the handle ``call`` returns: True (waited or handed
+    on), False (dropped), or the names it is kept under, to follow further."""
+    node: ast.AST = call
+    while True:
+        parent = parents.get(id(node))
+        if parent is None or isinstance(parent, (ast.Return, ast.Yield, ast.YieldFrom, ast.Lambda)):
+            return True
+        if isinstance(parent, ast.Await):
+            return True
+        if isinstance(parent, ast.Expr):
+            return False
+        if isinstance(parent, ast.Assign):
+            return {p for t in parent.targets for p in _target_paths(t)} or True
+        if isinstance(parent, (ast.AnnAssign, ast.AugAssign, ast.NamedExpr)):
+            return set(_target_paths(parent.target)) or True
+        if isinstance(
+            parent, (ast.List, ast.Tuple, ast.Set, ast.Starred, ast.keyword, ast.IfExp, ast.Dict)
+        ):
+            node = parent
+            continue
+        if isinstance(parent, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
+            if node is getattr(parent, "elt", None) or node is getattr(parent, "value", None):
+                node = parent
+                continue
+            return True
+        if isinstance(parent, ast.Call):
+            verdict = _argument_fate(parent, context)
+            if verdict is None:
+                node = parent
+                continue
+            if isinstance(verdict, str):
+                return {verdict}
+            return verdict
+        if isinstance(parent, ast.Attribute):
+            grand = parents.get(id(parent))
+            if isinstance(grand, ast.Call) and grand.func is parent:
+                if parent.attr in WAIT_METHODS:
+                    return True
+                if parent.attr == "add_done_callback":
+                    return False
+            return True
+        return True
+
+
+def _argument_fate(call: ast.Call, context: Context) -> bool | str | None:
+    """A handle passed to ``call``: True (waited or handed on), None (a combinator
+    whose own fate decides), or the path of the container now keeping it."""
+    qualified = context.qualified_name(call.func) or ""
+    if qualified in ASYNC_WAITERS:
+        return None
+    if qualified in SYNC_WAITERS:
+        return True
+    if isinstance(call.func, ast.Attribute):
+        method = call.func.attr
+        if method in STORE_METHODS:
+            path = _path(call.func.value)
+            return path if path is not None else True
+        if method in WAIT_METHODS:
+            return True
+    return True
+
+
+def _names_waited(names: set[str], function: FunctionNode, context: Context) -> bool:
+    """Whether anything kept under ``names`` (or copied from them into other names,
+    containers and loop variables) is waited for or handed on in the function, or,
+    for ``self.`` attributes, in any method of the class."""
+    nodes = list(statements_of(function))
+    names = _aliases(names, nodes)
+    if _any_wait(names, nodes, context):
+        return True
+    own = {name for name in names if name.startswith("self.")}
+    cls = context.enclosing_class(function) if own else None
+    if cls is None:
+        return False
+    for statement in cls.body:
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            method_nodes = list(statements_of(statement))
+            if _any_wait(_aliases(own, method_nodes), method_nodes, context):
+                return True
+    return False
+
+
+def _aliases(names: set[str], nodes: list[ast.AST]) -> set[str]:
+    """``names`` plus the names, containers and loop variables the handles flow into."""
+    names = set(names)
+    for _ in range(4):
+        before = len(names)
+        for node in nodes:
+            if isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
+                if _mentions(node.iter, names):
+                    names.update(_target_paths(node.target))
+            elif isinstance(node, ast.Assign) and _holds(node.value, names):
+                for target in node.targets:
+                    names.update(_target_paths(target))
+            elif (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in STORE_METHODS
+                and any(_holds(a, names) for a in node.args)
+            ):
+                path = _path(node.func.value)
+                if path is not None:
+                    names.add(path)
+        if len(names) == before:
+            break
+    return names
+
+
+def _any_wait(names: set[str], nodes: list[ast.AST], context: Context) -> bool:
+    for node in nodes:
+        if isinstance(node, ast.Await) and _mentions(node.value, names):
+            return True
+        if (
+            isinstance(node, (ast.Return, ast.Yield, ast.YieldFrom))
+            and node.value is not None
+            and _holds(node.value, names)
+        ):
+            return True
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        if (
+            isinstance(func, ast.Attribute)
+            and func.attr in WAIT_METHODS
+            and _path(func.value) in names
+        ):
+            return True
+        arguments = [*node.args, *(k.value for k in node.keywords)]
+        if not any(_holds(a, names) for a in arguments):
+            continue
+        qualified = context.qualified_name(func) or ""
+        if qualified in SYNC_WAITERS or qualified in ASYNC_WAITERS:
+            return True
+        if _passes_on(func):
+            return True
+    return False
+
+
+def _passes_on(func: ast.expr) -> bool:
+    """A call that may keep the handle and wait for it elsewhere, unlike a container
+    store, a callback registration, logging or ``len()``."""
+    if isinstance(func, ast.Name):
+        return func.id not in HARMLESS_CALLS
+    if isinstance(func, ast.Attribute):
+        return func.attr not in STORE_METHODS | LOGGING_METHODS | {"add_done_callback"}
+    return True
+
+
+# ------------------------------------------------------------------------ paths
+def _path(node: ast.AST) -> str | None:
+    """``a.b`` for ``a.b``, ``a.b[k]`` and ``a.b[k].c`` alike (subscripts are dropped):
+    the name under which a handle, or its container, is kept."""
+    parts: list[str] = []
+    while True:
+        if isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        elif isinstance(node, ast.Subscript):
+            node = node.value
+        elif isinstance(node, ast.Name):
+            parts.append(node.id)
+            return ".".join(reversed(parts))
+        else:
+            return None
+
+
+def _target_paths(target: ast.AST) -> list[str]:
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return [p for item in target.elts for p in _target_paths(item)]
+    if isinstance(target, ast.Starred):
+        return _target_paths(target.value)
+    path = _path(target)
+    return [path] if path is not None else []
+
+
+def _holds(expr: ast.AST, names: set[str]) -> bool:
+    """``expr`` is one of ``names``, or a literal container or starred of one."""
+    if isinstance(expr, ast.Starred):
+        return _holds(expr.value, names)
+    if isinstance(expr, (ast.List, ast.Tuple, ast.Set)):
+        return any(_holds(item, names) for item in expr.elts)
+    if isinstance(expr, ast.Dict):
+        return any(_holds(value, names) for value in expr.values)
+    if isinstance(expr, (ast.Name, ast.Attribute, ast.Subscript)):
+        path = _path(expr)
+        return path is not None and path in names
+    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute):
+        return expr.func.attr in {"values", "copy", "items"} and _holds(expr.func.value, names)
+    return False
+
+
+def _mentions(expr: ast.AST, names: set[str]) -> bool:
+    for node in ast.walk(expr):
+        if isinstance(node, (ast.Name, ast.Attribute)):
+            path = _path(node)
+            if path is not None and path in names:
+                return True
+    return False
+
+
+RULE = Rule(
+    code="SLS501",
+    name="fire-and-forget-work",
+    message=(
+        "{kind} '{name}' outlives the response, lost if the process dies; "
+        "{way_out} or use Celery/RQ/arq"
+    ),
+    summary="Request-serving code starts a thread, task or job it never waits for.",
+    rationale=(
+        "Work started from a request and left running after the response lives only in "
+        "that process's memory. A deploy, an autoscaler or the OOM killer can stop the "
+        "process at any moment, and the half-sent email, the unfinished import or the "
+        "webhook that was never delivered disappears without a trace or a retry. Servers "
+        "also cancel or freeze such work between requests (serverless, gunicorn worker "
+        "recycling). Either finish the work before responding, or hand it to a task queue "
+        "that keeps it in a backing service and retries it."
+    ),
+    bad_example="""\
+import threading
+
+from flask import Flask, request
+
+app = Flask(__name__)
+
+
+def send_welcome_email(address):
+    ...
+
+
+@app.post("/signup")
+def signup():
+    threading.Thread(target=send_welcome_email, args=(request.form["email"],)).start()
+    return {"ok": True}
+""",
+    good_example="""\
+from flask import Flask, request
+
+from myapp.tasks import send_welcome_email  # a Celery task
+
+app = Flask(__name__)
+
+
+@app.post("/signup")
+def signup():
+    send_welcome_email.delay(request.form["email"])
+    return {"ok": True}
+""",
+    node_types=(ast.Call,),
+    check=check,
+    scope="request",
+    options=("handler-decorators", "call-depth"),
+    references=(
+        "https://12factor.net/disposability",
+        "https://docs.python.org/3/library/asyncio-task.html#asyncio.create_task",
+        "https://docs.celeryq.dev/en/stable/getting-started/first-steps-with-celery.html",
+        "https://python-rq.org/",
+    ),
+    notes=(
+        "Flags `threading.Thread`/`Timer` and `multiprocessing.Process` (and local "
+        "subclasses) started in request-serving code, `asyncio.create_task`, "
+        "`ensure_future`, `loop.create_task`, `run_coroutine_threadsafe`, "
+        "`loop.run_in_executor`, `executor.submit`, gevent/eventlet `spawn`, Socket.IO "
+        "`start_background_task` and Tornado `IOLoop.spawn_callback`/`add_callback`, when the "
+        "request does not wait for the result.",
+        "Silent when the work is awaited, joined, gathered (`await asyncio.gather(...)`, "
+        "`asyncio.wait`, `concurrent.futures.wait`), its result read (`future.result()`), "
+        "cancelled before the response, or when the handle is returned or passed on to other "
+        "code. Jobs submitted inside `with ThreadPoolExecutor() as executor:` are silent "
+        "(leaving the block waits for them), and so are tasks of an `asyncio.TaskGroup` or "
+        "an anyio task group. Handles kept in a module-level set or on `self` are still "
+        "fire-and-forget, unless a method of the class awaits or cancels them.",
+        "Real task queues are the way out and are never flagged: `task.delay()`, "
+        "`apply_async()`, RQ `queue.enqueue()`, Dramatiq `actor.send()`, arq `enqueue_job()`.",
+    ),
+)

@@ -1,0 +1,199 @@
+"""SLS502 in-process-queue: request code feeding a module-level queue that a consumer
+in the same process drains."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from flake8_stateless.context import Context, FunctionNode
+from flake8_stateless.registry import Finding, Rule
+
+QUEUE_CLASSES = {
+    "queue.Queue": "queue.Queue",
+    "queue.SimpleQueue": "queue.SimpleQueue",
+    "queue.LifoQueue": "queue.LifoQueue",
+    "queue.PriorityQueue": "queue.PriorityQueue",
+    "asyncio.Queue": "asyncio.Queue",
+    "asyncio.PriorityQueue": "asyncio.PriorityQueue",
+    "asyncio.LifoQueue": "asyncio.LifoQueue",
+    "asyncio.queues.Queue": "asyncio.Queue",
+    "multiprocessing.Queue": "multiprocessing.Queue",
+    "multiprocessing.SimpleQueue": "multiprocessing.SimpleQueue",
+    "multiprocessing.JoinableQueue": "multiprocessing.JoinableQueue",
+    "gevent.queue.Queue": "gevent Queue",
+    "gevent.queue.JoinableQueue": "gevent Queue",
+    "eventlet.queue.Queue": "eventlet Queue",
+    "janus.Queue": "janus.Queue",
+}
+"""Thread/task hand-off queues, by qualified constructor name: made to be drained by a
+consumer, so feeding one from a request is enough."""
+
+QUEUE_PUTS = frozenset({"put", "put_nowait"})
+QUEUE_TAKES = frozenset({"get", "get_nowait"})
+CONTAINER_PUTS = frozenset({"append", "appendleft", "extend", "extendleft", "insert"})
+CONTAINER_TAKES = frozenset({"pop", "popleft"})
+
+
+def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Iterator[Finding]:
+    if function is None or not isinstance(node, ast.Call):
+        return
+    func = node.func
+    if not isinstance(func, ast.Attribute) or not isinstance(func.value, ast.Name):
+        return
+    method = func.attr
+    if method not in QUEUE_PUTS and method not in CONTAINER_PUTS:
+        return
+    name = func.value.id
+    if context.binds_locally(function, name):
+        return
+    value = context.module_values.get(name)
+    if value is None:
+        return
+    queue_kind = _queue_kind(value, context)
+    if queue_kind is not None:
+        if method in QUEUE_PUTS and not _takes_in(function, name, QUEUE_TAKES, context):
+            yield RULE.finding(node, kind=queue_kind, name=name)
+        return
+    container_kind = _container_kind(value, context)
+    if (
+        container_kind is not None
+        and method in CONTAINER_PUTS
+        and not _takes_in(function, name, CONTAINER_TAKES, context)
+        and _drained_elsewhere(function, name, context)
+    ):
+        yield RULE.finding(node, kind=container_kind, name=name)
+
+
+def _queue_kind(value: ast.expr, context: Context) -> str | None:
+    """The queue class a module-level value builds, by the name users know it by; local
+    subclasses of a queue class (``class JobQueue(queue.Queue)``) by their own name."""
+    if not isinstance(value, ast.Call):
+        return None
+    qualified = context.qualified_name(value.func)
+    own_name = qualified if qualified in context.classes else None
+    seen: set[int] = set()
+    while qualified is not None:
+        kind = QUEUE_CLASSES.get(qualified)
+        if kind is not None:
+            return own_name or kind
+        local = context.classes.get(qualified)
+        if local is None or id(local) in seen:
+            return None
+        seen.add(id(local))
+        qualified = next(
+            (
+                base_name
+                for base in local.bases
+                if (base_name := context.qualified_name(base)) is not None
+                and (base_name in QUEUE_CLASSES or base_name in context.classes)
+            ),
+            None,
+        )
+    return None
+
+
+def _container_kind(value: ast.expr, context: Context) -> str | None:
+    if isinstance(value, ast.List):
+        return "list"
+    if isinstance(value, ast.Call):
+        qualified = context.qualified_name(value.func)
+        if qualified == "collections.deque":
+            return "deque"
+        if qualified == "list" and not value.args:
+            return "list"
+    return None
+
+
+def _takes_in(function: FunctionNode, name: str, methods: frozenset[str], context: Context) -> bool:
+    """Whether ``function`` itself takes from ``name`` too: a pool it borrows from and
+    returns to, or a buffer it trims, not a hand-off to another consumer."""
+    return any(
+        _takes(call, name, methods) for call in context.calls_by_function.get(id(function), ())
+    )
+
+
+def _drained_elsewhere(function: FunctionNode, name: str, context: Context) -> bool:
+    """Whether another function of the module pops items off the module-level ``name``:
+    a consumer (a worker thread, a flush loop) in this process."""
+    index = context.method_calls_by_receiver
+    for method in CONTAINER_TAKES:
+        for other in index.get((name, method), ()):
+            if other is not function and not context.binds_locally(other, name):
+                return True
+    return False
+
+
+def _takes(call: ast.Call, name: str, methods: frozenset[str]) -> bool:
+    func = call.func
+    return (
+        isinstance(func, ast.Attribute)
+        and func.attr in methods
+        and isinstance(func.value, ast.Name)
+        and func.value.id == name
+    )
+
+
+RULE = Rule(
+    code="SLS502",
+    name="in-process-queue",
+    message=(
+        "module-level {kind} '{name}' holds jobs in process memory, lost if it dies; "
+        "use Celery, RQ or arq"
+    ),
+    summary="Request-serving code puts work into a module-level queue drained in-process.",
+    rationale=(
+        "A module-level queue with a worker thread or task draining it is a job queue that "
+        "lives in one process's memory. Jobs still waiting when the process is restarted, "
+        "scaled down or killed are gone, with no retry and no record; and with several "
+        "processes each has its own queue and its own consumer, so ordering and "
+        "back-pressure only hold per process. A task queue keeps the jobs in a backing "
+        "service (Redis, RabbitMQ, the database) that outlives any one process."
+    ),
+    bad_example="""\
+import queue
+
+from flask import Flask, request
+
+app = Flask(__name__)
+thumbnail_jobs = queue.Queue()
+
+
+@app.post("/photos")
+def upload_photo():
+    thumbnail_jobs.put(request.form["photo_id"])
+    return {"queued": True}
+""",
+    good_example="""\
+from flask import Flask, request
+
+from myapp.tasks import make_thumbnail  # an RQ or Celery task
+
+app = Flask(__name__)
+
+
+@app.post("/photos")
+def upload_photo():
+    make_thumbnail.delay(request.form["photo_id"])
+    return {"queued": True}
+""",
+    node_types=(ast.Call,),
+    check=check,
+    scope="request",
+    options=("handler-decorators", "call-depth"),
+    references=(
+        "https://12factor.net/disposability",
+        "https://docs.python.org/3/library/queue.html",
+        "https://python-rq.org/",
+    ),
+    notes=(
+        "Flags `put`/`put_nowait` on a module-level `queue`, `asyncio`, `multiprocessing`, "
+        "gevent or janus queue (or a local subclass of one), and `append`/`appendleft`/"
+        "`extend` on a module-level `deque` or list when another function of the module "
+        "pops items off it (`popleft()`, `pop()`).",
+        "Leaves alone queues local to a function or held by an object, a module-level queue "
+        "used as a pool (the same function takes from it and puts back), and lists and "
+        "deques nobody drains (a module-level list or deque mutated by requests is "
+        "SLS101's). A list or deque that is both is reported by SLS101 and SLS502.",
+    ),
+)
