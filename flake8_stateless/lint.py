@@ -14,6 +14,7 @@ import codecs
 import io
 import multiprocessing
 import os
+import pickle
 import re
 import tokenize
 from collections.abc import Iterable, Iterator, Sequence
@@ -291,11 +292,22 @@ def lint_files(
     jobs = max(1, min(jobs, len(tasks)))
     if jobs == 1 or len(tasks) < 4 * jobs:
         return [worker.lint(task) for task in tasks]
-    chunks = list(_chunks(tasks, jobs))
     context = multiprocessing.get_context()
+    if context.get_start_method() != "fork" and not _picklable(worker):
+        return [worker.lint(task) for task in tasks]  # a rule pack's check is a lambda
+    chunks = list(_chunks(tasks, jobs))
     with context.Pool(jobs, initializer=_start_worker, initargs=(worker,)) as pool:
         results = [result for chunk in pool.imap_unordered(_lint_chunk, chunks) for result in chunk]
     return results
+
+
+def _picklable(worker: _Worker) -> bool:
+    """Whether the worker state can reach processes started by spawn or forkserver."""
+    try:
+        pickle.dumps(worker)
+    except (pickle.PicklingError, AttributeError, TypeError):
+        return False
+    return True
 
 
 def _chunks(tasks: Sequence[Task], jobs: int) -> Iterator[list[Task]]:

@@ -16,6 +16,7 @@ from xml.etree import ElementTree
 import pytest
 
 from benchmarks.corpus import default_cache_dir
+from flake8_stateless.options import Settings
 from tests.helpers import FIXTURES, ROOT, directives
 
 FIXTURE_FILES = sorted(FIXTURES.glob("SLS*.py"))
@@ -647,3 +648,23 @@ def test_pre_commit_hook_runs_the_command_on_the_staged_files(project: Path) -> 
     assert run_cli([*args, "clean.py"], project).returncode == 0
     write(project, {"build/gen.py": VIEWS})
     assert run_cli([*args, "build/gen.py"], project).returncode == 0, "excluded even if staged"
+
+
+def test_workers_started_by_spawn_lint_like_the_main_process(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Python 3.14 starts workers with forkserver on Linux (spawn on macOS and Windows):
+    the worker state must travel to them and give the same results."""
+    import multiprocessing  # noqa: PLC0415
+
+    from flake8_stateless import lint  # noqa: PLC0415
+
+    paths = sorted((ROOT / "examples").rglob("*.py"))
+    tasks = [lint.Task(str(p), p.relative_to(ROOT).as_posix(), 0) for p in paths]
+    tasks = tasks * 4  # enough files for a pool of two
+    serial = lint.lint_files(tasks, [Settings()], lint.Options(), jobs=1)
+    spawn = multiprocessing.get_context("spawn")
+    monkeypatch.setattr(multiprocessing, "get_context", lambda: spawn)
+    parallel = lint.lint_files(tasks, [Settings()], lint.Options(), jobs=2)
+    assert lint.flatten(parallel) == lint.flatten(serial)
+    assert lint.flatten(serial)
