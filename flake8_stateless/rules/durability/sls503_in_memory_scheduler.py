@@ -33,8 +33,6 @@ FLASK_APSCHEDULER = frozenset(
 SCHEDULE_LOOP = frozenset({"schedule.run_pending", "schedule.run_all"})
 SCHEDULE_CLASSES = frozenset({"schedule.Scheduler"})
 MEMORY_STORES = frozenset({"MemoryJobStore", "MemoryDataStore"})
-WEB_APP_PACKAGES = frozenset({"flask_apscheduler", "django_apscheduler"})
-"""Packages that only exist inside web apps, on top of ``frameworks.WEB_PACKAGES``."""
 
 _CONFIGURED_ELSEWHERE = re.compile(
     r"\badd_jobstore\b|\bSCHEDULER_JOBSTORES\b|\.configure\([^)]*jobstores"
@@ -138,9 +136,11 @@ def _keyword(call: ast.Call, name: str) -> ast.expr | None:
 
 
 def _in_web_process(node: ast.Call, function: FunctionNode | None, context: Context) -> bool:
-    """Web-app code (a module importing a web framework, or request-serving code) outside
-    the dedicated entry points a clock or worker process starts from: ``__main__``
-    blocks, ``main()``/``cli()``/``run()`` functions and management commands."""
+    """Anywhere the web app may import and run it, like any configuration: everywhere but
+    the dedicated entry points a clock or worker process starts from (``__main__`` blocks,
+    ``main()``/``cli()``/``run()`` and the functions only they use, management commands,
+    scripts looping forever at top level). A ``BackgroundScheduler`` exists to run beside
+    something else, and in a web project that is the web server."""
     if context.path.is_management_command or context.path.is_migration:
         return False
     if context.in_main_guard(node):
@@ -156,8 +156,18 @@ def _in_web_process(node: ast.Call, function: FunctionNode | None, context: Cont
         return True
     if outermost is not None and _only_used_by_main_guard(outermost, context):
         return False
-        return True
-    return context.imports_web_framework or bool(context.imported_packages & WEB_APP_PACKAGES)
+    return not _loops_forever_at_top_level(context)
+
+
+def _loops_forever_at_top_level(context: Context) -> bool:
+    """``while True:`` at module level: a script that never returns, so a process of
+    its own (``clock.py``), not a module the web app imports."""
+    return any(
+        isinstance(statement, ast.While)
+        and isinstance(statement.test, ast.Constant)
+        and bool(statement.test.value)
+        for statement in context.tree.body
+    )
 
 
 def _only_used_by_main_guard(function: FunctionNode, context: Context) -> bool:
@@ -214,6 +224,7 @@ scheduler = BackgroundScheduler(
     node_types=(ast.Call,),
     check=check,
     scope="config",
+    triggers=tuple(sorted(SCHEDULER_PACKAGES)),
     references=(
         "https://12factor.net/processes",
         "https://apscheduler.readthedocs.io/en/3.x/userguide.html#configuring-the-scheduler",

@@ -162,6 +162,7 @@ async def pay(order_id: int):
     node_types=(ast.Call,),
     check=check,
     scope="module",
+    triggers=("add_task", *sorted(BACKGROUND_TASK_NAMES)),
     default_enabled=False,
     options=("handler-decorators", "call-depth"),
     references=(
