@@ -57,7 +57,8 @@ class Pattern:
     """Placeholders of the rule's message; ``$NAME`` in a value is replaced by the text
     the metavariable captured (one line, shortened)."""
     constraints: Mapping[str, Any] | None = None
-    """ast-grep ``constraints`` on this pattern's metavariables."""
+    """ast-grep ``constraints`` on this pattern's metavariables. A constrained pattern
+    costs a search of its own; built-in rules constrain with ``has``/``regex`` instead."""
     report: str | None = None
     """The metavariable whose position is reported; by default the whole match."""
 
@@ -95,50 +96,54 @@ def search(
     wanted = [(rule, p) for rule, p in candidates(rules, context.text) if _in_scope(rule, context)]
     if not wanted:
         return [], []
-    failures: list[Failure] = []
-    try:
-        root = SgRoot(context.text, LANGUAGE).root()
-        hits = root.find_all(_folded(p for _, p in wanted))
-    except BaseException as error:
-        _reraise_unless_rust(error, strict)
-        return _search_one_by_one(wanted, context, strict)
-    findings: list[Finding] = []
-    for hit in hits:
-        for rule, pattern in wanted:
-            try:
-                findings.extend(_classify(hit, rule, pattern, context))
-            except BaseException as error:
-                _reraise_unless_rust(error, strict)
-                failures.append((rule.code, error))
-                wanted = [(r, p) for r, p in wanted if r is not rule]
-                break
-    return _unique(_outside_debug_blocks(findings, rules, context)), failures
-
-
-def _search_one_by_one(
-    wanted: list[tuple[Rule, Pattern]], context: Context, strict: bool
-) -> tuple[list[Finding], list[Failure]]:
-    """After the folded search failed: each rule alone, so only the culprit is lost."""
-    findings: list[Finding] = []
-    failures: list[Failure] = []
     try:
         root = SgRoot(context.text, LANGUAGE).root()
     except BaseException as error:
         _reraise_unless_rust(error, strict)
         return [], [("the pattern rules", error)]
-    failed: set[str] = set()
-    for rule, pattern in wanted:
-        if rule.code in failed:
-            continue
+    findings: list[Finding] = []
+    failures: list[Failure] = []
+    folded = [(rule, p) for rule, p in wanted if not p.constraints]
+    alone = [(rule, p) for rule, p in wanted if p.constraints]
+    if folded:
         try:
-            for hit in root.find_all(pattern.config):
-                findings.extend(_classify(hit, rule, pattern, context))
+            hits = root.find_all(_folded(p for _, p in folded))
         except BaseException as error:
             _reraise_unless_rust(error, strict)
-            failed.add(rule.code)
+            alone = wanted  # find the culprit: each pattern on its own
+        else:
+            findings.extend(_classified(hits, folded, context, failures, strict))
+    for rule, pattern in alone:
+        if any(code == rule.code for code, _ in failures):
+            continue
+        try:
+            for match in root.find_all(pattern.config):
+                findings.append(_finding(match, rule, pattern, context))
+        except BaseException as error:
+            _reraise_unless_rust(error, strict)
             failures.append((rule.code, error))
-    kept = [f for f in findings if f.code not in failed]
-    return _unique(_outside_debug_blocks(kept, [r for r, _ in wanted], context)), failures
+    failed = {code for code, _ in failures}
+    kept = [finding for finding in findings if finding.code not in failed]
+    return _unique(_outside_debug_blocks(kept, rules, context)), failures
+
+
+def _classified(
+    hits: list[SgNode],
+    folded: list[tuple[Rule, Pattern]],
+    context: Context,
+    failures: list[Failure],
+    strict: bool,
+) -> Iterator[Finding]:
+    """Findings of the folded search: each hit re-matched against each candidate."""
+    for hit in hits:
+        for rule, pattern in folded:
+            if any(code == rule.code for code, _ in failures):
+                continue
+            try:
+                yield from _classify(hit, rule, pattern, context)
+            except BaseException as error:
+                _reraise_unless_rust(error, strict)
+                failures.append((rule.code, error))
 
 
 def _reraise_unless_rust(error: BaseException, strict: bool) -> None:
@@ -150,9 +155,9 @@ def _reraise_unless_rust(error: BaseException, strict: bool) -> None:
 
 
 def _folded(patterns: Iterable[Pattern]) -> Config:
-    """One ``any`` over the candidates' rules. Constraints are left to classification:
-    metavariable names may clash between rules, and the fold only has to find a
-    superset of the matches."""
+    """One ``any`` over the rules of patterns without constraints (constraints are
+    global to an ast-grep config, and metavariable names may clash between rules, so
+    constrained patterns are searched on their own)."""
     return {"rule": {"any": [cast("Any", dict(p.rule)) for p in patterns]}}
 
 
@@ -206,6 +211,11 @@ def _fill(template: str, match: SgNode, *, braces: bool) -> str:
         return value.replace("{", "{{").replace("}", "}}") if braces else value
 
     return _METAVARIABLE.sub(text_of, template)
+
+
+def metavariables(text: str) -> list[str]:
+    """The metavariable names ``$NAME`` and ``$$$NAME`` in ``text``."""
+    return [many or one for many, one in _METAVARIABLE.findall(text) if many or one]
 
 
 def _shorten(text: str) -> str:

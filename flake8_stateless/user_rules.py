@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flake8_stateless.options import ConfigurationError
-from flake8_stateless.patterns import Pattern, problem, required_words
+from flake8_stateless.patterns import Pattern, metavariables, problem, required_words
 from flake8_stateless.registry import Rule, no_ast_check
 
 CODE = re.compile(r"SLS9\d\d")
@@ -108,6 +108,10 @@ def _rule(path: str, number: int, document: object) -> Rule:
     if scope not in SCOPES:
         raise fail(f"scope {scope!r} is not one of {', '.join(SCOPES)}")
     pattern = _pattern(document, fail)
+    captured = set(metavariables(repr(pattern.rule)))
+    for variable in metavariables(message):
+        if variable not in captured:
+            raise fail(f"'message' uses ${variable}, which the rule does not capture")
     note = document.get("note")
     url = document.get("url")
     if note is not None and not isinstance(note, str):

@@ -1,0 +1,160 @@
+"""SLS301 socketio-without-queue: a Socket.IO server that only works with sticky sessions.
+
+An AST rule: which ``SocketIO``/``Server`` is meant needs the module's imports.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from flake8_stateless.context import (
+    FUNCTION_TYPES,
+    Context,
+    FunctionNode,
+    dotted_name,
+    statements_of,
+)
+from flake8_stateless.registry import Finding, Rule
+
+FLASK_SOCKETIO = ("Flask-SocketIO", "message_queue", "message_queue=<redis URL>")
+SYNC_SERVER = ("Socket.IO server", "client_manager", "client_manager=RedisManager(url)")
+ASYNC_SERVER = ("Socket.IO server", "client_manager", "client_manager=AsyncRedisManager(url)")
+SERVERS = {
+    "flask_socketio.SocketIO": FLASK_SOCKETIO,
+    "socketio.Server": SYNC_SERVER,
+    "socketio.AsyncServer": ASYNC_SERVER,
+    "socketio.server.Server": SYNC_SERVER,
+    "socketio.async_server.AsyncServer": ASYNC_SERVER,
+}
+"""Server classes: the library users know them by, the option adding a queue, the fix."""
+
+IN_PROCESS_MANAGERS = frozenset(
+    {
+        "socketio.Manager",
+        "socketio.AsyncManager",
+        "socketio.BaseManager",
+        "socketio.manager.Manager",
+        "socketio.async_manager.AsyncManager",
+        "socketio.base_manager.BaseManager",
+    }
+)
+"""python-socketio's default managers: they keep rooms and sids in this process."""
+
+
+def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Iterator[Finding]:
+    if not isinstance(node, ast.Call):
+        return
+    known = SERVERS.get(context.qualified_name(node.func) or "")
+    if known is None or any(keyword.arg is None for keyword in node.keywords):
+        return  # not a server, or **options that may hold the queue
+    library, option, fix = known
+    given = next((k.value for k in node.keywords if k.arg == option), None)
+    name = _assigned_name(node, context)
+    if given is None:
+        if name is not None and _configured_elsewhere(name, option, node, context):
+            return  # init_app(..., message_queue=...) or another branch configures one
+        problem = f"has no {option}"
+    elif isinstance(given, ast.Constant) and given.value is None:
+        problem = f"has {option}=None"
+    elif isinstance(given, ast.Call) and context.qualified_name(given.func) in IN_PROCESS_MANAGERS:
+        problem = "has an in-process manager"
+    else:
+        return
+    server = f"{library} '{name}'" if name is not None else f"{dotted_name(node.func)}()"
+    yield RULE.finding(node, server=server, problem=problem, fix=fix)
+
+
+def _code_outside_functions(context: Context) -> Iterator[ast.AST]:
+    """Module-level and class-level code: statements and their expressions."""
+    pending: list[ast.AST] = list(context.tree.body)
+    while pending:
+        node = pending.pop()
+        yield node
+        if not isinstance(node, FUNCTION_TYPES):
+            pending.extend(ast.iter_child_nodes(node))
+
+
+def _everywhere(context: Context) -> Iterator[ast.AST]:
+    yield from _code_outside_functions(context)
+    for function in context.functions:
+        yield from statements_of(function)
+
+
+def _assigned_name(node: ast.Call, context: Context) -> str | None:
+    """The variable (or attribute) the server is assigned to, if any."""
+    for candidate in _everywhere(context):
+        if isinstance(candidate, (ast.Assign, ast.AnnAssign)) and candidate.value is node:
+            targets = candidate.targets if isinstance(candidate, ast.Assign) else [candidate.target]
+            return next((n for t in targets if (n := dotted_name(t)) is not None), None)
+    return None
+
+
+def _configured_elsewhere(name: str, option: str, node: ast.Call, context: Context) -> bool:
+    """``name.init_app(app, message_queue=...)``, or ``name`` bound in another branch to
+    a server that is given a queue: the deployment chooses, the code supports both."""
+    for candidate in _everywhere(context):
+        if isinstance(candidate, ast.Call) and candidate is not node:
+            func = candidate.func
+            keywords = {k.arg for k in candidate.keywords}
+            if option not in keywords and None not in keywords:
+                continue
+            if (
+                isinstance(func, ast.Attribute)
+                and func.attr == "init_app"
+                and dotted_name(func.value) == name
+            ):
+                return True
+        elif isinstance(candidate, ast.Assign) and candidate.value is not node:
+            value = candidate.value
+            if (
+                isinstance(value, ast.Call)
+                and any(dotted_name(t) == name for t in candidate.targets)
+                and any(k.arg == option for k in value.keywords)
+            ):
+                return True
+    return False
+
+
+RULE = Rule(
+    code="SLS301",
+    name="socketio-without-queue",
+    message="{server} {problem} (needs sticky sessions); pass {fix}",
+    summary="A Socket.IO server has no message queue, so it needs sticky sessions.",
+    rationale=(
+        "Without a message queue, a Socket.IO server keeps its clients, rooms and sids in "
+        "the memory of one process. With several workers or replicas, an `emit` to a room "
+        "only reaches the clients connected to the emitting process, and long-polling "
+        "clients fail unless the load balancer pins them to one process. A Redis, Kafka or "
+        "AMQP queue lets every process reach every client."
+    ),
+    bad_example="""\
+from flask import Flask
+from flask_socketio import SocketIO
+
+app = Flask(__name__)
+socketio = SocketIO(app)
+""",
+    good_example="""\
+import os
+
+from flask import Flask
+from flask_socketio import SocketIO
+
+app = Flask(__name__)
+socketio = SocketIO(app, message_queue=os.environ["REDIS_URL"])
+""",
+    node_types=(ast.Call,),
+    check=check,
+    scope="config",
+    references=(
+        "https://flask-socketio.readthedocs.io/en/latest/deployment.html#using-multiple-workers",
+        "https://python-socketio.readthedocs.io/en/latest/server.html#using-a-message-queue",
+    ),
+    notes=(
+        "Leaves alone servers given a Redis, Kafka, AMQP or other manager or message queue "
+        "(literally, from the environment or through `**options`), modules that configure "
+        "one elsewhere (`socketio.init_app(app, message_queue=...)`, the other branch of an "
+        "`if`), test code and anything under `if DEBUG:`.",
+    ),
+)

@@ -1,0 +1,229 @@
+"""SLS401 runtime-asset-build: asset bundles built by the running app.
+
+Both kinds of rule at once: settings switched on (``ASSETS_AUTO_BUILD = True``,
+``WHITENOISE_AUTOREFRESH = True``...) are pure shapes, declared as ast-grep patterns;
+``bundle.build()``, ``SassMiddleware`` and ``sass.compile(dirname=...)`` need the
+imports and where the code runs, so they are an AST check.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from flake8_stateless.context import (
+    Context,
+    FunctionNode,
+    dotted_name,
+    statements_of,
+    string_value,
+)
+from flake8_stateless.patterns import Pattern
+from flake8_stateless.registry import Finding, Rule
+from flake8_stateless.rules.build.runtime import runs_in_app
+
+SETTINGS = (
+    "ASSETS_AUTO_BUILD",
+    "SASS_PROCESSOR_ENABLED",
+    "WHITENOISE_AUTOREFRESH",
+    "WHITENOISE_USE_FINDERS",
+)
+"""webassets/Flask-Assets, django-sass-processor and WhiteNoise switches that make the
+running app build or look up assets (all meant for development)."""
+_SETTING = "|".join(SETTINGS)
+_QUOTED_SETTING = r"""^[rRuU]?["'](""" + _SETTING + r""")["']$"""
+SETTING_FIX = "turn it off and build assets in the image"
+
+BUNDLES = frozenset({"flask_assets.Bundle", "webassets.Bundle", "webassets.bundle.Bundle"})
+ENVIRONMENTS = frozenset(
+    {"flask_assets.Environment", "webassets.Environment", "webassets.env.Environment"}
+)
+SASS_MIDDLEWARE = frozenset({"sassutils.wsgi.SassMiddleware", "sassutils.asgi.SassMiddleware"})
+SASS_BUILDERS = frozenset({"sassutils.builder.build_directory"})
+
+PATTERNS = (
+    # ASSETS_AUTO_BUILD = True, app.config["WHITENOISE_AUTOREFRESH"] = True
+    Pattern(
+        rule={
+            "kind": "assignment",
+            "all": [
+                {
+                    "has": {
+                        "field": "left",
+                        "pattern": "$SETTING",
+                        "regex": r"""(^|\.|\[\s*[rRuU]?["'])(""" + _SETTING + r""")(["']\s*\])?$""",
+                    }
+                },
+                {"has": {"field": "right", "kind": "true"}},
+            ],
+        },
+        triggers=SETTINGS,
+        values={"what": "$SETTING = True", "fix": SETTING_FIX},
+    ),
+    # app.config.update(ASSETS_AUTO_BUILD=True)
+    Pattern(
+        rule={
+            "kind": "keyword_argument",
+            "regex": r"^(" + _SETTING + r")\s*=\s*True$",
+            "has": {"field": "name", "pattern": "$SETTING"},
+        },
+        triggers=SETTINGS,
+        values={"what": "$SETTING=True", "fix": SETTING_FIX},
+    ),
+    # {"SASS_PROCESSOR_ENABLED": True}
+    Pattern(
+        rule={
+            "kind": "pair",
+            "all": [
+                {"has": {"field": "key", "pattern": "$SETTING", "regex": _QUOTED_SETTING}},
+                {"has": {"field": "value", "kind": "true"}},
+            ],
+        },
+        triggers=SETTINGS,
+        values={"what": "$SETTING: True", "fix": SETTING_FIX},
+    ),
+    # assets.auto_build = True
+    Pattern(
+        rule={
+            "kind": "assignment",
+            "all": [
+                {"has": {"field": "left", "pattern": "$ENV", "regex": r"\.auto_build$"}},
+                {"has": {"field": "right", "kind": "true"}},
+            ],
+        },
+        triggers=("auto_build",),
+        values={"what": "$ENV = True", "fix": SETTING_FIX},
+    ),
+    # Environment(app, auto_build=True), WhiteNoise(application, autorefresh=True)
+    Pattern(
+        rule={
+            "kind": "call",
+            "all": [
+                {
+                    "has": {
+                        "field": "function",
+                        "pattern": "$CLASS",
+                        "regex": r"(Environment|(^|\.)(WhiteNoise|DjangoWhiteNoise))$",
+                    }
+                },
+                {
+                    "has": {
+                        "field": "arguments",
+                        "has": {
+                            "kind": "keyword_argument",
+                            "pattern": "$SWITCH",
+                            "regex": r"^(auto_build|autorefresh|use_finders)\s*=\s*True$",
+                        },
+                    }
+                },
+            ],
+        },
+        triggers=("auto_build", "autorefresh", "use_finders"),
+        values={"what": "$CLASS($SWITCH)", "fix": "drop it and build assets in the image"},
+    ),
+)
+
+
+def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Iterator[Finding]:
+    if not isinstance(node, ast.Call) or not runs_in_app(node, function, context):
+        return
+    func = node.func
+    name = context.qualified_name(func) or ""
+    if name in SASS_MIDDLEWARE:
+        yield RULE.finding(node, what="SassMiddleware", fix="compile Sass in the image")
+    elif name in SASS_BUILDERS:
+        yield RULE.finding(node, what="build_directory()", fix="compile Sass in the image")
+    elif name == "sass.compile" and any(k.arg == "dirname" for k in node.keywords):
+        yield RULE.finding(node, what="sass.compile(dirname=...)", fix="compile Sass in the image")
+    elif isinstance(func, ast.Attribute) and func.attr == "build" and not node.args:
+        bundle = _bundle(func.value, function, context)
+        if bundle is not None:
+            yield RULE.finding(
+                node, what=f"{bundle}.build()", fix="run 'flask assets build' in the image"
+            )
+
+
+def _bundle(receiver: ast.expr, function: FunctionNode | None, context: Context) -> str | None:
+    """The user's name for a webassets bundle: a variable bound to ``Bundle(...)``, an
+    environment's ``assets["js"]``, or ``Bundle(...)`` itself."""
+    if isinstance(receiver, ast.Call):
+        return "Bundle(...)" if context.qualified_name(receiver.func) in BUNDLES else None
+    if isinstance(receiver, ast.Subscript):
+        holder = _bound_value(receiver.value, function, context)
+        if isinstance(holder, ast.Call) and context.qualified_name(holder.func) in ENVIRONMENTS:
+            key = string_value(receiver.slice)
+            return (
+                f"{dotted_name(receiver.value)}[{key!r}]"
+                if key
+                else f"{dotted_name(receiver.value)}[...]"
+            )
+        return None
+    value = _bound_value(receiver, function, context)
+    if isinstance(value, ast.Call) and context.qualified_name(value.func) in BUNDLES:
+        return dotted_name(receiver)
+    return None
+
+
+def _bound_value(
+    expr: ast.expr, function: FunctionNode | None, context: Context
+) -> ast.expr | None:
+    """What a name holds: its assignment in ``function`` if local, else at module level."""
+    if not isinstance(expr, ast.Name):
+        return None
+    if function is not None and context.binds_locally(function, expr.id):
+        for node in statements_of(function):
+            if isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Name) and t.id == expr.id for t in node.targets
+            ):
+                return node.value
+        return None
+    return context.module_values.get(expr.id)
+
+
+RULE = Rule(
+    code="SLS401",
+    name="runtime-asset-build",
+    message="{what} builds assets in the running app; {fix}",
+    summary="The running app builds asset bundles or compiles Sass instead of the build step.",
+    rationale=(
+        "Building assets at runtime makes every new process do build work on its first "
+        "requests, writes the output to local disk (which is lost, not shared between "
+        "replicas, and often read-only in containers), and lets two processes race on the "
+        "same files. Build assets once when the image is built and serve the result; the "
+        "development conveniences (auto-build, autorefresh, finders) belong under DEBUG."
+    ),
+    bad_example="""\
+from flask import Flask
+from flask_assets import Bundle, Environment
+
+app = Flask(__name__)
+app.config["ASSETS_AUTO_BUILD"] = True
+assets = Environment(app)
+assets.register("js_all", Bundle("a.js", "b.js", output="gen/packed.js"))
+""",
+    good_example="""\
+from flask import Flask
+from flask_assets import Bundle, Environment
+
+app = Flask(__name__)
+app.config["ASSETS_AUTO_BUILD"] = False
+assets = Environment(app)
+assets.register("js_all", Bundle("a.js", "b.js", output="gen/packed.js"))
+""",
+    node_types=(ast.Call,),
+    check=check,
+    scope="config",
+    references=(
+        "https://12factor.net/build-release-run",
+        "https://webassets.readthedocs.io/en/latest/environment.html",
+        "https://whitenoise.readthedocs.io/en/stable/django.html#WHITENOISE_AUTOREFRESH",
+        "https://github.com/jrief/django-sass-processor#configuration",
+    ),
+    notes=(
+        "Leaves alone the same calls in build scripts (`setup.py`, `build_assets.py`, "
+        '`scripts/`), management commands, CLI commands and `if __name__ == "__main__":` '
+        "blocks, switches set to False or read from DEBUG or the environment, test "
+        "settings, development settings modules and anything under `if DEBUG:`.",
+    ),
+    patterns=PATTERNS,
+)
