@@ -142,10 +142,13 @@ CONNECTION_IO = frozenset(
         "send_text",
         "send_bytes",
         "ping",
+        "keepalive",
+        "keep_alive",
+        "heartbeat",
     }
 )
-"""Targets that only talk to a live connection: if the process dies, so does the
-connection, and nothing durable is lost."""
+"""Targets that only talk to (or keep up) a live connection: if the process dies, so
+does the connection, and nothing durable is lost."""
 
 WAY_OUT = {
     "thread": "join it",

@@ -237,15 +237,14 @@ scheduler = BackgroundScheduler(
         "`TornadoScheduler`, `TwistedScheduler` and `QtScheduler` made without a persistent "
         "job store, APScheduler 4 `Scheduler`/`AsyncScheduler` without a persistent "
         "`data_store`, Flask-APScheduler `APScheduler()` without `SCHEDULER_JOBSTORES`, and "
-        "the `schedule` library's `run_pending()` loop, in web-app code: modules that import "
-        "a web framework (or Flask-APScheduler, django-apscheduler), and request-serving "
-        "code.",
+        "the `schedule` library's `run_pending()` loop, wherever the web app may import them "
+        "(like any configuration: a `scheduler.py` set up from `create_app()` counts).",
         "Leaves alone SQLAlchemy, Redis, MongoDB and other persistent job stores (given to "
         "the constructor, via `add_jobstore()`, `configure()` or `SCHEDULER_JOBSTORES`), "
         "configuration it cannot see (`gconfig`, `**options`), `BlockingScheduler` (a "
         'process of its own), dedicated entry points (`if __name__ == "__main__":`, '
         "`main()`/`cli()`/`run()`, management commands such as django-apscheduler's "
-        "`runapscheduler`), modules that import no web framework, tests, development "
-        "settings and code under `if DEBUG:`.",
+        "`runapscheduler`), scripts looping forever at top level (`while True:` in "
+        "`clock.py`), tests, development settings and code under `if DEBUG:`.",
     ),
 )
