@@ -150,6 +150,27 @@ CONNECTION_IO = frozenset(
 """Targets that only talk to (or keep up) a live connection: if the process dies, so
 does the connection, and nothing durable is lost."""
 
+UNWRAPPED = frozenset(
+    {"partial", "to_thread", "run_sync", "copy_current_request_context", "copy_current_app_context"}
+)
+"""Wrappers whose first argument is the real work: ``partial(send, to)`` runs ``send``."""
+
+CONNECTION_NAMES = frozenset({"websocket", "ws", "websock", "sock"})
+"""Arguments that tie the work to one live connection, which dies with the process."""
+
+QUEUE_CONSTRUCTORS = frozenset(
+    {
+        "queue.Queue",
+        "queue.SimpleQueue",
+        "asyncio.Queue",
+        "janus.Queue",
+        "multiprocessing.Queue",
+        "anyio.create_memory_object_stream",
+    }
+)
+"""A queue made in the request and handed to the work: the request reads what the work
+produces (a streamed response), so the work ends with the response."""
+
 WAY_OUT = {
     "thread": "join it",
     "timer thread": "join it",
@@ -171,6 +192,8 @@ class _Work:
     name: str
     call: ast.Call
     handle_call: ast.expr | None
+    source: ast.Call
+    """The call naming the work and its arguments (``Thread(target=..., args=...)``)."""
 
 
 def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Iterator[Finding]:
@@ -186,7 +209,7 @@ def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Ite
     work = _started_work(node, function, context)
     if work is None or work.name.rpartition(".")[2] in CONNECTION_IO:
         return
-    if _waited_for(work, function, context):
+    if _feeds_the_response(work, function, context) or _waited_for(work, function, context):
         return
     yield RULE.finding(node, kind=work.kind, name=work.name, way_out=WAY_OUT[work.kind])
 
@@ -198,25 +221,29 @@ def _started_work(call: ast.Call, function: FunctionNode, context: Context) -> _
     if qualified in TASK_FUNCTIONS:
         kind = TASK_FUNCTIONS[qualified]
         index = 1 if qualified.endswith(("spawn_later", "spawn_after")) else 0
-        return _Work(kind, _work_name(_argument(call, index, "coro")), call, call)
+        return _Work(kind, _work_name(_argument(call, index, "coro")), call, call, call)
     if qualified in HANDLELESS_FUNCTIONS:
-        return _Work(HANDLELESS_FUNCTIONS[qualified], _work_name(_argument(call, 0)), call, None)
+        return _Work(
+            HANDLELESS_FUNCTIONS[qualified], _work_name(_argument(call, 0)), call, None, call
+        )
     if not isinstance(func, ast.Attribute):
         return None
     method, receiver = func.attr, func.value
     if method == "start" and not call.args:
         return _started_thread(call, receiver, function, context)
     if method == "create_task" and _is_event_loop(receiver, context):
-        return _Work("asyncio task", _work_name(_argument(call, 0, "coro")), call, call)
+        return _Work("asyncio task", _work_name(_argument(call, 0, "coro")), call, call, call)
     if method == "run_in_executor":
-        return _Work("executor job", _work_name(_argument(call, 1)), call, call)
+        return _Work("executor job", _work_name(_argument(call, 1)), call, call, call)
     if method in {"submit", "submit_stored"} and _is_executor(receiver, call, function, context):
         index = 1 if method == "submit_stored" else 0
-        return _Work("executor job", _work_name(_argument(call, index, "fn")), call, call)
+        return _Work("executor job", _work_name(_argument(call, index, "fn")), call, call, call)
     if method == "start_background_task":
-        return _Work("background task", _work_name(_argument(call, 0, "target")), call, call)
+        return _Work("background task", _work_name(_argument(call, 0, "target")), call, call, call)
     if method in {"spawn_callback", "add_callback"} and _is_tornado_loop(receiver, context):
-        return _Work("Tornado callback", _work_name(_argument(call, 0, "callback")), call, None)
+        return _Work(
+            "Tornado callback", _work_name(_argument(call, 0, "callback")), call, None, call
+        )
     return None
 
 
@@ -229,7 +256,7 @@ def _started_thread(
         kind = _thread_kind(receiver, context)
         if kind is None:
             return None
-        return _Work(kind, _thread_name(receiver, kind), call, None)
+        return _Work(kind, _thread_name(receiver, kind), call, None, receiver)
     path = _path(receiver)
     if path is None:
         return None
@@ -248,7 +275,7 @@ def _started_thread(
     kind = _thread_kind(constructor, context)
     if kind is None:
         return None
-    return _Work(kind, _thread_name(constructor, kind), call, receiver)
+    return _Work(kind, _thread_name(constructor, kind), call, receiver, constructor)
 
 
 def _thread_kind(constructor: ast.Call, context: Context) -> str | None:
@@ -305,7 +332,7 @@ def _work_name(expr: ast.expr | None) -> str:
         if not isinstance(expr, ast.Call):
             break
         inner = dotted_name(expr.func) or ""
-        if inner.rpartition(".")[2] in {"partial", "to_thread", "run_sync"} and expr.args:
+        if inner.rpartition(".")[2] in UNWRAPPED and expr.args:
             expr = expr.args[0]
             continue
         return inner or "work"
@@ -383,6 +410,31 @@ def _within(node: ast.AST, block: ast.With | ast.AsyncWith) -> bool:
 
 
 # --------------------------------------------------------------- is it waited for
+def _feeds_the_response(work: _Work, function: FunctionNode, context: Context) -> bool:
+    """Work handed the request's websocket, or a queue the request made to read from:
+    it serves this connection or response and dies with it, losing nothing durable."""
+    names = {
+        node.id
+        for argument in [*work.source.args, *(k.value for k in work.source.keywords)]
+        for node in ast.walk(argument)
+        if isinstance(node, ast.Name)
+    }
+    if names & CONNECTION_NAMES:
+        return True
+    local = {name for name in names if context.binds_locally(function, name)}
+    if not local:
+        return False
+    for node in statements_of(function):
+        if (
+            isinstance(node, ast.Assign)
+            and isinstance(node.value, ast.Call)
+            and context.qualified_name(node.value.func) in QUEUE_CONSTRUCTORS
+            and any(_path(target) in local for target in node.targets)
+        ):
+            return True
+    return False
+
+
 def _waited_for(work: _Work, function: FunctionNode, context: Context) -> bool:
     """Whether the request waits for (or ends) the work, or hands its handle to code
     that may: returned, passed on, awaited, joined, gathered, cancelled."""
