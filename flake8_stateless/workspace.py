@@ -16,7 +16,7 @@ import re
 import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -159,7 +159,11 @@ class ProjectConfig:
     def excludes(self, path: Path) -> bool:
         """Whether ``exclude``/``extend-exclude`` match the file or directory ``path``
         (a pattern without ``/`` matches the base name, others the path from ``root``)."""
-        return _glob_match(path, self.root, (*self.exclude, *self.extend_exclude))
+        return self._excluded.match(path, self.root)
+
+    @cached_property
+    def _excluded(self) -> _Globs:
+        return _globs((*self.exclude, *self.extend_exclude))
 
     def ignored_codes(self, path: Path, rules: Sequence[Rule]) -> frozenset[str]:
         """Codes that ``per-file-ignores`` turns off for ``path``."""
@@ -355,16 +359,21 @@ class Workspace:
     _configs: dict[Path, ProjectConfig] = field(default_factory=dict)
     _settings: dict[tuple[ProjectConfig, frozenset[str]], Settings] = field(default_factory=dict)
 
-    def config_for(self, directory: Path) -> ProjectConfig:
-        """The configuration of files in ``directory`` (absolute)."""
+    def config_for(self, directory: Path, *, has_pyproject: bool | None = None) -> ProjectConfig:
+        """The configuration of files in ``directory`` (absolute). ``has_pyproject``:
+        whether the directory holds a ``pyproject.toml``, when the caller listed it."""
         known = self._configs.get(directory)
         if known is not None:
             return known
         if self.isolated or self.config_file is not None:
-            config = self._load(self.config_file, self.cwd)
+            config = self._configs.get(self.cwd / "<fixed>")
+            if config is None:
+                config = self._load(self.config_file, self.cwd)
+                self._configs[self.cwd / "<fixed>"] = config
         else:
             candidate = directory / PYPROJECT
-            table = read_pyproject(candidate) if candidate.is_file() else None
+            present = candidate.is_file() if has_pyproject is None else has_pyproject
+            table = read_pyproject(candidate) if present else None
             if table is not None:
                 config = self._from_table(table, directory, str(candidate))
             elif directory.parent != directory:
@@ -449,18 +458,26 @@ class Workspace:
             current = current.parent
 
     def _walk(self, top: Path) -> Iterator[Path]:
-        for directory, subdirectories, files in os.walk(top):
-            here = Path(directory)
-            config = self.config_for(here)
-            kept = []
-            for name in sorted(subdirectories):
-                child = here / name
-                if config.excludes(child) or (child / "pyvenv.cfg").is_file():
-                    continue
-                kept.append(name)
-            subdirectories[:] = kept
-            for name in sorted(files):
-                if name.endswith(".py"):
-                    file = here / name
-                    if not config.excludes(file):
-                        yield file
+        """``.py`` files under ``top``, one listing per folder: a folder holding a
+        ``pyvenv.cfg`` is a virtualenv, and symbolic links to folders are not followed."""
+        pending = [top]
+        while pending:
+            directory = pending.pop()
+            try:
+                with os.scandir(directory) as listing:
+                    entries = sorted(listing, key=lambda entry: entry.name)
+            except OSError:
+                continue
+            names = {entry.name for entry in entries}
+            if directory != top and "pyvenv.cfg" in names:
+                continue
+            config = self.config_for(directory, has_pyproject=PYPROJECT in names)
+            folders = []
+            for entry in entries:
+                path = directory / entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    if not config.excludes(path):
+                        folders.append(path)
+                elif entry.name.endswith(".py") and not config.excludes(path):
+                    yield path
+            pending.extend(reversed(folders))
