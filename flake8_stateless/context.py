@@ -256,6 +256,7 @@ class Context:
         self._mutating_methods: dict[int, set[str]] = {}
         self._instance_attributes: dict[int, set[str]] = {}
         self._parents: dict[int, dict[int, ast.AST]] = {}
+        self._own_nodes: dict[int, list[ast.AST]] = {}
 
     # ----------------------------------------------------------------- walk handlers
     def handlers(self) -> dict[type[ast.AST], Callable[[ast.AST, FunctionNode | None], None]]:
@@ -672,6 +673,14 @@ class Context:
                 pending.append(child)
         self._parents[id(function)] = parents
         return parents
+
+    def own_nodes(self, function: FunctionNode) -> list[ast.AST]:
+        """``statements_of(function)`` as a list built once per function, for rules that
+        look at a function's code again for each candidate call in it."""
+        known = self._own_nodes.get(id(function))
+        if known is None:
+            known = self._own_nodes[id(function)] = list(statements_of(function))
+        return known
 
     def in_main_guard(self, node: ast.AST) -> bool:
         """Whether ``node`` sits in an ``if __name__ == "__main__":`` block."""

@@ -6,7 +6,7 @@ import ast
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from flake8_stateless.context import Context, FunctionNode, dotted_name, statements_of
+from flake8_stateless.context import Context, FunctionNode, dotted_name
 from flake8_stateless.registry import Finding, Rule
 
 THREAD_CLASSES = {
@@ -261,7 +261,7 @@ def _started_thread(
     if path is None:
         return None
     constructor: ast.Call | None = None
-    for node in statements_of(function):
+    for node in context.own_nodes(function):
         if (
             isinstance(node, ast.Assign)
             and node.lineno <= call.lineno
@@ -370,7 +370,7 @@ def _is_executor(
     if path is None:
         return False
     built_here = False
-    for node in statements_of(function):
+    for node in context.own_nodes(function):
         if (
             isinstance(node, ast.Assign)
             and isinstance(node.value, ast.Call)
@@ -424,7 +424,7 @@ def _feeds_the_response(work: _Work, function: FunctionNode, context: Context) -
     local = {name for name in names if context.binds_locally(function, name)}
     if not local:
         return False
-    for node in statements_of(function):
+    for node in context.own_nodes(function):
         if (
             isinstance(node, ast.Assign)
             and isinstance(node.value, ast.Call)
@@ -523,7 +523,7 @@ def _names_waited(names: set[str], function: FunctionNode, context: Context) -> 
     """Whether anything kept under ``names`` (or copied from them into other names,
     containers and loop variables) is waited for or handed on in the function, or,
     for ``self.`` attributes, in any method of the class."""
-    nodes = list(statements_of(function))
+    nodes = context.own_nodes(function)
     names = _aliases(names, nodes)
     if _any_wait(names, nodes, context):
         return True
@@ -533,7 +533,7 @@ def _names_waited(names: set[str], function: FunctionNode, context: Context) -> 
         return False
     for statement in cls.body:
         if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            method_nodes = list(statements_of(statement))
+            method_nodes = context.own_nodes(statement)
             if _any_wait(_aliases(own, method_nodes), method_nodes, context):
                 return True
     return False
