@@ -16,6 +16,7 @@ THREAD_CLASSES = {
     "multiprocessing.context.Process": "process",
 }
 """Constructors whose ``.start()`` runs work beside the request, by qualified name."""
+THREAD_PACKAGES = frozenset({"threading", "multiprocessing"})
 
 TASK_FUNCTIONS = {
     "asyncio.create_task": "asyncio task",
@@ -230,6 +231,8 @@ def _started_work(call: ast.Call, function: FunctionNode, context: Context) -> _
         return None
     method, receiver = func.attr, func.value
     if method == "start" and not call.args:
+        if THREAD_PACKAGES.isdisjoint(context.imported_packages):
+            return None  # ``.start()`` is common; threads need one of these imports
         return _started_thread(call, receiver, function, context)
     if method == "create_task" and _is_event_loop(receiver, context):
         return _Work("asyncio task", _work_name(_argument(call, 0, "coro")), call, call, call)
