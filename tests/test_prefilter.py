@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 import shlex
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 from flake8_stateless import engine
 from flake8_stateless.options import Settings
 from flake8_stateless.prefilter import Prefilter
-from flake8_stateless.registry import Rule
+from flake8_stateless.registry import SERVES_REQUESTS, Rule
 from flake8_stateless.rules import ALL_RULES
 from tests.helpers import FIXTURES, ROOT, directives
 
@@ -98,3 +99,43 @@ def test_user_decorator_globs_keep_their_files() -> None:
         custom = Settings.from_values({"handler-decorators": glob}, {"SLS101"})
         assert Prefilter(custom, ALL_RULES).may_report(source, "hooks.py"), glob
         assert findings(source.decode(), "hooks.py", custom) == ["SLS101"], glob
+
+
+@pytest.mark.parametrize("rule", LIVE_RULES, ids=[r.code for r in LIVE_RULES])
+def test_rules_outside_request_scope_declare_triggers(rule: Rule) -> None:
+    """Without triggers, a configuration or module rule makes the standalone command
+    parse every file: name the words its findings cannot do without."""
+    if rule.node_types and rule.scope != "request":
+        assert rule.triggers, f"{rule.code}: add triggers=(...) (see Rule.triggers)"
+    for word in rule.triggers:
+        core = word.strip("*")
+        assert word == SERVES_REQUESTS or (core and "*" not in core), repr(word)
+
+
+@pytest.mark.parametrize(
+    ("triggers", "source", "expected"),
+    [
+        (("sqlite3",), b"import sqlite3\n", True),
+        (("sqlite3",), b"import SQLite3\n", True),
+        (("sqlite",), b"import sqlite3\n", False),
+        (("sqlite*",), b"import sqlite3\n", True),
+        (("*sqlite",), b"import aiosqlite\n", True),
+        (("*sqlite",), b"import aiosqlite3\n", False),
+        (("*sqlite*",), b"import aiosqlite3\n", True),
+        (("*Consumer",), b"class Chat(AsyncJsonWebsocketConsumer): ...\n", True),
+        (("sessions.backends.file",), b'E = "django.contrib.sessions.backends.file"\n', True),
+        (("sessions.backends.file",), b'E = "django.contrib.sessions.backends.files"\n', True),
+        (("sessions.backends.file",), b'E = "sessions.backends.cache"\n', False),
+        (
+            (SERVES_REQUESTS,),
+            b"from flask import Flask\napp = Flask(__name__)\n@app.get('/')\ndef f(): ...\n",
+            True,
+        ),
+        ((SERVES_REQUESTS,), b"def f(): ...\n", False),
+    ],
+)
+def test_trigger_spellings(triggers: tuple[str, ...], source: bytes, expected: bool) -> None:
+    base = next(rule for rule in ALL_RULES if rule.code == "SLS105")
+    rule = dataclasses.replace(base, triggers=triggers)
+    settings = Settings(enabled_codes=frozenset({rule.code}))
+    assert Prefilter(settings, [rule]).may_report(source, "app.py") is expected
