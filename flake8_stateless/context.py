@@ -11,6 +11,7 @@ import ast
 import fnmatch
 import itertools
 import re
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -899,8 +900,9 @@ class Context:
                 if kind is not None:
                     return kind
                 continue
-            if qualified.partition(".")[0] in frameworks.WEB_PACKAGES:
-                continue  # a framework class we do not list is not a view
+            package = qualified.partition(".")[0]
+            if package in frameworks.WEB_PACKAGES or package in sys.stdlib_module_names:
+                continue  # a framework or standard-library class we do not list is not a view
             last = qualified.rpartition(".")[2]
             for suffix, suffix_kind in frameworks.BASE_NAME_SUFFIX_KINDS:
                 if last.endswith(suffix):

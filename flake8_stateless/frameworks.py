@@ -213,12 +213,13 @@ BASE_NAME_SUFFIX_KINDS = (
     ("APIView", "drf"),
     ("View", "django"),
     ("Consumer", "consumer"),
-    ("RequestHandler", "tornado"),
-    ("WebSocketHandler", "tornado"),
     ("HTTPEndpoint", "verbs"),
+    ("Handler", "tornado"),
 )
-"""For a base class imported from the project itself (``from .base import BaseView``):
-the name's ending tells the kind. Only the kind's handler methods count."""
+"""For a base class imported from the project itself (``from .base import BaseView``,
+JupyterHub's ``from ..handlers import APIHandler``): the name's ending tells the kind.
+Only the kind's handler methods count (``get``, ``post``... for a ``*Handler``), and
+standard-library bases (``logging.Handler``) never do."""
 
 REQUEST_METHODS_BY_KIND: dict[str, frozenset[str]] = {
     "verbs": HTTP_VERBS,

@@ -279,6 +279,23 @@ def test_unresolved_receivers_and_other_libraries() -> None:
     assert serving(source) == {"index", "x"}
 
 
+def test_project_base_classes_by_name() -> None:
+    source = """
+        import logging
+        from ..handlers import APIHandler
+        from .base import BaseView
+        class Users(APIHandler):
+            async def get(self): ...
+            def helper(self): ...
+        class Page(BaseView):
+            def post(self, request): ...
+        class Log(logging.Handler):
+            def emit(self, record): ...
+            def get(self): ...
+        """
+    assert serving(source) == {"Users.get", "Page.post"}
+
+
 def test_own_decorators_by_name_or_glob() -> None:
     source = """
         from ourframework import api

@@ -38,23 +38,33 @@ CONTAINER_TAKES = frozenset({"pop", "popleft"})
 def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Iterator[Finding]:
     if function is None or not isinstance(node, ast.Call):
         return
-    func = node.func
+    fed = fed_queue(node, function, context)
+    if fed is not None:
+        kind, name = fed
+        yield RULE.finding(node, kind=kind, name=name)
+
+
+def fed_queue(call: ast.Call, function: FunctionNode, context: Context) -> tuple[str, str] | None:
+    """(kind, name) when ``call`` puts work into a module-level queue, or a list or deque
+    that another function drains; None otherwise. SLS101 asks too, so that a container
+    used as a queue is reported once, as a queue."""
+    func = call.func
     if not isinstance(func, ast.Attribute) or not isinstance(func.value, ast.Name):
-        return
+        return None
     method = func.attr
     if method not in QUEUE_PUTS and method not in CONTAINER_PUTS:
-        return
+        return None
     name = func.value.id
     if context.binds_locally(function, name):
-        return
+        return None
     value = context.module_values.get(name)
     if value is None:
-        return
+        return None
     queue_kind = _queue_kind(value, context)
     if queue_kind is not None:
         if method in QUEUE_PUTS and not _takes_in(function, name, QUEUE_TAKES, context):
-            yield RULE.finding(node, kind=queue_kind, name=name)
-        return
+            return queue_kind, name
+        return None
     container_kind = _container_kind(value, context)
     if (
         container_kind is not None
@@ -62,7 +72,8 @@ def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Ite
         and not _takes_in(function, name, CONTAINER_TAKES, context)
         and _drained_elsewhere(function, name, context)
     ):
-        yield RULE.finding(node, kind=container_kind, name=name)
+        return container_kind, name
+    return None
 
 
 def _queue_kind(value: ast.expr, context: Context) -> str | None:

@@ -13,6 +13,7 @@ from flake8_stateless.context import (
     root_name,
 )
 from flake8_stateless.registry import Finding, Rule
+from flake8_stateless.rules.durability.sls502_in_process_queue import fed_queue
 
 
 def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Iterator[Finding]:
@@ -25,6 +26,8 @@ def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Ite
         kind = context.module_mutable_kind(root.id)
         if kind is None:
             continue
+        if isinstance(node, ast.Call) and fed_queue(node, function, context) is not None:
+            continue  # a list or deque used as a work queue is SLS502's
         attribute_on_container = container is root and isinstance(reported, ast.Attribute)
         if attribute_on_container and not kind.endswith(" instance"):
             continue  # attribute assignment on a dict or list is not this rule's
