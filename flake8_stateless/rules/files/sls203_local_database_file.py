@@ -11,10 +11,12 @@ from flake8_stateless.frameworks import NON_REQUEST_FUNCTION_NAMES
 from flake8_stateless.registry import Finding, Rule
 from flake8_stateless.rules.files.common import (
     argument,
+    bindings,
     callee_last_name,
     chosen_by_environment,
     config_entries,
     label,
+    setting_name,
 )
 
 DATABASE_FIX = "use a database server (PostgreSQL, MySQL) from the environment"
@@ -76,17 +78,17 @@ _PLACEHOLDER = "{…}"
 
 def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Iterator[Finding]:
     if isinstance(node, ast.Call):
-        found = _call(node, context)
+        found = _call(node, function, context)
         if found is not None:
             config_like = found[1]
             if _in_app_code(node, function, context, config_like=config_like):
                 yield found[0]
-        if _reads_environment(node, context):
+        if not node.keywords:
             return
         entries = config_entries(node)
     elif isinstance(node, (ast.Assign, ast.AnnAssign)):
         entries = iter(())
-        finding = _assignment(node, context)
+        finding = _assignment(node, function, context)
         if finding is not None and _in_app_code(node, function, context, config_like=True):
             yield finding
     elif isinstance(node, ast.Dict):
@@ -95,7 +97,11 @@ def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Ite
         return
     for name, value, holder in entries:
         finding = _entry(name, value, holder, context)
-        if finding is not None and _in_app_code(node, function, context, config_like=True):
+        if finding is None:
+            continue
+        if isinstance(node, ast.Call) and _reads_environment(node, context):
+            return  # ``env.db(default="sqlite:///...")``: checked only for the rare hit
+        if _in_app_code(node, function, context, config_like=True):
             yield finding
 
 
@@ -117,6 +123,21 @@ def sqlite_url(expr: ast.AST) -> str | None:
 
 
 def _literal_text(expr: ast.AST) -> str | None:
+    """The text of a string built from literals, ``{…}`` where it is computed. Strings
+    that cannot start with ``sqlite`` stop at the first look."""
+    head = expr
+    while isinstance(head, ast.BinOp):
+        head = head.left
+    if isinstance(head, ast.JoinedStr):
+        head = head.values[0] if head.values else head
+    elif isinstance(head, ast.Call) and isinstance(head.func, ast.Attribute):
+        head = head.func.value
+    if not (
+        isinstance(head, ast.Constant)
+        and isinstance(head.value, str)
+        and head.value[:6].lower() == "sqlite"
+    ):
+        return None
     if isinstance(expr, ast.Constant):
         return expr.value if isinstance(expr.value, str) else None
     if isinstance(expr, ast.JoinedStr):
@@ -147,7 +168,9 @@ def _is_memory_path(path: ast.expr | None) -> bool:
     return text in ("", ":memory:") or "mode=memory" in text or text.startswith("file::memory:")
 
 
-def _call(call: ast.Call, context: Context) -> tuple[Finding, bool] | None:
+def _call(
+    call: ast.Call, function: FunctionNode | None, context: Context
+) -> tuple[Finding, bool] | None:
     """An embedded store opened on a file (not config-like), or a database URL
     passed to an engine (config-like)."""
     func = call.func
@@ -165,12 +188,30 @@ def _call(call: ast.Call, context: Context) -> tuple[Finding, bool] | None:
         return RULE.finding(call, what=shown, purpose=purpose, fix=fix), False
     if last in URL_TAKER_NAMES and call.args:
         name = context.qualified_name(func) or ""
-        url = sqlite_url(call.args[0]) if name in URL_TAKERS else None
+        url = _url_argument(call.args[0], function, context) if name in URL_TAKERS else None
         if url is not None:
             return RULE.finding(
                 call.args[0], what=f"{label(func)}({_shown(url)})", purpose="data",
                 fix=DATABASE_FIX,
             ), True
+    return None
+
+
+def _url_argument(
+    expr: ast.expr, function: FunctionNode | None, context: Context
+) -> str | None:
+    """The SQLite file URL given to an engine: written in place, or held in a local
+    variable of the function (a module-level constant is reported where it is set)."""
+    url = sqlite_url(expr)
+    if url is not None or function is None or not isinstance(expr, ast.Name):
+        return url
+    if not context.binds_locally(function, expr.id):
+        return None
+    for target, value in bindings(function):
+        if isinstance(target, ast.Name) and target.id == expr.id:
+            url = sqlite_url(value)
+            if url is not None:
+                return url
     return None
 
 
@@ -183,9 +224,13 @@ def _in_memory_tinydb(call: ast.Call, name: str, context: Context) -> bool:
     )
 
 
-def _assignment(node: ast.Assign | ast.AnnAssign, context: Context) -> Finding | None:
+def _assignment(
+    node: ast.Assign | ast.AnnAssign, function: FunctionNode | None, context: Context
+) -> Finding | None:
     """``DATABASE_URL = "sqlite:///app.db"``, ``app.config["SQLALCHEMY_DATABASE_URI"] =
-    f"sqlite:///{path}"``, ``DATABASES["default"]["ENGINE"] = "...sqlite3"``."""
+    f"sqlite:///{path}"``, ``DATABASES["default"]["ENGINE"] = "...sqlite3"``. Inside a
+    function only a setting counts (``app.config[...]``, ``config.DATABASE_URL``): a local
+    or ``self.db_url`` holding a URL is reported where it reaches an engine, if it does."""
     value = node.value
     if value is None:
         return None
@@ -193,6 +238,8 @@ def _assignment(node: ast.Assign | ast.AnnAssign, context: Context) -> Finding |
     url = sqlite_url(value)
     if url is not None:
         target = targets[0]
+        if function is not None and setting_name(target) is None:
+            return None
         if isinstance(target, ast.Name) and _environment_default(target.id, context):
             return None
         if _in_settings_class(node, context):

@@ -87,6 +87,8 @@ def _constructor(call: ast.Call, context: Context) -> Finding | None:
             what, purpose, fix = known
             return RULE.finding(call, what=what, purpose=purpose, fix=fix)
         return None
+    if "beaker" not in context.imported_packages or not call.keywords:
+        return None
     name = context.qualified_name(func) or ""
     if name.startswith("beaker."):
         for keyword in call.keywords:
@@ -99,8 +101,17 @@ def _constructor(call: ast.Call, context: Context) -> Finding | None:
     return None
 
 
+SETTING_NAMES = frozenset(
+    {"storage", "default", "SESSION_TYPE", "CACHE_TYPE", "BACKEND", "SESSION_ENGINE",
+     "DEFAULT_FILE_STORAGE", *BEAKER_TYPE_KEYS}
+)
+"""The only entry names this rule reads: everything else is rejected by one lookup."""
+
+
 def _setting(name: str, value: ast.expr, holder: ast.AST, context: Context) -> Finding | None:
     """One configuration entry: ``name`` set to ``value``."""
+    if name not in SETTING_NAMES:
+        return None
     if name == "storage" and isinstance(value, ast.Call):
         if context.qualified_name(value.func) in FILE_SYSTEM_STORAGES:
             return RULE.finding(
