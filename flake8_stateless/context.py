@@ -256,6 +256,9 @@ class Context:
         self._class_kinds: dict[int, str | None] = {}
         self._mutating_methods: dict[int, set[str]] = {}
         self._instance_attributes: dict[int, set[str]] = {}
+        self.rule_memo: dict[tuple[str, int], object] = {}
+        """Answers a rule family computes once per file and reuses, keyed by what they
+        are and the id of the node they are about (see ``rules/files/common.py``)."""
         self._parents: dict[int, dict[int, ast.AST]] = {}
         self._own_nodes: dict[int, list[ast.AST]] = {}
 
