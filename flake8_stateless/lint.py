@@ -110,8 +110,26 @@ def _second_line_end(data: bytes) -> int:
     return len(data) if second < 0 else second
 
 
-def _error(path: str, code: str, message: str, line: int = 1, col: int = 1) -> Diagnostic:
-    return Diagnostic(path, line, col, line, col, code, message, None)
+def _error(
+    path: str,
+    code: str,
+    message: str,
+    *,
+    line: int = 1,
+    col: int = 1,
+    lines: Sequence[str] = (),
+) -> Diagnostic:
+    return Diagnostic(path, line, col, line, col, code, message, None, _snippet(lines, line))
+
+
+def _snippet(lines: Sequence[str], line: int) -> tuple[tuple[int, str], ...]:
+    """(number, text) of ``line`` and of up to ``CONTEXT_LINES`` lines around it."""
+    index = line - 1
+    first = max(index - CONTEXT_LINES, 0)
+    return tuple(
+        (number + 1, lines[number].rstrip("\r\n"))
+        for number in range(first, min(index + CONTEXT_LINES + 1, len(lines)))
+    )
 
 
 def lint_bytes(
@@ -154,7 +172,9 @@ def lint_bytes(
         line = error.lineno or 1
         col = max(error.offset or 1, 1)
         message = error.msg if error.msg else "invalid syntax"
-        result.diagnostics.append(_error(path, SYNTAX_ERROR, message, line, col))
+        result.diagnostics.append(
+            _error(path, SYNTAX_ERROR, message, line=line, col=col, lines=lines)
+        )
         return result
     except (ValueError, RecursionError, MemoryError) as error:
         result.diagnostics.append(_error(path, SYNTAX_ERROR, f"{type(error).__name__}: {error}"))
@@ -191,11 +211,6 @@ def _diagnostic(
     text = lines[index].rstrip("\r\n") if 0 <= index < len(lines) else ""
     match = _EXTENT.match(text, finding.col)
     end = match.end() if match else min(finding.col + 1, max(len(text), finding.col))
-    first = max(index - CONTEXT_LINES, 0)
-    snippet = tuple(
-        (number + 1, lines[number].rstrip("\r\n"))
-        for number in range(first, min(index + CONTEXT_LINES + 1, len(lines)))
-    )
     message = finding.message.removeprefix(finding.code + " ")
     row = noqa.line_for(finding.line) if noqa is not None else finding.line
     return Diagnostic(
@@ -207,7 +222,7 @@ def _diagnostic(
         finding.code,
         message,
         row,
-        snippet,
+        _snippet(lines, finding.line),
     )
 
 

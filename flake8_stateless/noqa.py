@@ -14,6 +14,7 @@ import re
 import tokenize
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 _CODE_LIST = r"[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*"
 _DIRECTIVE = re.compile(r"#\s*(?i:noqa)(?![\w-])(?P<colon>\s*:\s*(?P<codes>" + _CODE_LIST + r")?)?")
@@ -105,6 +106,7 @@ class NoqaMap:
         codes = tuple(_SEPARATORS.split(match["codes"])) if match["codes"] else None
         return Directive(codes, column + match.start(), column + match.end())
 
+    @cached_property
     def exemption(self) -> Directive | None:
         """A file-level ``# ruff: noqa`` / ``# flake8: noqa`` (with or without codes)."""
         for column, text in self.comments.values():
@@ -115,7 +117,7 @@ class NoqaMap:
         return None
 
     def silences(self, line: int, code: str) -> bool:
-        exemption = self.exemption()
+        exemption = self.exemption
         if exemption is not None and exemption.silences(code):
             return True
         directive = self.directive(self.line_for(line))
