@@ -55,12 +55,18 @@ RUFF_JSON_KEYS = {
 
 
 def run_cli(
-    args: Sequence[str], cwd: Path, *, stdin: str | None = None, module: bool = False
+    args: Sequence[str],
+    cwd: Path,
+    *,
+    stdin: str | None = None,
+    module: bool = False,
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """``flake8-stateless ARGS`` (or ``python -m flake8_stateless ARGS``) in ``cwd``."""
     script = Path(sys.executable).with_name("flake8-stateless")
     command = [sys.executable, "-m", "flake8_stateless"] if module else [str(script)]
     environment = {k: v for k, v in os.environ.items() if k != "CI_PROJECT_DIR"}
+    environment.update(env or {})
     return subprocess.run(
         [*command, *args],
         input=stdin,
@@ -304,6 +310,13 @@ def test_gitlab_code_quality(tmp_path: Path) -> None:
         assert issue["location"]["positions"]["begin"]["line"] >= 1
     again = json.loads(run_cli(["check", "--output-format", "gitlab", "shop"], tmp_path).stdout)
     assert [i["fingerprint"] for i in again] == [i["fingerprint"] for i in report]
+    from_below = run_cli(
+        ["check", "--output-format", "gitlab", "."],
+        tmp_path / "shop",
+        env={"CI_PROJECT_DIR": str(tmp_path)},
+    )
+    paths = [issue["location"]["path"] for issue in json.loads(from_below.stdout)]
+    assert paths == ["shop/app.py", "shop/app.py", "shop/copy.py", "shop/copy.py"]
 
 
 def test_github_workflow_commands_are_escaped(tmp_path: Path) -> None:
