@@ -13,13 +13,13 @@ import ast
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TypeVar, cast
 
 from flake8_stateless.context import (
     FUNCTION_TYPES,
     Context,
     FunctionNode,
     dotted_name,
-    statements_of,
     string_value,
 )
 
@@ -86,6 +86,7 @@ DIRECTORY_REMOVERS = frozenset({"shutil.rmtree", "os.removedirs", "os.rmdir"})
 REMOVING_METHODS = frozenset({"unlink", "cleanup", "rmdir", "rmtree", "remove"})
 CONSUMERS = frozenset({"shutil.move", "os.rename", "os.replace"})
 """Calls that take a temporary file away from where it was made (it is not left behind)."""
+T = TypeVar("T")
 _REMOVAL_WORDS = re.compile(r"remove|delete|unlink|clean_?up|rmtree|purge|discard", re.I)
 _MODE = re.compile(r"[rwaxbtU+]{1,4}")
 _ABSOLUTE = re.compile(r"^(/|~|\\|[A-Za-z]:[\\/])")
@@ -121,10 +122,24 @@ def bound_names(target: ast.AST) -> set[str]:
     return {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
 
 
-def bindings(function: FunctionNode) -> Iterator[tuple[ast.AST, ast.expr]]:
+def memoised(context: Context, what: str, node: ast.AST, compute: Callable[[], T]) -> T:
+    """``compute()`` once per file for ``(what, node)``: a rule asks about the same
+    function for every candidate call in it, and must not rescan it each time."""
+    key = (what, id(node))
+    memo = context.rule_memo
+    if key not in memo:
+        memo[key] = compute()
+    return cast(T, memo[key])
+
+
+def bindings(function: FunctionNode, context: Context) -> list[tuple[ast.AST, ast.expr]]:
     """(target, value) for every binding in ``function``'s own body: assignments,
     ``for`` targets, ``with ... as`` targets, walrus, comprehension targets."""
-    for node in statements_of(function):
+    return memoised(context, "bindings", function, lambda: list(_bindings(function, context)))
+
+
+def _bindings(function: FunctionNode, context: Context) -> Iterator[tuple[ast.AST, ast.expr]]:
+    for node in context.own_nodes(function):
         if isinstance(node, ast.Assign):
             for target in node.targets:
                 yield target, node.value
@@ -140,6 +155,7 @@ def bindings(function: FunctionNode) -> Iterator[tuple[ast.AST, ast.expr]]:
 
 def derived_names(
     function: FunctionNode,
+    context: Context,
     is_source: Callable[[ast.AST], bool],
     seeds: set[str] | None = None,
     flows: Callable[[ast.expr, set[str]], bool] | None = None,
@@ -149,7 +165,7 @@ def derived_names(
     ``flows(value, names)`` says whether a value carries the taint; by default any
     value that contains a source or reads a tainted name does."""
     names = set(seeds or ())
-    pairs = list(bindings(function))
+    pairs = bindings(function, context)
 
     def carries(value: ast.expr, known: set[str]) -> bool:
         return any(is_source(n) for n in ast.walk(value)) or mentions(value, known)
@@ -171,7 +187,10 @@ def is_temp_factory(node: ast.AST, context: Context) -> bool:
 
 def temp_names(function: FunctionNode, context: Context) -> set[str]:
     """Names of ``function`` holding a temporary file, directory or a path in one."""
-    return derived_names(function, lambda n: is_temp_factory(n, context))
+    return memoised(
+        context, "temp names", function,
+        lambda: derived_names(function, context, lambda n: is_temp_factory(n, context)),
+    )
 
 
 def is_temporary(expr: ast.AST, function: FunctionNode, context: Context) -> bool:
@@ -190,7 +209,7 @@ def is_memory_buffer(expr: ast.AST, function: FunctionNode | None, context: Cont
         return False
     values: list[ast.expr] = []
     if function is not None and context.binds_locally(function, expr.id):
-        values = [v for t, v in bindings(function) if expr.id in bound_names(t)]
+        values = [v for t, v in bindings(function, context) if expr.id in bound_names(t)]
     elif expr.id in context.module_values:
         values = [context.module_values[expr.id]]
     return bool(values) and all(
@@ -207,22 +226,46 @@ def is_special_device(expr: ast.AST, context: Context) -> bool:
     return text is not None and text.startswith(("/dev/", "/proc/", "/sys/"))
 
 
-def label(node: ast.AST, limit: int = 24) -> str:
+def label(node: ast.AST, limit: int = 24, depth: int = 0) -> str:
     """A short rendering of the user's expression for a message: whole when short,
-    else its head (``os.path.join(REPORTS, …)``, ``DATA_DIR / …``)."""
-    text = ast.unparse(node)
-    if len(text) <= limit:
-        return text
-    if isinstance(node, ast.Call) and node.args:
-        head = label(node.args[0], limit // 2)
-        more = ", …" if len(node.args) > 1 or node.keywords else ""
-        return f"{label(node.func, limit // 2)}({head}{more})"
-    if isinstance(node, ast.BinOp):
-        return f"{label(node.left, limit // 2)} {'/' if isinstance(node.op, ast.Div) else '+'} …"
+    else its head (``os.path.join(REPORTS, …)``, ``DATA_DIR / …``). Never recurses
+    with the expression's depth: a 2,000-term concatenation costs a few steps."""
     name = dotted_name(node)
+    if name is not None and len(name) <= limit:
+        return name
+    if _is_shallow(node, 6):
+        text = ast.unparse(node)
+        if len(text) <= limit:
+            return text
+    if depth < 3:
+        if isinstance(node, ast.Call) and node.args:
+            head = label(node.args[0], limit // 2, depth + 1)
+            more = ", …" if len(node.args) > 1 or node.keywords else ""
+            return f"{label(node.func, limit // 2, depth + 1)}({head}{more})"
+        if isinstance(node, ast.BinOp):
+            left: ast.expr = node
+            while isinstance(left, ast.BinOp):
+                left = left.left
+            symbol = "/" if isinstance(node.op, ast.Div) else "+"
+            return f"{label(left, limit // 2, depth + 1)} {symbol} …"
     if name is not None:
         return name
-    return text[: limit - 1] + "…"
+    if _is_shallow(node, 6):
+        return ast.unparse(node)[: max(limit - 1, 1)] + "…"
+    return "…"
+
+
+def _is_shallow(node: ast.AST, levels: int) -> bool:
+    """Whether ``node`` nests at most ``levels`` deep (checked without recursion), so
+    that ``ast.unparse``, which recurses, stays within a small stack."""
+    frontier = [node]
+    for _ in range(levels):
+        frontier = [child for parent in frontier for child in ast.iter_child_nodes(parent)]
+        if not frontier:
+            return True
+        if len(frontier) > 64:
+            return False
+    return False
 
 
 def callee_last_name(func: ast.expr, context: Context | None = None) -> str:
@@ -343,11 +386,11 @@ def _writes(mode: str, reading: str) -> bool:
     return any(c in mode for c in "wax+")
 
 
-def file_object_names(call: ast.Call, function: FunctionNode) -> set[str]:
+def file_object_names(call: ast.Call, function: FunctionNode, context: Context) -> set[str]:
     """Names bound to the file object ``call`` opens: ``with open(...) as f`` or
     ``f = open(...)``."""
     names: set[str] = set()
-    for target, value in bindings(function):
+    for target, value in bindings(function, context):
         if value is call and isinstance(target, ast.Name):
             names.add(target.id)
     return names
@@ -356,13 +399,16 @@ def file_object_names(call: ast.Call, function: FunctionNode) -> set[str]:
 def _written_to(call: ast.Call, function: FunctionNode, context: Context) -> bool:
     """Whether a file opened with a mode we cannot read is written to: ``f.write``,
     ``json.dump(x, f)``, ``csv.writer(f)``, ``print(..., file=f)``."""
-    names = file_object_names(call, function)
-    for node in statements_of(function):
-        if not isinstance(node, ast.Call):
-            continue
-        if writes_into(node, names, call, context):
-            return True
-    return False
+    names = file_object_names(call, function, context)
+    return any(writes_into(node, names, call, context) for node in calls_in(function, context))
+
+
+def calls_in(function: FunctionNode, context: Context) -> list[ast.Call]:
+    """The calls of ``function``'s own body, listed once per file."""
+    return memoised(
+        context, "calls", function,
+        lambda: [n for n in context.own_nodes(function) if isinstance(n, ast.Call)],
+    )
 
 
 def writes_into(node: ast.Call, names: set[str], opened: ast.Call, context: Context) -> bool:
@@ -386,6 +432,17 @@ def writes_into(node: ast.Call, names: set[str], opened: ast.Call, context: Cont
 # ------------------------------------------------------------------ removal
 def removed_expressions(
     function: FunctionNode, context: Context, *, follow_calls: bool = True
+) -> list[tuple[ast.expr, bool]]:
+    """What ``function`` removes (see :func:`_removed_expressions`), listed once per file."""
+    what = "removed" if follow_calls else "removed here"
+    return memoised(
+        context, what, function,
+        lambda: list(_removed_expressions(function, context, follow_calls=follow_calls)),
+    )
+
+
+def _removed_expressions(
+    function: FunctionNode, context: Context, *, follow_calls: bool
 ) -> Iterator[tuple[ast.expr, bool]]:
     """(expression removed, whether a whole directory goes) for every removal in
     ``function``, its nested functions and lambdas included: ``os.remove(p)``,
@@ -629,15 +686,15 @@ def upload_objects(
             return value.id in known
         return is_request_files(value) or _is_form_file_data(value, context)
 
-    return derived_names(function, lambda n: False, seeds, is_object)
+    return derived_names(function, context, lambda n: False, seeds, is_object)
 
 
-def filename_readers(function: FunctionNode) -> set[str]:
+def filename_readers(function: FunctionNode, context: Context) -> set[str]:
     """Names whose ``.filename`` is read in ``function`` (a werkzeug ``FileStorage``
     passed in from elsewhere)."""
     return {
         n.value.id
-        for n in statements_of(function)
+        for n in context.own_nodes(function)
         if isinstance(n, ast.Attribute) and n.attr == "filename" and isinstance(n.value, ast.Name)
     }
 
@@ -670,12 +727,23 @@ def upload_in(expr: ast.AST, origins: dict[str, str]) -> str | None:
 def upload_origins(
     function: FunctionNode, context: Context, *, follow_callers: bool = True
 ) -> dict[str, str]:
+    """See :func:`_upload_origins`; computed once per file and function."""
+    what = "uploads" if follow_callers else "uploads here"
+    return memoised(
+        context, what, function,
+        lambda: _upload_origins(function, context, follow_callers=follow_callers),
+    )
+
+
+def _upload_origins(
+    function: FunctionNode, context: Context, *, follow_callers: bool
+) -> dict[str, str]:
     """Names whose value is an upload's content, each with the upload it comes from:
     the upload objects themselves, ``contents = await file.read()``, ``for chunk in
     upload.chunks()``, ``meta = self.request.files["f"][0]``."""
     objects = upload_objects(function, context, follow_callers=follow_callers)
     origins = {name: name for name in objects}
-    pairs = list(bindings(function))
+    pairs = bindings(function, context)
     for _ in range(4):
         before = len(origins)
         for target, value in pairs:
@@ -694,7 +762,10 @@ def receives_upload(write: LocalWrite, function: FunctionNode, context: Context)
     ``shutil.copyfileobj(file.file, f)``, ``for chunk in f.chunks(): out.write(chunk)``),
     or ``Path.write_bytes(await file.read())``."""
     data = upload_origins(function, context)
-    if not data and not any(is_request_files(n) for n in statements_of(function)):
+    if not data and not memoised(
+        context, "request files", function,
+        lambda: any(is_request_files(n) for n in context.own_nodes(function)),
+    ):
         return None
     call = write.call
     if not write.is_opener:
@@ -702,9 +773,9 @@ def receives_upload(write: LocalWrite, function: FunctionNode, context: Context)
             content = argument(call, 0, "data")
             return upload_in(content, data) if content is not None else None
         return None
-    names = file_object_names(call, function)
-    for node in statements_of(function):
-        if isinstance(node, ast.Call) and node.args and writes_into(node, names, call, context):
+    names = file_object_names(call, function, context)
+    for node in calls_in(function, context):
+        if node.args and writes_into(node, names, call, context):
             found = upload_in(node.args[0], data)
             if found is not None:
                 return found
@@ -752,7 +823,9 @@ PATH_BUILDERS = frozenset({"os.path.join", "pathlib.Path", "pathlib.PurePath", "
 
 def _values_of(name: str, function: FunctionNode | None, context: Context) -> list[ast.expr]:
     if function is not None and context.binds_locally(function, name):
-        return [v for t, v in bindings(function) if isinstance(t, ast.Name) and t.id == name]
+        return [
+            v for t, v in bindings(function, context) if isinstance(t, ast.Name) and t.id == name
+        ]
     value = context.module_values.get(name)
     return [value] if value is not None else []
 

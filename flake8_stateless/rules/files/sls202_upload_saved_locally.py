@@ -95,7 +95,7 @@ def _is_upload_object(receiver: ast.expr, function: FunctionNode, context: Conte
         return False
     if receiver.id in upload_objects(function, context):
         return True
-    return receiver.id in filename_readers(function) and any(
+    return receiver.id in filename_readers(function, context) and any(
         package.startswith(FLASK_PACKAGES) for package in context.imported_packages
     )
 
@@ -104,7 +104,7 @@ def _is_stream(destination: ast.expr, function: FunctionNode, context: Context) 
     """A file object the function opened itself (SLS201 reports that ``open()``)."""
     if not isinstance(destination, ast.Name):
         return False
-    for target, value in bindings(function):
+    for target, value in bindings(function, context):
         if destination.id in bound_names(target) and isinstance(value, ast.Call):
             func = value.func
             if context.qualified_name(func) in OPENERS or (
@@ -124,7 +124,7 @@ def _is_file_system_storage(receiver: ast.expr, function: FunctionNode, context:
     if context.qualified_name(receiver) == DEFAULT_STORAGE:
         return _default_storage_is_file_system(context)
     if context.binds_locally(function, receiver.id):
-        values = [v for t, v in bindings(function) if receiver.id in bound_names(t)]
+        values = [v for t, v in bindings(function, context) if receiver.id in bound_names(t)]
     else:
         module_value = context.module_values.get(receiver.id)
         values = [module_value] if module_value is not None else []

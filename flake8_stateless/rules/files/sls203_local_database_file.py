@@ -156,8 +156,7 @@ def _literal_text(expr: ast.AST) -> str | None:
     ):
         return re.sub(r"\{[^{}]*\}", _PLACEHOLDER, expr.func.value.value)
     if isinstance(expr, ast.BinOp) and isinstance(expr.op, (ast.Add, ast.Mod)):
-        left = _literal_text(expr.left)
-        return None if left is None else left + _PLACEHOLDER
+        return head.value + _PLACEHOLDER  # ``"sqlite:///" + path``: the head is the text
     return None
 
 
@@ -207,7 +206,7 @@ def _url_argument(
         return url
     if not context.binds_locally(function, expr.id):
         return None
-    for target, value in bindings(function):
+    for target, value in bindings(function, context):
         if isinstance(target, ast.Name) and target.id == expr.id:
             url = sqlite_url(value)
             if url is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from flake8_stateless.context import Context, FunctionNode, statements_of
+from flake8_stateless.context import Context, FunctionNode
 from flake8_stateless.registry import Finding, Rule
 from flake8_stateless.rules.files.common import (
     bindings,
@@ -40,13 +40,13 @@ def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Ite
         return
     if name == "tempfile.NamedTemporaryFile" and not _keeps_file(node):
         return
-    if name == "tempfile.TemporaryDirectory" and _managed(node, function):
+    if name == "tempfile.TemporaryDirectory" and _managed(node, function, context):
         return
-    derived = derived_names(function, lambda n: n is node)
+    derived = derived_names(function, context, lambda n: n is node)
     if _removed(node, derived, function, context) or _handed_back(node, function, context):
         return
     what, kind = LEAKY[name]
-    held = _held_in(node, function)
+    held = _held_in(node, function, context)
     shown = f"temporary {kind} '{held}' from {what}" if held else f"temporary {kind} from {what}"
     yield RULE.finding(node, what=shown, function=function.name)
 
@@ -60,11 +60,11 @@ def _keeps_file(call: ast.Call) -> bool:
     return False
 
 
-def _managed(call: ast.Call, function: FunctionNode) -> bool:
+def _managed(call: ast.Call, function: FunctionNode, context: Context) -> bool:
     """A ``TemporaryDirectory()`` used as a context manager, now or later
     (``with tmp:``), or handed to an ``ExitStack``."""
-    held = {n for t, v in bindings(function) if v is call for n in bound_names(t)}
-    for node in statements_of(function):
+    held = {n for t, v in bindings(function, context) if v is call for n in bound_names(t)}
+    for node in context.own_nodes(function):
         if isinstance(node, ast.withitem):
             expr = node.context_expr
             if expr is call or (isinstance(expr, ast.Name) and expr.id in held):
@@ -105,13 +105,13 @@ def _direct_names(call: ast.Call, function: FunctionNode, context: Context) -> s
             value = value.args[0]
         return value is call or (isinstance(value, ast.Name) and value.id in known)
 
-    return derived_names(function, lambda n: False, None, flows)
+    return derived_names(function, context, lambda n: False, None, flows)
 
 
 def _handed_back(call: ast.Call, function: FunctionNode, context: Context) -> bool:
     """``return path`` (or ``yield``): the caller owns the temporary file now."""
     direct = _direct_names(call, function, context)
-    for node in statements_of(function):
+    for node in context.own_nodes(function):
         if isinstance(node, (ast.Return, ast.Yield)) and node.value is not None:
             values = node.value.elts if isinstance(node.value, ast.Tuple) else [node.value]
             for value in values:
@@ -122,9 +122,9 @@ def _handed_back(call: ast.Call, function: FunctionNode, context: Context) -> bo
     return False
 
 
-def _held_in(call: ast.Call, function: FunctionNode) -> str | None:
+def _held_in(call: ast.Call, function: FunctionNode, context: Context) -> str | None:
     """The name the user gave the object (the path, for ``fd, path = mkstemp()``)."""
-    for target, value in bindings(function):
+    for target, value in bindings(function, context):
         if value is call:
             named = target.elts[-1] if isinstance(target, ast.Tuple) and target.elts else target
             return named.id if isinstance(named, ast.Name) else ast.unparse(named)
