@@ -59,7 +59,17 @@ OPENERS: dict[str, tuple[int, str, str]] = {
 mode. ``chars``: any of ``w a x +`` writes; ``first``: the mode's first letter decides
 (``tarfile`` reads ``"r:xz"``)."""
 
-PATH_KEYWORDS = ("file", "filename", "name", "path", "fileobj", "file_or_path")
+PATH_KEYWORDS = ("file", "filename", "name", "path", "file_or_path")
+STREAM_OPENERS = frozenset(
+    {
+        "gzip.open", "gzip.GzipFile", "bz2.open", "bz2.BZ2File", "lzma.open",
+        "lzma.LZMAFile", "tarfile.open", "tarfile.TarFile.open", "zipfile.ZipFile",
+    }
+)
+"""Openers as happy with a file object as with a path (``ZipFile(response, "w")``): a
+write counts only when the argument looks like a path."""
+_PATH_WORDS = re.compile(r"path|file|name|dir|dest|target|archive", re.I)
+_STREAM_WORDS = re.compile(r"obj|buf|stream|response|resp|fp$|fh$|io$|wfile|out$", re.I)
 OPENER_NAMES = frozenset(name.rpartition(".")[2] for name in OPENERS)
 
 COPIERS: dict[str, str] = {
@@ -354,6 +364,8 @@ def _opener(
     path = argument(call, 0, *PATH_KEYWORDS)
     if path is None:
         return None  # ``tarfile.open(fileobj=buffer, mode="w")``: a stream, not a path
+    if name in STREAM_OPENERS and not _looks_like_path(path, function, context):
+        return None
     mode_node = argument(call, index, keyword)
     mode = string_value(mode_node) if mode_node is not None else "r"
     if mode is None:
@@ -366,6 +378,29 @@ def _opener(
         shown = repr(mode)
     callee = "open" if name == "open" else label(call.func)
     return LocalWrite(call, f"{callee}({label(path)}, {shown})", path, True)
+
+
+def _looks_like_path(expr: ast.expr, function: FunctionNode, context: Context) -> bool:
+    """A string, an f-string, a joined or ``Path`` built path, or a name that says it
+    holds one (``archive_path``, ``tmp.name``); not ``response``, ``buffer``, ``fileobj``."""
+    for _ in range(3):
+        if isinstance(expr, (ast.Constant, ast.JoinedStr, ast.BinOp)):
+            return True
+        if isinstance(expr, ast.Call):
+            return context.qualified_name(expr.func) in PATH_BUILDERS | {"str", "os.fspath"}
+        name = dotted_name(expr)
+        if name is None:
+            return False
+        last = name.rpartition(".")[2]
+        if _STREAM_WORDS.search(last):
+            return False
+        if _PATH_WORDS.search(last):
+            return True
+        values = _values_of(name, function, context) if isinstance(expr, ast.Name) else []
+        if len(values) != 1:
+            return False
+        expr = values[0]
+    return False
 
 
 def _path_open(call: ast.Call, func: ast.Attribute, context: Context) -> LocalWrite | None:
