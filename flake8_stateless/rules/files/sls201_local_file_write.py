@@ -106,7 +106,10 @@ def save_report():
         "a literal writing mode is reported once, at the `open()`, not again at each dump.",
         "Leaves alone temporary files and directories (`tempfile.*` and paths built from "
         "them: scratch space that SLS205 checks is removed), paths the same function removes "
-        "again, in-memory buffers (`io.BytesIO`, `io.StringIO`), `os.devnull` and `/dev/...`, "
+        "again, in-memory buffers (`io.BytesIO`, `io.StringIO`), archives and compressed streams "
+        "written into a response or buffer (`ZipFile(response, 'w')`, "
+        "`tarfile.open(fileobj=...)`), "
+        "`os.devnull` and `/dev/...`, "
         "reads, and everything outside request-serving code: CLI scripts, management "
         "commands, import-time set-up such as a `logging.FileHandler`, and tests.",
         "An upload copied to disk is reported as SLS202 instead when that rule is enabled.",
