@@ -297,11 +297,6 @@ DEEP_SOURCES.update({
 })
 
 KNOWN_FAILURES: dict[str, tuple[type[BaseException], str]] = {
-    "2000-term string concatenation in a call": (
-        RecursionError, "files/common.py label() calls ast.unparse, which recurses"),
-    "95 nested for/with/while blocks": (
-        TooMuchWork, "files/common.py receives_upload/bindings rescan the whole function "
-        "(statements_of) for every call"),
     "2000 nots in a debug switch": (
         RecursionError, "Context _debug_branch recurses once per 'not'"),
     "190 nested and-groups in a debug switch": (
