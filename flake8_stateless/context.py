@@ -8,6 +8,7 @@ under a debug switch. Everything is per file; nothing is kept between files.
 from __future__ import annotations
 
 import ast
+import bisect
 import fnmatch
 import itertools
 import re
@@ -179,6 +180,43 @@ def _line_span(body: list[ast.stmt]) -> tuple[int, int]:
     return body[0].lineno, body[-1].end_lineno or body[-1].lineno
 
 
+class LineSpans:
+    """Line ranges (inclusive) with a logarithmic membership test: a long settings module
+    has thousands of ``if DEBUG:`` blocks and every finding asks about its line."""
+
+    def __init__(self) -> None:
+        self._spans: list[tuple[int, int]] = []
+        self._starts: list[int] | None = None
+        self._ends: list[int] = []
+
+    def append(self, span: tuple[int, int]) -> None:
+        self._spans.append(span)
+        self._starts = None
+
+    def __bool__(self) -> bool:
+        return bool(self._spans)
+
+    def __contains__(self, line: object) -> bool:
+        if not isinstance(line, int) or not self._spans:
+            return False
+        if self._starts is None:
+            self._merge()
+        assert self._starts is not None
+        index = bisect.bisect_right(self._starts, line) - 1
+        return index >= 0 and line <= self._ends[index]
+
+    def _merge(self) -> None:
+        starts: list[int] = []
+        ends: list[int] = []
+        for start, end in sorted(self._spans):
+            if ends and start <= ends[-1] + 1:
+                ends[-1] = max(ends[-1], end)
+            else:
+                starts.append(start)
+                ends.append(end)
+        self._starts, self._ends = starts, ends
+
+
 @dataclass(frozen=True)
 class PathFacts:
     """What the file's path says about the code in it."""
@@ -248,12 +286,13 @@ class Context:
         self.registered_handler_names: set[str] = set()
         self._registrar_calls: list[ast.Call] = []
         self._qualified: dict[int, str | None] = {}
-        self.guarded_spans: list[tuple[int, int]] = []
-        self.main_guard_spans: list[tuple[int, int]] = []
+        self.guarded_spans = LineSpans()
+        self.main_guard_spans = LineSpans()
         self._serving: set[int] = set()
         self._serving_memo: dict[int, bool] = {}
         self._scopes: dict[int, FunctionScope] = {}
         self._class_kinds: dict[int, str | None] = {}
+        self._all_classes: list[ast.ClassDef] = []
         self._mutating_methods: dict[int, set[str]] = {}
         self._instance_attributes: dict[int, set[str]] = {}
         self.rule_memo: dict[tuple[str, int], object] = {}
@@ -303,6 +342,7 @@ class Context:
 
     def _on_class(self, node: ast.AST, owner: FunctionNode | None) -> None:
         assert isinstance(node, ast.ClassDef)
+        self._all_classes.append(node)
         if owner is None or node.name not in self.classes:
             self.classes[node.name] = node
         for statement in node.body:
@@ -507,26 +547,27 @@ class Context:
     def local_ancestors(self, cls: ast.ClassDef) -> list[ast.ClassDef]:
         """Every base class of ``cls``, transitively, that is defined in this module."""
         found: list[ast.ClassDef] = []
+        seen = {id(cls)}
         pending = self.local_bases(cls)
         while pending:
             base = pending.pop()
-            if base is not cls and all(base is not f for f in found):
+            if id(base) not in seen:
+                seen.add(id(base))
                 found.append(base)
                 pending.extend(self.local_bases(base))
         return found
 
     def is_value_class(self, cls: ast.ClassDef) -> bool:
         """Pydantic models, dataclasses, enums... whose class-level defaults are copied
-        per instance or are not state at all."""
-        for decorator in cls.decorator_list:
-            target = decorator.func if isinstance(decorator, ast.Call) else decorator
-            if self.qualified_name(target) in VALUE_CLASS_DECORATORS:
+        per instance or are not state at all (the class itself or a local ancestor)."""
+        for current in [cls, *self.local_ancestors(cls)]:
+            for decorator in current.decorator_list:
+                target = decorator.func if isinstance(decorator, ast.Call) else decorator
+                if self.qualified_name(target) in VALUE_CLASS_DECORATORS:
+                    return True
+            if any(self.qualified_name(base) in VALUE_CLASS_BASES for base in current.bases):
                 return True
-        for base in cls.bases:
-            name = self.qualified_name(base)
-            if name in VALUE_CLASS_BASES:
-                return True
-        return any(self.is_value_class(base) for base in self.local_bases(cls))
+        return False
 
     def class_holds_mutable_state(self, cls: ast.ClassDef) -> bool:
         """Whether instances of ``cls`` carry mutable containers (class-level or set on
@@ -655,7 +696,7 @@ class Context:
         return self.is_guarded_line(getattr(node, "lineno", 0))
 
     def is_guarded_line(self, line: int) -> bool:
-        return any(start <= line <= end for start, end in self.guarded_spans)
+        return line in self.guarded_spans
 
     def parents(self, function: FunctionNode) -> dict[int, ast.AST]:
         """``id(node)`` -> parent for the nodes of ``function``'s own body (lambdas and
@@ -689,7 +730,7 @@ class Context:
     def in_main_guard(self, node: ast.AST) -> bool:
         """Whether ``node`` sits in an ``if __name__ == "__main__":`` block."""
         line = getattr(node, "lineno", 0)
-        return any(start <= line <= end for start, end in self.main_guard_spans)
+        return line in self.main_guard_spans
 
     def from_environment(self, node: ast.AST) -> bool:
         """Whether an expression reads its value from the environment or a settings
@@ -877,15 +918,16 @@ class Context:
 
     def class_kind(self, cls: ast.ClassDef) -> str | None:
         """Which kind of request-serving class ``cls`` is (see ``frameworks``), if any."""
-        key = id(cls)
-        if key in self._class_kinds:
-            return self._class_kinds[key]
-        self._class_kinds[key] = None  # guards against inheritance cycles
-        kind = self._class_kind_uncached(cls)
-        self._class_kinds[key] = kind
-        return kind
+        if not self._class_kinds:
+            self._class_kinds[0] = None  # computed, even for a module without classes
+            # a base class is defined before its subclasses: one pass in source order
+            # settles every local inheritance chain without recursion
+            for local in sorted(self._all_classes, key=lambda c: (c.lineno, c.col_offset)):
+                self._class_kinds[id(local)] = self._class_kind_of(local)
+        return self._class_kinds.get(id(cls))
 
-    def _class_kind_uncached(self, cls: ast.ClassDef) -> str | None:
+    def _class_kind_of(self, cls: ast.ClassDef) -> str | None:
+        """The kind from ``cls``'s own bases; local bases already have theirs."""
         for base in cls.bases:
             qualified = self.qualified_name(base)
             if qualified is None:
@@ -899,7 +941,7 @@ class Context:
                 return "drf"
             local = self.classes.get(qualified)
             if local is not None and local is not cls:
-                kind = self.class_kind(local)
+                kind = self._class_kinds.get(id(local))
                 if kind is not None:
                     return kind
                 continue
@@ -959,13 +1001,24 @@ def _flag_name(node: ast.AST) -> str | None:
     return None
 
 
-def _debug_branch(test: ast.expr) -> str | None:
+_SWITCH_DEPTH = 8
+"""How deeply nested a debug switch may be (``not``s, ``and`` groups): real switches are
+shallow, and a bound keeps generated or pathological code from exhausting the stack."""
+
+
+def _debug_branch(test: ast.expr, depth: int = 0) -> str | None:
     """Which branch of ``if test:`` is debug/development-only: "body", "orelse" or None."""
-    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-        inner = _debug_branch(test.operand)
+    negated = False
+    while isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        negated = not negated
+        test = test.operand
+    if negated:
+        inner = _debug_branch(test, depth)
         return {"body": "orelse", "orelse": "body"}.get(inner or "")
     if isinstance(test, ast.BoolOp):
-        if isinstance(test.op, ast.And) and any(_debug_branch(v) == "body" for v in test.values):
+        if depth >= _SWITCH_DEPTH or not isinstance(test.op, ast.And):
+            return None
+        if any(_debug_branch(v, depth + 1) == "body" for v in test.values):
             return "body"
         return None
     if isinstance(test, ast.Compare) and len(test.ops) == 1:

@@ -297,12 +297,6 @@ DEEP_SOURCES.update({
 })
 
 KNOWN_FAILURES: dict[str, tuple[type[BaseException], str]] = {
-    "2000 nots in a debug switch": (
-        RecursionError, "Context _debug_branch recurses once per 'not'"),
-    "190 nested and-groups in a debug switch": (
-        RecursionError, "Context _debug_branch recurses once per nested 'and' group"),
-    "2000-class local inheritance chain": (
-        RecursionError, "Context.class_kind recurses once per local base class"),
     "1000-branch elif chain in a handler": (
         TooMuchWork, "SLS302 _local_constructor rescans the whole function (statements_of) "
         "for every subscript assignment"),
@@ -472,11 +466,6 @@ LONG_FILES = [
         10_000,
         EVERY_RULE_BUT_KNOWN_QUADRATIC,
         id="configuration with debug switches",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="quadratic: Context.is_guarded_line and in_main_guard scan every "
-            "guarded span, and the engine asks is_guarded for each config-scope node",
-        ),
     ),
 ]
 
