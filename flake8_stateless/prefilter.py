@@ -111,10 +111,6 @@ class _Words:
         return b" " + b" ".join(self.words).lower() + b" "
 
     @cached_property
-    def lowered(self) -> frozenset[bytes]:
-        return frozenset(self.joined.split())
-
-    @cached_property
     def lowered_source(self) -> bytes:
         """The text, lower-cased as written and, for non-ASCII files, NFKC-normalised."""
         if self.normalised is self.source:
@@ -137,14 +133,10 @@ def trigger(written: str, *, substring: bool = False) -> Trigger:
     core = written.strip("*").lower().encode("utf-8")
     if not _IDENTIFIER.fullmatch(core.decode("utf-8")):
         return ("text", written.lower().encode("utf-8"))
-    starts, ends = written.startswith("*") or substring, written.endswith("*") or substring
-    if starts and ends:
-        return ("part", core)
-    if starts:
-        return ("part", core + b" ")
-    if ends:
-        return ("part", b" " + core)
-    return ("word", core)
+    # searched in the space-separated distinct words: a space marks a word's edge
+    before = b"" if written.startswith("*") or substring else b" "
+    after = b"" if written.endswith("*") or substring else b" "
+    return ("part", before + core + after)
 
 
 @dataclass(frozen=True)
@@ -207,7 +199,6 @@ class Prefilter:
     def __init__(self, settings: Settings, rules: Sequence[Rule]) -> None:
         self._needs = tuple(_Needs.of(rule) for rule in rules if settings.is_enabled(rule))
         triggers = frozenset().union(*(needs.triggers for needs in self._needs))
-        self._words = frozenset(needle for kind, needle in triggers if kind == "word")
         self._parts = tuple(sorted(needle for kind, needle in triggers if kind == "part"))
         self._texts = tuple(
             (needle, tuple(_RUN.findall(needle)))
@@ -254,9 +245,8 @@ class Prefilter:
 
     def _present(self, text: _Words) -> frozenset[Trigger]:
         """The triggers of the enabled rules that occur in the text."""
-        found: list[Trigger] = [("word", word) for word in self._words & text.lowered]
         joined = text.joined
-        found += [("part", part) for part in self._parts if part in joined]
+        found: list[Trigger] = [("part", part) for part in self._parts if part in joined]
         for needle, runs in self._texts:
             # its words must occur in the distinct words before the text is searched
             if all(run in joined for run in runs) and needle in text.lowered_source:
