@@ -18,7 +18,6 @@ those of every other rule). ast-grep may raise ``pyo3_runtime.PanicException``, 
 
 from __future__ import annotations
 
-import ast
 import keyword
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -78,11 +77,18 @@ Failure = tuple[str, BaseException]
 
 def candidates(rules: Iterable[Rule], text: str) -> list[tuple[Rule, Pattern]]:
     """The patterns worth an ast-grep parse of ``text``: those with a trigger word in it."""
+    seen: dict[str, bool] = {}  # patterns share words: scan the text once per word
+
+    def occurs(word: str) -> bool:
+        known = seen.get(word)
+        if known is None:
+            known = seen[word] = word in text
+        return known
+
     found: list[tuple[Rule, Pattern]] = []
     for rule in rules:
         for pattern in rule.patterns:
-            triggers = pattern.triggers
-            if not triggers or any(word in text for word in triggers):
+            if not pattern.triggers or any(occurs(word) for word in pattern.triggers):
                 found.append((rule, pattern))
     return found
 
@@ -93,7 +99,7 @@ def search(
     """Findings of the enabled pattern rules on one module, and the failures to report
     as SLS000 (re-raised instead when ``strict``). Never parses a file no pattern can
     match; a failing rule does not stop the others."""
-    wanted = [(rule, p) for rule, p in candidates(rules, context.text) if _in_scope(rule, context)]
+    wanted = [(rule, p) for rule, p in candidates(rules, context.text) if in_scope(rule, context)]
     if not wanted:
         return [], []
     try:
@@ -235,7 +241,7 @@ def _unique(findings: list[Finding]) -> list[Finding]:
     return unique
 
 
-def _in_scope(rule: Rule, context: Context) -> bool:
+def in_scope(rule: Rule, context: Context) -> bool:
     """File-level scope: configuration rules skip tests and development settings."""
     return rule.scope != "config" or not (context.path.is_test or context.path.is_dev_settings)
 
@@ -249,8 +255,7 @@ def _outside_debug_blocks(
     return [
         finding
         for finding in findings
-        if finding.code not in config_codes
-        or not context.is_guarded(ast.Pass(lineno=finding.line, col_offset=0))
+        if finding.code not in config_codes or not context.is_guarded_line(finding.line)
     ]
 
 

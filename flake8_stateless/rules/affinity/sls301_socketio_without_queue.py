@@ -147,6 +147,7 @@ socketio = SocketIO(app, message_queue=os.environ["REDIS_URL"])
     node_types=(ast.Call,),
     check=check,
     scope="config",
+    triggers=("*socketio*",),
     references=(
         "https://flask-socketio.readthedocs.io/en/latest/deployment.html#using-multiple-workers",
         "https://python-socketio.readthedocs.io/en/latest/server.html#using-a-message-queue",

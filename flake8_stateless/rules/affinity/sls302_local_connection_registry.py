@@ -451,6 +451,17 @@ async def broadcast(message):
     node_types=(ast.Call, ast.Assign),
     check=check,
     scope="module",
+    triggers=(
+        "*websocket*",
+        "ws",
+        "wsock",
+        "sid",
+        "*queue*",
+        "*consumer*",
+        "*requesthandler*",
+        "tornado",
+        "channels",
+    ),
     references=(
         "https://12factor.net/processes",
         "https://fastapi.tiangolo.com/advanced/websockets/",

@@ -125,22 +125,34 @@ PATTERNS = (
 
 
 def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Iterator[Finding]:
-    if not isinstance(node, ast.Call) or not runs_in_app(node, function, context):
+    if not isinstance(node, ast.Call):
         return
+    found = _build_call(node, function, context)
+    if found is not None and runs_in_app(node, function, context):
+        what, fix = found
+        yield RULE.finding(node, what=what, fix=fix)
+
+
+def _build_call(
+    node: ast.Call, function: FunctionNode | None, context: Context
+) -> tuple[str, str] | None:
+    """(what the user wrote, the fix) when ``node`` builds assets, else None."""
     func = node.func
-    name = context.qualified_name(func) or ""
+    if isinstance(func, ast.Attribute) and func.attr == "build":
+        bundle = None if node.args else _bundle(func.value, function, context)
+        return (
+            None
+            if bundle is None
+            else (f"{bundle}.build()", "run 'flask assets build' in the image")
+        )
+    name = context.qualified_name(func)
     if name in SASS_MIDDLEWARE:
-        yield RULE.finding(node, what="SassMiddleware", fix="compile Sass in the image")
-    elif name in SASS_BUILDERS:
-        yield RULE.finding(node, what="build_directory()", fix="compile Sass in the image")
-    elif name == "sass.compile" and any(k.arg == "dirname" for k in node.keywords):
-        yield RULE.finding(node, what="sass.compile(dirname=...)", fix="compile Sass in the image")
-    elif isinstance(func, ast.Attribute) and func.attr == "build" and not node.args:
-        bundle = _bundle(func.value, function, context)
-        if bundle is not None:
-            yield RULE.finding(
-                node, what=f"{bundle}.build()", fix="run 'flask assets build' in the image"
-            )
+        return "SassMiddleware", "compile Sass in the image"
+    if name in SASS_BUILDERS:
+        return "build_directory()", "compile Sass in the image"
+    if name == "sass.compile" and any(k.arg == "dirname" for k in node.keywords):
+        return "sass.compile(dirname=...)", "compile Sass in the image"
+    return None
 
 
 def _bundle(receiver: ast.expr, function: FunctionNode | None, context: Context) -> str | None:
@@ -213,6 +225,7 @@ assets.register("js_all", Bundle("a.js", "b.js", output="gen/packed.js"))
     node_types=(ast.Call,),
     check=check,
     scope="config",
+    triggers=("sass", "sassutils", "flask_assets", "webassets"),
     references=(
         "https://12factor.net/build-release-run",
         "https://webassets.readthedocs.io/en/latest/environment.html",

@@ -24,6 +24,8 @@ def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Ite
         return
     targets = node.targets if isinstance(node, ast.Assign) else [node.target]
     names = {t.id for t in targets if isinstance(t, ast.Name)}
+    if not names & {"COMPRESS_OFFLINE", "COMPRESS_ENABLED"}:
+        return
     enabled = context.module_values.get("COMPRESS_ENABLED")
     offline = context.module_values.get("COMPRESS_OFFLINE")
     if "COMPRESS_OFFLINE" in names and _is_literal(node.value, False):
@@ -92,6 +94,7 @@ COMPRESS_OFFLINE = True
     node_types=(ast.Assign, ast.AnnAssign),
     check=check,
     scope="config",
+    triggers=("COMPRESS_OFFLINE", "COMPRESS_ENABLED"),
     references=(
         "https://django-compressor.readthedocs.io/en/stable/usage.html#offline-compression",
         "https://12factor.net/build-release-run",

@@ -150,6 +150,16 @@ def create_app():
     node_types=(ast.Call,),
     check=check,
     scope="module",
+    triggers=(
+        "*subprocess*",
+        "call_command",
+        "system",
+        "popen",
+        "execvp",
+        "execlp",
+        "spawnlp",
+        "spawnvp",
+    ),
     references=(
         "https://12factor.net/build-release-run",
         "https://docs.djangoproject.com/en/stable/howto/static-files/deployment/",
