@@ -18,7 +18,7 @@ from flake8_stateless.context import (
     dotted_name,
     statements_of,
 )
-from flake8_stateless.registry import Finding, Rule
+from flake8_stateless.registry import SERVES_REQUESTS, Finding, Rule
 
 STORE_METHODS = {"append": 0, "add": 0, "appendleft": 0, "insert": 1, "setdefault": 1}
 """Methods that put a value into a container, with the position of that value."""
@@ -451,17 +451,8 @@ async def broadcast(message):
     node_types=(ast.Call, ast.Assign),
     check=check,
     scope="module",
-    triggers=(
-        "*websocket*",
-        "ws",
-        "wsock",
-        "sid",
-        "*queue*",
-        "*consumer*",
-        "*requesthandler*",
-        "tornado",
-        "channels",
-    ),
+    # per-connection handler classes and stream queues only count in request-serving code
+    triggers=("*websocket*", "ws", "wsock", "sid", SERVES_REQUESTS),
     references=(
         "https://12factor.net/processes",
         "https://fastapi.tiangolo.com/advanced/websockets/",

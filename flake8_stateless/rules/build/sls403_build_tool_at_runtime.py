@@ -150,16 +150,8 @@ def create_app():
     node_types=(ast.Call,),
     check=check,
     scope="module",
-    triggers=(
-        "*subprocess*",
-        "call_command",
-        "system",
-        "popen",
-        "execvp",
-        "execlp",
-        "spawnlp",
-        "spawnvp",
-    ),
+    # a finding names the tool or the Django command, always written out literally
+    triggers=tuple(sorted(BUILD_TOOLS | DJANGO_BUILD_COMMANDS)),
     references=(
         "https://12factor.net/build-release-run",
         "https://docs.djangoproject.com/en/stable/howto/static-files/deployment/",
