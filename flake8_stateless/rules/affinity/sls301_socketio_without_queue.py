@@ -7,14 +7,9 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 
-from flake8_stateless.context import (
-    FUNCTION_TYPES,
-    Context,
-    FunctionNode,
-    dotted_name,
-    statements_of,
-)
+from flake8_stateless.context import FUNCTION_TYPES, Context, FunctionNode, dotted_name
 from flake8_stateless.registry import Finding, Rule
 
 FLASK_SOCKETIO = ("Flask-SocketIO", "message_queue", "message_queue=<redis URL>")
@@ -50,10 +45,7 @@ def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Ite
         return  # not a server, or **options that may hold the queue
     library, option, fix = known
     given = next((k.value for k in node.keywords if k.arg == option), None)
-    name = _assigned_name(node, context)
     if given is None:
-        if name is not None and _configured_elsewhere(name, option, node, context):
-            return  # init_app(..., message_queue=...) or another branch configures one
         problem = f"has no {option}"
     elif isinstance(given, ast.Constant) and given.value is None:
         problem = f"has {option}=None"
@@ -61,59 +53,80 @@ def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Ite
         problem = "has an in-process manager"
     else:
         return
+    index = _index(context)
+    name = index.assigned.get(id(node))
+    if given is None and name is not None and _configured_elsewhere(name, option, node, index):
+        return  # init_app(..., message_queue=...) or another branch configures one
     server = f"{library} '{name}'" if name is not None else f"{dotted_name(node.func)}()"
     yield RULE.finding(node, server=server, problem=problem, fix=fix)
 
 
-def _code_outside_functions(context: Context) -> Iterator[ast.AST]:
-    """Module-level and class-level code: statements and their expressions."""
+@dataclass
+class _Index:
+    """Where servers are bound and configured, gathered once per file (only for files
+    with a server lacking a queue)."""
+
+    assigned: dict[int, str] = field(default_factory=dict)
+    """id of an assigned value -> the name (or dotted attribute) it is assigned to."""
+    bindings: dict[str, list[ast.Call]] = field(default_factory=dict)
+    """name -> every call assigned to it."""
+    init_apps: dict[str, list[ast.Call]] = field(default_factory=dict)
+    """name -> its ``name.init_app(...)`` calls."""
+
+
+def _index(context: Context) -> _Index:
+    """The file's index, built on first use and kept in the context's memo."""
+    key = ("sls301-index", id(context.tree))
+    known = context.rule_memo.get(key)
+    if not isinstance(known, _Index):
+        known = context.rule_memo[key] = _build_index(context)
+    return known
+
+
+def _build_index(context: Context) -> _Index:
+    index = _Index()
+    for node in _everywhere(context):
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names = [n for t in targets if (n := dotted_name(t)) is not None]
+            if names:
+                index.assigned[id(node.value)] = names[0]
+                if isinstance(node.value, ast.Call):
+                    for name in names:
+                        index.bindings.setdefault(name, []).append(node.value)
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "init_app"
+        ):
+            receiver = dotted_name(node.func.value)
+            if receiver is not None:
+                index.init_apps.setdefault(receiver, []).append(node)
+    return index
+
+
+def _everywhere(context: Context) -> Iterator[ast.AST]:
+    """Module-level and class-level code, then every function's own code."""
     pending: list[ast.AST] = list(context.tree.body)
     while pending:
         node = pending.pop()
         yield node
         if not isinstance(node, FUNCTION_TYPES):
             pending.extend(ast.iter_child_nodes(node))
-
-
-def _everywhere(context: Context) -> Iterator[ast.AST]:
-    yield from _code_outside_functions(context)
     for function in context.functions:
-        yield from statements_of(function)
+        yield from context.own_nodes(function)
 
 
-def _assigned_name(node: ast.Call, context: Context) -> str | None:
-    """The variable (or attribute) the server is assigned to, if any."""
-    for candidate in _everywhere(context):
-        if isinstance(candidate, (ast.Assign, ast.AnnAssign)) and candidate.value is node:
-            targets = candidate.targets if isinstance(candidate, ast.Assign) else [candidate.target]
-            return next((n for t in targets if (n := dotted_name(t)) is not None), None)
-    return None
-
-
-def _configured_elsewhere(name: str, option: str, node: ast.Call, context: Context) -> bool:
+def _configured_elsewhere(name: str, option: str, node: ast.Call, index: _Index) -> bool:
     """``name.init_app(app, message_queue=...)``, or ``name`` bound in another branch to
     a server that is given a queue: the deployment chooses, the code supports both."""
-    for candidate in _everywhere(context):
-        if isinstance(candidate, ast.Call) and candidate is not node:
-            func = candidate.func
-            keywords = {k.arg for k in candidate.keywords}
-            if option not in keywords and None not in keywords:
-                continue
-            if (
-                isinstance(func, ast.Attribute)
-                and func.attr == "init_app"
-                and dotted_name(func.value) == name
-            ):
-                return True
-        elif isinstance(candidate, ast.Assign) and candidate.value is not node:
-            value = candidate.value
-            if (
-                isinstance(value, ast.Call)
-                and any(dotted_name(t) == name for t in candidate.targets)
-                and any(k.arg == option for k in value.keywords)
-            ):
-                return True
-    return False
+    for call in index.init_apps.get(name, ()):
+        if any(k.arg in (option, None) for k in call.keywords):
+            return True
+    return any(
+        call is not node and any(k.arg == option for k in call.keywords)
+        for call in index.bindings.get(name, ())
+    )
 
 
 RULE = Rule(

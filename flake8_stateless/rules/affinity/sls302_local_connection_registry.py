@@ -8,15 +8,15 @@ local?), the handler's parameters and annotations, and the module's other functi
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TypeVar, cast
 
 from flake8_stateless.context import (
     FUNCTION_TYPES,
     Context,
     FunctionNode,
     dotted_name,
-    statements_of,
 )
 from flake8_stateless.registry import SERVES_REQUESTS, Finding, Rule
 
@@ -54,6 +54,8 @@ WEAK_CONTAINERS = {
     "weakref.WeakValueDictionary": "WeakValueDictionary",
     "weakref.WeakKeyDictionary": "WeakKeyDictionary",
 }
+T = TypeVar("T")
+
 STREAM_QUEUES = frozenset({"asyncio.Queue", "queue.Queue", "queue.SimpleQueue", "janus.Queue"})
 
 
@@ -156,6 +158,16 @@ def _is_websocket_type(annotation: ast.expr | None, context: Context) -> bool:
     return any("WebSocket" in name.rpartition(".")[2] for name in names)
 
 
+def _memo(context: Context, what: str, node: ast.AST, compute: Callable[[], T]) -> T:
+    """``compute()`` once per file for ``(what, node)``: store sites are many, the
+    answers about their function, class or registry are few."""
+    key = (what, id(node))
+    memo = context.rule_memo
+    if key not in memo:
+        memo[key] = compute()
+    return cast(T, memo[key])
+
+
 def _parameter_owner(
     function: FunctionNode, name: str, context: Context
 ) -> tuple[ast.arg, bool] | None:
@@ -176,14 +188,25 @@ def _parameter_owner(
 def _local_constructor(function: FunctionNode, name: str, context: Context) -> str | None:
     """The qualified constructor ``name`` is bound to in ``function`` (``ws = Foo()`` or
     ``ws = await Foo()``), if any."""
-    for node in statements_of(function):
-        if isinstance(node, ast.Assign) and any(
-            isinstance(t, ast.Name) and t.id == name for t in node.targets
-        ):
+    constructors = _memo(
+        context, "sls302-constructors", function, lambda: _constructors(function, context)
+    )
+    return constructors.get(name)
+
+
+def _constructors(function: FunctionNode, context: Context) -> dict[str, str]:
+    """Local name -> the qualified constructor it is first bound to, in one pass."""
+    found: dict[str, str] = {}
+    for node in context.own_nodes(function):
+        if isinstance(node, ast.Assign):
             value = node.value.value if isinstance(node.value, ast.Await) else node.value
-            if isinstance(value, ast.Call):
-                return context.qualified_name(value.func)
-    return None
+            constructor = (
+                context.qualified_name(value.func) if isinstance(value, ast.Call) else None
+            )
+            for target in node.targets:
+                if isinstance(target, ast.Name) and constructor is not None:
+                    found.setdefault(target.id, constructor)
+    return found
 
 
 def _registry(container: ast.expr, function: FunctionNode, context: Context) -> Registry | None:
@@ -223,9 +246,7 @@ def _attribute_registry(cls: ast.ClassDef, attr: str, context: Context) -> Regis
         return shared
     if context.class_kind(cls) is not None:
         return None
-    instance = next(
-        (n for n, v in context.module_values.items() if _constructs(v, cls, context)), None
-    )
+    instance = _memo(context, "sls302-instance", cls, lambda: _module_instance(cls, context))
     if instance is None or not _holds_container(cls, attr, context):
         return None
     return Registry(
@@ -233,6 +254,11 @@ def _attribute_registry(cls: ast.ClassDef, attr: str, context: Context) -> Regis
         frozenset({f"self.{attr}", f"{instance}.{attr}"}),
         cls,
     )
+
+
+def _module_instance(cls: ast.ClassDef, context: Context) -> str | None:
+    """The module-level name bound to an instance of ``cls``, if any."""
+    return next((n for n, v in context.module_values.items() if _constructs(v, cls, context)), None)
 
 
 def _class_attribute(cls: ast.ClassDef, attr: str, context: Context) -> Registry | None:
@@ -253,7 +279,7 @@ def _holds_container(cls: ast.ClassDef, attr: str, context: Context) -> bool:
     """Whether ``__init__`` sets ``self.attr`` to a container."""
     for statement in cls.body:
         if isinstance(statement, FUNCTION_TYPES) and statement.name == "__init__":
-            for node in statements_of(statement):
+            for node in context.own_nodes(statement):
                 if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
                     targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                     for target in targets:
@@ -298,12 +324,18 @@ def _container_kind(value: ast.AST | None, context: Context) -> str | None:
 # ----------------------------------------------------------------- reaching users
 def _reaches_users(registry: Registry, context: Context) -> bool:
     """Whether some function sends through the registry: iterates it and sends to each
-    connection, or looks one up and sends to it."""
+    connection, or looks one up and sends to it. Once per registry and file."""
+    what = "sls302-reaches:" + ",".join(sorted(registry.references))
+    owner = registry.owner_class or context.tree
+    return _memo(context, what, owner, lambda: _sends_anywhere(registry, context))
+
+
+def _sends_anywhere(registry: Registry, context: Context) -> bool:
     shared = frozenset(r for r in registry.references if not r.startswith("self."))
     for function in context.functions:
         in_class = context.enclosing_class(function) is registry.owner_class
         references = registry.references if in_class else shared
-        if references and any(_sends_through(n, references) for n in statements_of(function)):
+        if references and any(_sends_through(n, references) for n in context.own_nodes(function)):
             return True
     return False
 
