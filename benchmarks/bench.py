@@ -283,7 +283,7 @@ def bench_standalone(packages: list[CorpusPackage], rounds: int) -> Table:
     selected = Series("flake8 -j1 --select=SLS (every plugin loaded)")
     only = Series("flake8 -j1 with only this plugin loaded")
     ruff = Series("ruff check, one thread, no cache (its default rules)")
-    standalone = Series("flake8-stateless check")
+    standalone = Series("flake8-stateless check -j1, every rule on")
     env = _environment()
     ruff_env = {**env, "RAYON_NUM_THREADS": "1"}
     here = str(Path(sys.executable).parent)
@@ -297,7 +297,9 @@ def bench_standalone(packages: list[CorpusPackage], rounds: int) -> Table:
         commands[id(ruff)] = ([ruff_binary, "check", "--isolated", "--no-cache", "--exit-zero",
                                "--quiet", "."], ruff_env)
     if command:
-        commands[id(standalone)] = ([*command, "check", "."], env)
+        every_code = f"--select={','.join(LIVE_CODES)}"
+        argv = [*command, "check", "-j1", "--isolated", every_code, "--exit-zero", "-s", "."]
+        commands[id(standalone)] = (argv, env)
     contenders = [s for s in (standalone, selected, only, ruff) if id(s) in commands]
     for index in range(rounds):
         for package in packages:
