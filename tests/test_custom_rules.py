@@ -8,8 +8,10 @@ import os
 import subprocess
 import sys
 import textwrap
+from dataclasses import replace
 from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 
@@ -138,6 +140,10 @@ BROKEN = {
         RULE + "---\n" + RULE.replace("SLS901", "SLS902"),
         "id 'acme-local-store' is used twice",
     ),
+    "note": (RULE + "note: [1, 2]\n", "'note' must be text"),
+    "url": (RULE + "url: 5\n", "'url' must be text"),
+    "constraints": (RULE + "constraints: [ARGS]\n", "'constraints' must be a mapping"),
+    "YAML error without a position": (RULE + "--- !!python/name:os.system\n", "invalid YAML"),
 }
 
 
@@ -155,6 +161,12 @@ def test_broken_rules_files_are_one_line_errors(tmp_path: Path, case: str) -> No
 
 def test_missing_rules_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigurationError, match=r"rules\.yml: cannot read it \(No such file"):
+        load_rules_file(str(tmp_path / "rules.yml"))
+
+
+def test_rules_file_that_is_not_utf8(tmp_path: Path) -> None:
+    (tmp_path / "rules.yml").write_bytes(RULE.encode() + b"note: caf\xe9\n")
+    with pytest.raises(ConfigurationError, match=r"cannot read it \('utf-8' codec can't decode"):
         load_rules_file(str(tmp_path / "rules.yml"))
 
 
@@ -283,6 +295,32 @@ def pack_rule(code: str, *found: Pattern) -> Rule:
 NOT_RULES = ("SLS950",)
 OUT_OF_RANGE = pack_rule("SLS101")
 BAD_PATTERN = pack_rule("SLS960", Pattern({"pattern": "broken(("}, ("broken",)))
+ZAP = Pattern({"pattern": "zap()"}, ("zap",))
+UNKNOWN_SCOPE = replace(pack_rule("SLS961"), scope=cast(Any, "everywhere"))
+NOTHING_TO_CHECK = replace(pack_rule("SLS962"), node_types=())
+NOT_AST_TYPES = replace(pack_rule("SLS963"), node_types=cast(Any, (int,)))
+CHECK_NOT_CALLABLE = replace(pack_rule("SLS964"), check=cast(Any, "check"))
+REQUEST_PATTERNS = replace(pack_rule("SLS965", ZAP), scope="request")
+NOT_PATTERNS = replace(pack_rule("SLS966"), patterns=cast(Any, ({"pattern": "x"},)))
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("UNKNOWN_SCOPE", "SLS961: unknown scope 'everywhere'"),
+        ("NOTHING_TO_CHECK", "SLS962: a rule needs node_types with a check, or patterns"),
+        ("NOT_AST_TYPES", "SLS963: node_types must be ast node classes"),
+        ("CHECK_NOT_CALLABLE", "SLS964: check is not callable"),
+        ("REQUEST_PATTERNS", "SLS965: pattern rules use scope 'module' or 'config'"),
+        ("NOT_PATTERNS", "SLS966: patterns must be flake8_stateless.patterns.Pattern objects"),
+    ],
+)
+def test_broken_pack_rules_are_named(name: str, expected: str) -> None:
+    loaded = load_rule_packs(found=[entry("acme", f"tests.test_custom_rules:{name}")])
+    assert loaded.rules == ()
+    assert loaded.errors == (
+        f"rule pack 'acme' (tests.test_custom_rules:{name}): {expected}; its rules are off",
+    )
 
 
 def test_a_broken_pack_does_not_stop_the_built_in_rules(tmp_path: Path) -> None:

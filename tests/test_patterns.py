@@ -286,3 +286,57 @@ def test_problem_checks_constraints_and_triggers() -> None:
 )
 def test_required_words(rule: dict[str, Any], words: set[str] | None) -> None:
     assert required_words(rule) == (frozenset(words) if words is not None else None)
+
+
+class ClassifyingFails(Pattern):
+    """Folds fine, but raises when its hits are classified (a Rust panic mid-file)."""
+
+    @property
+    def config(self) -> Any:
+        raise PanicException("panicked while matching")
+
+
+def test_a_rule_failing_in_classification_loses_only_its_findings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(engine.RAISE_ENV)
+    failing = ClassifyingFails(rule=CALL_OF_ZAP.rule, triggers=("zap",), values={"what": "x"})
+    constrained = Pattern(
+        rule={"pattern": "$F()"}, triggers=("zap",), constraints={"F": {"regex": "zap"}}
+    )
+    rules = (pattern_rule("SLS990", failing, constrained), pattern_rule("SLS991", CALL_OF_ZAP))
+    found = lint_with(rules, "zap()\nzap()\n")
+    assert [(f.line, f.code) for f in found] == [(1, "SLS000"), (1, "SLS991"), (2, "SLS991")]
+
+
+def test_several_patterns_of_a_rule_on_one_node_report_once() -> None:
+    twice = Pattern(rule={"pattern": "zap()"}, triggers=("zap",), values={"what": "zap"})
+    found = lint_with((pattern_rule("SLS990", CALL_OF_ZAP, twice),), "zap()\n")
+    assert [(f.line, f.col, f.code) for f in found] == [(1, 0, "SLS990")]
+
+
+def test_unknown_metavariables_stay_as_written() -> None:
+    rule = pattern_rule("SLS990", CALL_OF_ZAP, message="{what} and $NOPE; fix")
+    [finding] = lint_with((rule,), "zap()\n")
+    assert finding.message == "SLS990 zap() and $NOPE; fix"
+
+
+def test_problem_with_selector_patterns_and_odd_shapes() -> None:
+    selected = {"pattern": {"context": "{$K: True}", "selector": "pair"}}
+    assert problem(Pattern(rule=selected, triggers=())) is None
+    broken = {"pattern": {"context": "{$K: ", "selector": "pair"}}
+    assert "is not valid Python" in (problem(Pattern(rule=broken, triggers=())) or "")
+    not_a_mapping: Any = ["kind", "call"]
+    assert problem(Pattern(rule=not_a_mapping, triggers=())) == "'rule' must be a mapping"
+    assert required_words("pattern") is None
+    assert required_words({"any": ["not a rule"]}) is None
+
+
+def test_problem_never_swallows_ctrl_c(monkeypatch: pytest.MonkeyPatch) -> None:
+    def interrupted(text: str, language: str) -> SgNode:
+        raise KeyboardInterrupt
+
+    pattern = Pattern(rule={"kind": "call"}, triggers=())
+    monkeypatch.setattr("flake8_stateless.patterns.SgRoot", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        problem(pattern)

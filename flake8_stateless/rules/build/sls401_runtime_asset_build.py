@@ -139,7 +139,7 @@ def _build_call(
     """(what the user wrote, the fix) when ``node`` builds assets, else None."""
     func = node.func
     if isinstance(func, ast.Attribute) and func.attr == "build":
-        bundle = None if node.args else _bundle(func.value, function, context)
+        bundle = _bundle(func.value, function, context)
         return (
             None
             if bundle is None
