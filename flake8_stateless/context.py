@@ -644,25 +644,25 @@ class Context:
         pending: list[ast.AST] = list(function.body)
         while pending:
             node = pending.pop()
-            if isinstance(node, (*FUNCTION_TYPES, ast.ClassDef)):
-                local.add(node.name)
+            kind = node.__class__
+            if kind is ast.Name:
+                if node.ctx.__class__ is not ast.Load:  # type: ignore[attr-defined]
+                    local.add(node.id)  # type: ignore[attr-defined]
                 continue
-            if isinstance(
-                node, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
-            ):
+            if kind in _NESTED_SCOPES:
+                if kind in _NAMED_SCOPES:
+                    local.add(node.name)  # type: ignore[attr-defined]
                 continue
-            if isinstance(node, ast.Global):
-                global_.update(node.names)
-            elif isinstance(node, ast.Nonlocal):
-                nonlocal_.update(node.names)
-            elif isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
-                local.add(node.id)
-            elif isinstance(node, (ast.Import, ast.ImportFrom)):
-                for alias in node.names:
+            if kind is ast.Global:
+                global_.update(node.names)  # type: ignore[attr-defined]
+            elif kind is ast.Nonlocal:
+                nonlocal_.update(node.names)  # type: ignore[attr-defined]
+            elif kind is ast.Import or kind is ast.ImportFrom:
+                for alias in node.names:  # type: ignore[attr-defined]
                     local.add((alias.asname or alias.name).partition(".")[0])
-            elif isinstance(node, ast.ExceptHandler) and node.name:
-                local.add(node.name)
-            pending.extend(ast.iter_child_nodes(node))
+            elif kind is ast.ExceptHandler and node.name:  # type: ignore[attr-defined]
+                local.add(node.name)  # type: ignore[attr-defined]
+            _extend_with_children(pending, node)
         scope = FunctionScope(local - global_ - nonlocal_, global_, nonlocal_)
         self._scopes[id(function)] = scope
         return scope
@@ -1060,8 +1060,30 @@ def statements_of(function: FunctionNode) -> Iterator[ast.AST]:
     while pending:
         node = pending.pop()
         yield node
-        if not isinstance(node, (*FUNCTION_TYPES, ast.ClassDef, ast.Lambda)):
-            pending.extend(ast.iter_child_nodes(node))
+        if node.__class__ not in _OPAQUE_TO_STATEMENTS:
+            _extend_with_children(pending, node)
+
+
+_NAMED_SCOPES = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef})
+_NESTED_SCOPES = _NAMED_SCOPES | {
+    ast.Lambda,
+    ast.ListComp,
+    ast.SetComp,
+    ast.DictComp,
+    ast.GeneratorExp,
+}
+_OPAQUE_TO_STATEMENTS = _NAMED_SCOPES | {ast.Lambda}
+
+
+def _extend_with_children(pending: list[ast.AST], node: ast.AST) -> None:
+    """``pending.extend(ast.iter_child_nodes(node))`` without its two generators: this
+    runs for every node of every function a rule asks about."""
+    for field in node._fields:
+        value = getattr(node, field, None)
+        if value.__class__ is list:
+            pending.extend(item for item in value if isinstance(item, ast.AST))
+        elif isinstance(value, ast.AST):
+            pending.append(value)
 
 
 def _mutates_self(node: ast.AST) -> bool:

@@ -21,10 +21,10 @@ def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Ite
         return
     for container, reported in mutation_sites(node):
         root = root_name(container)
-        if root is None or context.binds_locally(function, root.id):
+        if root is None:
             continue
         kind = context.module_mutable_kind(root.id)
-        if kind is None:
+        if kind is None or context.binds_locally(function, root.id):
             continue
         if isinstance(node, ast.Call) and fed_queue(node, function, context) is not None:
             continue  # a list or deque used as a work queue is SLS502's
@@ -43,7 +43,7 @@ def _local_mutating_method(
     if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
         return
     receiver = node.func.value
-    if not isinstance(receiver, ast.Name) or context.binds_locally(function, receiver.id):
+    if not isinstance(receiver, ast.Name):
         return
     value = context.module_values.get(receiver.id)
     if not isinstance(value, ast.Call) or not isinstance(value.func, ast.Name):
@@ -52,7 +52,7 @@ def _local_mutating_method(
     method = node.func.attr
     if cls is None or method in MUTATING_METHODS:
         return  # a standard mutating method is already reported as a container mutation
-    if method not in context.mutating_methods(cls):
+    if method not in context.mutating_methods(cls) or context.binds_locally(function, receiver.id):
         return
     yield RULE.finding(node, kind=f"{cls.name} instance", name=receiver.id)
 
