@@ -237,6 +237,8 @@ assets.register("js_all", Bundle("a.js", "b.js", output="gen/packed.js"))
         '`scripts/`), management commands, CLI commands and `if __name__ == "__main__":` '
         "blocks, switches set to False or read from DEBUG or the environment, test "
         "settings, development settings modules and anything under `if DEBUG:`.",
+        "Flask-Assets builds on request by default, but `ASSETS_AUTO_BUILD` usually lives "
+        "in another module than `Environment(app)`, so only switches turned on are flagged.",
     ),
     patterns=PATTERNS,
 )
