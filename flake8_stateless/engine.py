@@ -122,15 +122,17 @@ def _run_rule(rule: Rule, buckets: dict[type[ast.AST], Bucket], context: Context
         return []
     if scope == "config" and (context.path.is_test or context.path.is_dev_settings):
         return []
+    check = rule.check
+    serving = context.is_request_serving
     found: list[Finding] = []
     for node_type in rule.node_types:
         for node, owner in buckets[node_type]:
-            if scope == "request":
-                if not context.is_request_serving(owner):
-                    continue
-            elif scope == "config" and context.is_guarded(node):
+            if scope == "request" and (owner is None or not serving(owner)):
                 continue
-            found.extend(rule.check(node, owner, context))
+            found.extend(check(node, owner, context))
+    if scope == "config" and found and context.guarded_spans:
+        # findings are rare: filter them, not the many nodes, by the debug switches
+        found = [f for f in found if not context.is_guarded_line(f.line)]
     return found
 
 
