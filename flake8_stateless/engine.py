@@ -9,12 +9,13 @@ import ast
 import os
 import traceback
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from flake8_stateless import patterns
 from flake8_stateless.context import FUNCTION_TYPES, Context, FunctionNode
 from flake8_stateless.options import Settings
+from flake8_stateless.prefilter import Prefilter
 from flake8_stateless.registry import Finding, Rule
 from flake8_stateless.rules import ALL_RULES
 
@@ -37,12 +38,30 @@ class _Plan:
     """Enabled rules with ast-grep patterns (searched once per file, see patterns.py)."""
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=256)
 def _plan(settings: Settings) -> _Plan:
     every_rule = (*ALL_RULES, *settings.extra_rules)
     rules = tuple(rule for rule in every_rule if settings.is_enabled(rule))
     types = frozenset(t for rule in rules for t in rule.node_types)
     return _Plan(rules, types, tuple(rule for rule in rules if rule.patterns))
+
+
+@lru_cache(maxsize=8)
+def _prefilter(settings: Settings) -> Prefilter:
+    return Prefilter(settings, (*ALL_RULES, *settings.extra_rules))
+
+
+def check_file(
+    tree: ast.AST, lines: Sequence[str], filename: str, settings: Settings
+) -> list[Finding]:
+    """What the flake8 plugin runs per file: the text prefilter first (most files of a
+    code base cannot match any enabled rule: no framework import, no trigger word), then
+    :func:`check` with only the rules that may report. Same findings, less work."""
+    source = "".join(lines).encode("utf-8", "surrogatepass")
+    possible = _prefilter(settings).possible(source, filename)
+    if not possible:
+        return []
+    return check(tree, lines, filename, replace(settings, enabled_codes=possible))
 
 
 def check(tree: ast.AST, lines: Sequence[str], filename: str, settings: Settings) -> list[Finding]:

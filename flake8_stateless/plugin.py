@@ -48,5 +48,5 @@ class Plugin:
             raise SystemExit(str(error)) from None
 
     def run(self) -> Iterator[tuple[int, int, str, type[Any]]]:
-        for finding in engine.check(self._tree, self._lines, self._filename, self.settings):
+        for finding in engine.check_file(self._tree, self._lines, self._filename, self.settings):
             yield finding.line, finding.col, finding.message, type(self)
