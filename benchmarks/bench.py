@@ -13,6 +13,9 @@ reported as medians and ratios; absolute seconds mean little on a shared machine
   ``flake8 --select=SLS`` and ``ruff check`` on the same files.
 - ``growth``: the plugin on one file and on the same file repeated 2x, 4x, 8x, with the
   same number of lines per measurement, so a linear plugin gives ratios near 1.
+- ``profile`` (only when asked, ``--parts profile``): the engine's time by phase (walk
+  with the context's handlers, request scope, each rule, ast-grep patterns) and, under
+  cProfile, the functions that take it.
 
 It is a benchmark, run by hand; nothing here is a test.
 """
@@ -21,9 +24,11 @@ from __future__ import annotations
 
 import argparse
 import ast
+import cProfile
 import gc
 import importlib.util
 import os
+import pstats
 import re
 import shutil
 import statistics
@@ -31,24 +36,34 @@ import subprocess
 import sys
 import time
 import tokenize
-from collections.abc import Callable, Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from benchmarks.corpus import CorpusError, CorpusPackage, count_lines, ensure_corpus
-from flake8_stateless import engine
-from flake8_stateless.context import FUNCTION_TYPES
+from flake8_stateless import engine, patterns
+from flake8_stateless.context import FUNCTION_TYPES, Context
 from flake8_stateless.options import Settings
 from flake8_stateless.rules import ALL_RULES
 
 PARTS = ("engine", "flake8", "standalone", "growth")
+EXTRA_PARTS = ("profile",)
+"""Run only when asked: where the engine's time goes (phases, rules, functions)."""
 BUDGET = 2.0
 """The plugin's own work may cost at most this many bare ``ast.walk``s of the same trees."""
 
 LIVE_CODES = tuple(rule.code for rule in ALL_RULES if rule.removed_in is None)
 EVERY_RULE = Settings(enabled_codes=frozenset(LIVE_CODES))
-EVERY_RULE_FLAKE8_ARGS = (f"--extend-select={','.join(LIVE_CODES)}",) if LIVE_CODES else ()
-"""Opt-in rules come on only when named; naming every code turns all of them on."""
+USER_RULE_CODES = "SLS9"
+"""Codes of users' own rules and rule packs; any pack installed here (the test suite's)
+is left out of every run, since users' environments do not have it."""
+EVERY_RULE_FLAKE8_ARGS = (
+    f"--extend-select={','.join(LIVE_CODES)}",
+    f"--extend-ignore={USER_RULE_CODES}",
+)
+"""Opt-in rules come on only when named; naming every built-in code turns all of them on."""
 
 _FUTURE_IMPORT = re.compile(r"^from\s+__future__\s+import\b.*$", re.MULTILINE)
 
@@ -298,7 +313,8 @@ def bench_standalone(packages: list[CorpusPackage], rounds: int) -> Table:
                                "--quiet", "."], ruff_env)
     if command:
         every_code = f"--select={','.join(LIVE_CODES)}"
-        argv = [*command, "check", "-j1", "--isolated", every_code, "--exit-zero", "-s", "."]
+        argv = [*command, "check", "-j1", "--isolated", every_code, "--ignore", USER_RULE_CODES,
+                "--exit-zero", "-s", "."]
         commands[id(standalone)] = (argv, env)
     contenders = [s for s in (standalone, selected, only, ruff) if id(s) in commands]
     for index in range(rounds):
@@ -376,6 +392,77 @@ def bench_growth(loaded: list[PackageSources], rounds: int, chosen: str | None) 
     return table
 
 
+@contextmanager
+def _phase_clock(seconds: defaultdict[str, float]) -> Iterator[None]:
+    """Time the engine's phases by wrapping its private steps for the duration: the walk
+    (with the context's handlers), the request-scope decision, each rule, the patterns.
+    A diagnostic that reaches into the engine, so it names what it cannot find."""
+
+    def clocked(
+        label: Callable[..., str], function: Callable[..., object]
+    ) -> Callable[..., object]:
+        def wrapper(*args: object, **kwargs: object) -> object:
+            start = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                seconds[label(*args)] += time.perf_counter() - start
+        return wrapper
+
+    targets: list[tuple[object, str, Callable[..., str]]] = [
+        (engine, "_walk", lambda *a: "walk + context handlers"),
+        (Context, "finish", lambda *a: "context.finish (request scope)"),
+        (engine, "_run_rule", lambda rule, *a: f"rule {rule.code}"),
+        (patterns, "search", lambda *a: "ast-grep pattern rules"),
+    ]
+    saved = []
+    for owner, name, label in targets:
+        original = getattr(owner, name, None)
+        if original is None:
+            progress(f"profile: {getattr(owner, '__name__', owner)}.{name} not found, not timed")
+            continue
+        saved.append((owner, name, original))
+        setattr(owner, name, clocked(label, original))
+    try:
+        yield
+    finally:
+        for owner, name, original in saved:
+            setattr(owner, name, original)
+
+
+def bench_profile(loaded: list[PackageSources], top: int = 25) -> Table:
+    sources = [s for item in loaded for s in item.sources]
+    progress(f"profile: phases over {len(sources)} files")
+    gc.collect()
+    seconds: defaultdict[str, float] = defaultdict(float)
+    walk = timed(lambda: bare_walk(sources))
+    with _phase_clock(seconds):
+        total = timed(lambda: run_engine(sources))
+    table = Table(f"where engine.check spends its time ({total:.2f} s in all; "
+                  "ratio: share of a bare ast.walk)")
+    for label, spent in sorted(seconds.items(), key=lambda item: -item[1]):
+        table.row(label, spent, walk, f"{spent / total:.1%} of the engine")
+    table.row("the rest (sorting, columns, context set-up)", total - sum(seconds.values()),
+              walk)
+    progress("profile: cProfile")
+    profile = cProfile.Profile()
+    profile.runcall(run_engine, sources)
+    stats: dict[tuple[str, int, str], tuple[int, int, float, float, object]]
+    stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+    profiled = sum(entry[2] for entry in stats.values())
+    table.note("")
+    table.note(f"functions by own time under cProfile (of {profiled:.1f} s profiled; "
+               "cumulative share in the remark)")
+    ranked = sorted(stats.items(), key=lambda item: -item[1][2])[:top]
+    for (file, line, name), (_, calls, own, cumulative, _callers) in ranked:
+        where = file.rpartition("flake8_stateless" + os.sep)[2] if "flake8_stateless" in file \
+            else Path(file).name
+        label = f"{where}:{line} {name}" if line else name
+        table.row(label[:70], own, None,
+                  f"{own / profiled:5.1%} own, {cumulative / profiled:5.1%} cum, {calls:,} calls")
+    return table
+
+
 # ------------------------------------------------------------------------ main
 def select_packages(packages: list[CorpusPackage], names: str | None) -> list[CorpusPackage]:
     if not names:
@@ -396,14 +483,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds (default 3)")
     parser.add_argument("--packages", help="comma-separated corpus package names (default: all)")
     parser.add_argument("--parts", default=",".join(PARTS),
-                        help=f"comma-separated parts to run (default: {','.join(PARTS)})")
+                        help=f"comma-separated parts to run (default: {','.join(PARTS)}; "
+                        f"also: {','.join(EXTRA_PARTS)})")
     parser.add_argument("--growth-file",
                         help="corpus file for the growth part, by path suffix "
                              "(default: the largest application file)")
     args = parser.parse_args(argv)
     parts = [p.strip() for p in args.parts.split(",") if p.strip()]
-    if not set(parts) <= set(PARTS) or args.rounds < 1:
-        parser.error(f"--parts takes some of {', '.join(PARTS)}; --rounds at least 1")
+    if not set(parts) <= {*PARTS, *EXTRA_PARTS} or args.rounds < 1:
+        parser.error(f"--parts takes some of {', '.join(PARTS + EXTRA_PARTS)}; "
+                     "--rounds at least 1")
     try:
         packages = select_packages(ensure_corpus(), args.packages)
     except CorpusError as error:
@@ -411,7 +500,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
     loaded: list[PackageSources] = []
-    if {"engine", "growth"} & set(parts):
+    if {"engine", "growth", "profile"} & set(parts):
         for package in packages:
             progress(f"parsing {package.name}")
             loaded.append(load_package(package))
@@ -429,6 +518,8 @@ def main(argv: list[str] | None = None) -> int:
         tables.append(bench_standalone(packages, args.rounds))
     if "growth" in parts:
         tables.append(bench_growth(loaded, args.rounds, args.growth_file))
+    if "profile" in parts:
+        tables.append(bench_profile(loaded))
 
     names = ", ".join(f"{p.name} {p.version}" for p in packages)
     print(f"corpus: {len(packages)} packages, {files:,} files, {lines:,} lines ({names})")
