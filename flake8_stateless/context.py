@@ -1078,12 +1078,15 @@ _OPAQUE_TO_STATEMENTS = _NAMED_SCOPES | {ast.Lambda}
 def _extend_with_children(pending: list[ast.AST], node: ast.AST) -> None:
     """``pending.extend(ast.iter_child_nodes(node))`` without its two generators: this
     runs for every node of every function a rule asks about."""
+    push = pending.append
     for field in node._fields:
         value = getattr(node, field, None)
         if value.__class__ is list:
-            pending.extend(item for item in value if isinstance(item, ast.AST))
+            for item in value:
+                if isinstance(item, ast.AST):
+                    push(item)
         elif isinstance(value, ast.AST):
-            pending.append(value)
+            push(value)
 
 
 def _mutates_self(node: ast.AST) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from flake8_stateless.context import Context, FunctionNode, string_value
 from flake8_stateless.registry import Finding, Rule
@@ -67,8 +68,10 @@ def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Ite
             name = _setting_name(target)
             if name == "CACHES":
                 yield from _django_caches(target, node.value, context)
-            elif name is not None and not _overridden_by_subclass(node, name, context):
-                yield from _setting(name, node.value, context)
+            elif name is not None:
+                found = list(_setting(name, node.value, context))
+                if found and not _overridden_by_subclass(node, name, context):
+                    yield from found
 
 
 BASE_CONFIG_NAMES = frozenset({"Config", "Settings", "Configuration", "Conf"})
@@ -78,23 +81,43 @@ def _overridden_by_subclass(statement: ast.stmt, name: str, context: Context) ->
     """A base config class's default that every deployable subclass replaces is only
     used in development (``class BaseConfig: CACHE_TYPE = "simple"`` with
     ``class ProductionConfig(BaseConfig): CACHE_TYPE = "RedisCache"``)."""
-    owner = next(
-        (cls for cls in context.classes.values() if any(s is statement for s in cls.body)),
-        None,
-    )
+    owner = _class_hierarchy(context).owner.get(id(statement))
     if owner is None or not _looks_like_a_base(owner.name):
         return False
     deployable = [
         cls
-        for cls in context.classes.values()
-        if cls is not owner
-        and owner in context.local_ancestors(cls)
-        and not context.is_guarded(cls.body[0])
+        for cls in _class_hierarchy(context).descendants.get(id(owner), ())
+        if not context.is_guarded(cls.body[0])
     ]
     return bool(deployable) and all(
         (found := context.class_attribute(cls, name)) is not None and found[0] is not owner
         for cls in deployable
     )
+
+
+@dataclass(frozen=True)
+class _Hierarchy:
+    owner: dict[int, ast.ClassDef]
+    """id(class-level statement) -> its class."""
+    descendants: dict[int, list[ast.ClassDef]]
+    """id(class) -> the module's classes deriving from it, directly or not."""
+
+
+def _class_hierarchy(context: Context) -> _Hierarchy:
+    """Built once per file, on the first class-level setting that could be reported."""
+    known = context.rule_memo.get(("sls104-hierarchy", 0))
+    if isinstance(known, _Hierarchy):
+        return known
+    owner: dict[int, ast.ClassDef] = {}
+    descendants: dict[int, list[ast.ClassDef]] = {}
+    for cls in context.classes.values():
+        for statement in cls.body:
+            owner[id(statement)] = cls
+        for ancestor in context.local_ancestors(cls):
+            descendants.setdefault(id(ancestor), []).append(cls)
+    hierarchy = _Hierarchy(owner, descendants)
+    context.rule_memo[("sls104-hierarchy", 0)] = hierarchy
+    return hierarchy
 
 
 def _looks_like_a_base(class_name: str) -> bool:
