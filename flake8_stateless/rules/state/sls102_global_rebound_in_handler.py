@@ -76,31 +76,30 @@ def _none_tested(test: ast.expr) -> set[str]:
         return set().union(*(_none_tested(value) for value in test.values))
     if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
         return {test.operand.id} if isinstance(test.operand, ast.Name) else set()
-    if _compares_to_none(test, ast.Is, ast.Eq):
-        assert isinstance(test, ast.Compare) and isinstance(test.left, ast.Name)
-        return {test.left.id}
-    return set()
+    name = _compared_to_none(test, ast.Is, ast.Eq)
+    return {name} if name else set()
 
 
 def _set_tested(test: ast.expr) -> set[str]:
     """Names that ``test`` checks for being set: ``x``, ``x is not None``."""
     if isinstance(test, ast.Name):
         return {test.id}
-    if _compares_to_none(test, ast.IsNot, ast.NotEq):
-        assert isinstance(test, ast.Compare) and isinstance(test.left, ast.Name)
-        return {test.left.id}
-    return set()
+    name = _compared_to_none(test, ast.IsNot, ast.NotEq)
+    return {name} if name else set()
 
 
-def _compares_to_none(test: ast.expr, *operators: type[ast.cmpop]) -> bool:
-    return (
+def _compared_to_none(test: ast.expr, *operators: type[ast.cmpop]) -> str | None:
+    """``NAME`` in ``NAME is None`` (or the given comparison with None), else None."""
+    if (
         isinstance(test, ast.Compare)
         and isinstance(test.left, ast.Name)
         and len(test.ops) == 1
         and isinstance(test.ops[0], operators)
         and isinstance(test.comparators[0], ast.Constant)
         and test.comparators[0].value is None
-    )
+    ):
+        return test.left.id
+    return None
 
 
 RULE = Rule(
