@@ -13,6 +13,9 @@ from flake8_stateless.context import (
     root_name,
 )
 from flake8_stateless.registry import Finding, Rule
+from flake8_stateless.rules.affinity.sls302_local_connection_registry import (
+    check as registers_connection,
+)
 from flake8_stateless.rules.durability.sls502_in_process_queue import fed_queue
 
 
@@ -28,11 +31,42 @@ def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Ite
             continue
         if isinstance(node, ast.Call) and fed_queue(node, function, context) is not None:
             continue  # a list or deque used as a work queue is SLS502's
+        if _per_connection(node, reported) or any(registers_connection(node, function, context)):
+            continue  # live connections can only be tracked where they live: SLS302's
         attribute_on_container = container is root and isinstance(reported, ast.Attribute)
         if attribute_on_container and not kind.endswith(" instance"):
             continue  # attribute assignment on a dict or list is not this rule's
         yield RULE.finding(reported, kind=kind, name=root.id)
     yield from _local_mutating_method(node, function, context)
+
+
+CONNECTION_NAMES = frozenset(
+    {"ws", "websocket", "socket", "sock", "sid", "conn", "connection", "session_id"}
+)
+"""Names of a live connection or its id (Socket.IO ``sid``): a connection exists in one
+process only, so tracking it there is not shared state (SLS302 judges registries that
+are used to reach users)."""
+
+
+def _per_connection(node: ast.AST, reported: ast.expr) -> bool:
+    """Whether the mutation adds, removes or keys a live connection or its ``sid``."""
+    if isinstance(node, ast.Call):
+        items: list[ast.expr] = list(node.args[:1])
+    elif isinstance(reported, ast.Subscript):
+        items = [reported.slice]
+        if isinstance(node, ast.Assign):
+            items.append(node.value)
+    else:
+        return False
+    if items and isinstance(items[0], ast.Tuple):
+        items = list(items[0].elts)
+    for item in items:
+        name = item.attr if isinstance(item, ast.Attribute) else getattr(item, "id", None)
+        if isinstance(name, str) and (
+            name.lower() in CONNECTION_NAMES or name.lower().endswith(("_ws", "_sid", "_socket"))
+        ):
+            return True
+    return False
 
 
 def _local_mutating_method(

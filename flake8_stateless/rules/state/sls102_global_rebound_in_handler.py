@@ -81,7 +81,10 @@ def _none_tested(test: ast.expr) -> set[str]:
 
 
 def _set_tested(test: ast.expr) -> set[str]:
-    """Names that ``test`` checks for being set: ``x``, ``x is not None``."""
+    """Names that ``test`` checks for being set: ``x``, ``x is not None``, and each of
+    them in an ``and`` (``if not refresh and _a is not None and _b: return ...``)."""
+    if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
+        return set().union(*(_set_tested(value) for value in test.values))
     if isinstance(test, ast.Name):
         return {test.id}
     name = _compared_to_none(test, ast.IsNot, ast.NotEq)
