@@ -41,7 +41,7 @@ def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Ite
 
 
 CONNECTION_NAMES = frozenset(
-    {"ws", "websocket", "socket", "sock", "sid", "conn", "connection", "session_id"}
+    {"ws", "websocket", "socket", "sock", "sid", "conn", "connection"}
 )
 """Names of a live connection or its id (Socket.IO ``sid``): a connection exists in one
 process only, so tracking it there is not shared state (SLS302 judges registries that
