@@ -429,7 +429,7 @@ def _phase_clock(seconds: defaultdict[str, float]) -> Iterator[None]:
         return wrapper
 
     targets: list[tuple[object, str, Callable[..., str]]] = [
-        (engine, "_walk", lambda *a: "walk + context handlers"),
+        (engine, "walk", lambda *a: "walk + context handlers"),
         (Context, "finish", lambda *a: "context.finish (request scope)"),
         (engine, "_run_rule", lambda rule, *a: f"rule {rule.code}"),
         (patterns, "search", lambda *a: "ast-grep pattern rules"),

@@ -13,19 +13,18 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from flake8_stateless import patterns
-from flake8_stateless.context import FUNCTION_TYPES, Context, FunctionNode
+from flake8_stateless.context import Context, FunctionNode, locate
 from flake8_stateless.options import Settings
 from flake8_stateless.prefilter import Prefilter
-from flake8_stateless.registry import Finding, Rule
+from flake8_stateless.registry import UNIT_MARK, VIA_MARK, WHERE_MARK, Finding, Rule
 from flake8_stateless.rules import ALL_RULES
+from flake8_stateless.semantic.paths import PathFacts
+from flake8_stateless.semantic.walk import Bucket, walk
 
 INTERNAL_ERROR_CODE = "SLS000"
 RAISE_ENV = "FLAKE8_STATELESS_RAISE"
 """Set (to anything but "" or "0") to let rule exceptions propagate: the project's own
 tests do, so that bugs are never hidden behind an SLS000 finding."""
-
-_AST = ast.AST
-_LIST = list
 
 
 @dataclass(frozen=True)
@@ -58,10 +57,23 @@ def check_file(
     code base cannot match any enabled rule: no framework import, no trigger word), then
     :func:`check` with only the rules that may report. Same findings, less work."""
     source = "".join(lines).encode("utf-8", "surrogatepass")
-    possible = _prefilter(settings).possible(source, filename)
+    possible = possible_rules(source, filename, settings)
     if not possible:
         return []
     return check(tree, lines, filename, replace(settings, enabled_codes=possible))
+
+
+def possible_rules(source: bytes, filename: str, settings: Settings) -> frozenset[str]:
+    """The enabled rules that may report on a file, from its text and, for a module
+    without handlers of its own, whether handlers elsewhere in the project reach it."""
+    prefilter = _prefilter(settings)
+    possible = prefilter.possible(source, filename)
+    if prefilter.request_codes <= possible or PathFacts.from_filename(filename).never_serves:
+        return possible
+    located = locate(filename, settings)
+    if located.index.layout is None or located.module not in located.index.reached_modules():
+        return possible
+    return prefilter.possible(source, filename, reached=True)
 
 
 def check(tree: ast.AST, lines: Sequence[str], filename: str, settings: Settings) -> list[Finding]:
@@ -74,7 +86,7 @@ def check(tree: ast.AST, lines: Sequence[str], filename: str, settings: Settings
     strict = os.environ.get(RAISE_ENV, "") not in ("", "0")
     try:
         context = Context(tree, filename, settings, lines)
-        buckets = _walk(tree, context, plan.node_types)
+        buckets = walk(tree, context.handlers(), plan.node_types)
         context.finish()
     except Exception as error:
         if strict:
@@ -92,47 +104,9 @@ def check(tree: ast.AST, lines: Sequence[str], filename: str, settings: Settings
         found, failures = patterns.search(plan.patterned, context, strict=strict)
         findings.extend(found)
         findings.extend(_internal_error(where, error) for where, error in failures)
+    findings = _apply_precedence(findings, plan.rules)
     findings.sort()
     return [_to_character_column(finding, lines) for finding in findings]
-
-
-Bucket = list[tuple[ast.AST, FunctionNode | None]]
-
-
-def _walk(
-    tree: ast.Module, context: Context, wanted: frozenset[type[ast.AST]]
-) -> dict[type[ast.AST], Bucket]:
-    """The single iterative walk: context handlers run inline, nodes the rules want are
-    bucketed with the function that owns them (None at import time). Iterative so that
-    deeply nested code cannot hit the recursion limit."""
-    handlers = context.handlers()
-    buckets: dict[type[ast.AST], Bucket] = {t: [] for t in wanted}
-    table = {t: (handlers.get(t), buckets.get(t)) for t in set(handlers) | set(wanted)}
-    function_types = set(FUNCTION_TYPES)
-    stack: list[tuple[ast.AST, FunctionNode | None]] = [(tree, None)]
-    pop = stack.pop
-    push = stack.append
-    while stack:
-        node, owner = pop()
-        cls = node.__class__
-        entry = table.get(cls)
-        if entry is not None:
-            handler, bucket = entry
-            if handler is not None:
-                handler(node, owner)
-            if bucket is not None:
-                bucket.append((node, owner))
-        if cls in function_types:
-            owner = node  # type: ignore[assignment]
-        for name in node._fields:
-            value = getattr(node, name, None)
-            if value.__class__ is _LIST:
-                for item in value:
-                    if isinstance(item, _AST):
-                        push((item, owner))
-            elif isinstance(value, _AST):
-                push((value, owner))
-    return buckets
 
 
 def _run_rule(rule: Rule, buckets: dict[type[ast.AST], Bucket], context: Context) -> list[Finding]:
@@ -148,11 +122,45 @@ def _run_rule(rule: Rule, buckets: dict[type[ast.AST], Bucket], context: Context
         for node, owner in buckets[node_type]:
             if scope == "request" and (owner is None or not serving(owner)):
                 continue
-            found.extend(check(node, owner, context))
+            for finding in check(node, owner, context):
+                if "\ue000" in finding.message:
+                    finding = _place(finding, owner, context)
+                found.append(finding)
     if scope == "config" and found and context.guarded_spans:
         # findings are rare: filter them, not the many nodes, by the debug switches
         found = [f for f in found if not context.is_guarded_line(f.line)]
     return found
+
+
+def _place(finding: Finding, owner: FunctionNode | None, context: Context) -> Finding:
+    """Fill in where the reported code runs (see ``registry.PLACES``)."""
+    reach = context.reach_of(owner)
+    via = ""
+    if reach is not None and reach.depth > 0:
+        via = f" (reached from {reach.root_label(context.requests.module)})"
+    task = reach is not None and reach.kind == "task"
+    message = (
+        finding.message.replace(WHERE_MARK, context.where(owner))
+        .replace(VIA_MARK, via)
+        .replace(UNIT_MARK, "task" if task else "response")
+    )
+    return finding._replace(message=message)
+
+
+def _apply_precedence(findings: list[Finding], rules: Sequence[Rule]) -> list[Finding]:
+    """When two rules report the same line, the more specific one reports (a rule's
+    ``yields_to``); when it does not, the general one's finding stands."""
+    yielding = {rule.code: rule.yields_to for rule in rules if rule.yields_to}
+    if not yielding or len(findings) < 2:
+        return findings
+    codes_by_line: dict[int, set[str]] = {}
+    for finding in findings:
+        codes_by_line.setdefault(finding.line, set()).add(finding.code)
+    return [
+        finding
+        for finding in findings
+        if codes_by_line[finding.line].isdisjoint(yielding.get(finding.code, ()))
+    ]
 
 
 def _internal_error(where: str, error: BaseException) -> Finding:

@@ -6,6 +6,8 @@ imports. Add a framework by adding rows here.
 
 from __future__ import annotations
 
+import re
+
 HTTP_VERBS = frozenset(
     {"get", "post", "put", "patch", "delete", "head", "options", "trace", "connect"}
 )
@@ -298,3 +300,26 @@ argument naming a function of this module is a handler."""
 
 NON_REQUEST_FUNCTION_NAMES = frozenset({"main", "cli", "run", "create_app", "make_app"})
 """Top-level entry points that never serve a request themselves."""
+
+TASK_DECORATORS = frozenset(
+    {
+        "celery.shared_task",
+        "celery.task",
+        "rq.job",
+        "rq.decorators.job",
+        "dramatiq.actor",
+        "huey.contrib.djhuey.task",
+        "huey.contrib.djhuey.db_task",
+    }
+)
+"""Handler decorators whose functions run in a task worker, not while serving a request
+(messages say "in a task")."""
+
+TASK_DECORATOR_METHODS = frozenset({"task", "periodic_task", "actor"})
+"""``@app.task``-style decorator methods: task handlers."""
+
+TASK_CLASS_KINDS = frozenset({"celery_task"})
+"""Class kinds whose handler methods run in a task worker."""
+
+FALCON_RESPONDER = re.compile(r"on_(get|post|put|patch|delete|head|options)(_\w+)?$")
+"""Falcon responder method names (``on_get``, ``on_post_collection``)."""

@@ -160,7 +160,7 @@ def lint_bytes(
         result.diagnostics.append(_error(path, IO_ERROR, str(error.msg)))
         return result
     source = data if encoding in ("utf-8", "utf-8-sig") else text.encode("utf-8")
-    possible = prefilter.possible(source, engine_name)
+    possible = engine.possible_rules(source, engine_name, settings)
     if not possible:
         return result
     result.parsed = True

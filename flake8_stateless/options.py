@@ -7,6 +7,7 @@ flake8 and the standalone command read the same options; a bad value is a one-li
 from __future__ import annotations
 
 import argparse
+import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -51,6 +52,28 @@ def _parse_rules_file(value: str | Sequence[str]) -> tuple[Rule, ...]:
     return load_rules_file(path)
 
 
+def _parse_folder(value: str | Sequence[str]) -> str:
+    path = (value if isinstance(value, str) else ",".join(value)).strip()
+    if path and os.path.exists(path) and not os.path.isdir(path):
+        raise ValueError(path)
+    return path
+
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"", "0", "false", "no", "off"})
+
+
+def _parse_switch(value: str | Sequence[str] | bool) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = (value if isinstance(value, str) else ",".join(value)).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValueError(text)
+
+
 def _parse_call_depth(value: str | Sequence[str]) -> int:
     text = value if isinstance(value, str) else ",".join(value)
     depth = int(text.strip())
@@ -70,6 +93,9 @@ class OptionSpec:
     parse: Callable[[str | Sequence[str]], object]
     comma_separated: bool = False
     is_path: bool = False
+    switch: bool = False
+    """A flag without a value on the command line (``--stateless-no-cache``); true/false
+    in a configuration file."""
     """A file path: flake8 resolves it relative to the config file that sets it."""
 
     @property
@@ -97,10 +123,10 @@ OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec(
         name="call-depth",
         help=(
-            "How many calls deep, within one module, code called from a handler still "
-            "counts as request-serving (default: 3)."
+            "How many calls deep, across the project's modules, code called from a "
+            "handler still counts as request-serving (default: 4)."
         ),
-        default="3",
+        default="4",
         accepts="an integer from 0 to 10",
         parse=_parse_call_depth,
     ),
@@ -115,6 +141,25 @@ OPTIONS: tuple[OptionSpec, ...] = (
         parse=_parse_rules_file,
         is_path=True,
     ),
+    OptionSpec(
+        name="cache-dir",
+        help=(
+            "Where to cache module summaries of the project index (default: "
+            ".flake8-stateless-cache at the project root, or $FLAKE8_STATELESS_CACHE_DIR)."
+        ),
+        default="",
+        accepts="a folder path (not a file)",
+        parse=_parse_folder,
+        is_path=True,
+    ),
+    OptionSpec(
+        name="no-cache",
+        help="Do not read or write the cache of module summaries (the index lives in memory).",
+        default="false",
+        accepts="true or false",
+        parse=_parse_switch,  # type: ignore[arg-type]
+        switch=True,
+    ),
 )
 
 
@@ -123,7 +168,7 @@ class Settings:
     """Validated options plus the rules that are enabled for this run."""
 
     handler_decorators: tuple[str, ...] = ()
-    call_depth: int = 3
+    call_depth: int = 4
     enabled_codes: frozenset[str] | None = None
     """Codes to run; None means every rule that is on by default."""
     rules_file: tuple[Rule, ...] = ()
@@ -132,6 +177,10 @@ class Settings:
     """Rules of the installed rule packs (entry-point group ``flake8_stateless.rules``)."""
     pack_errors: tuple[str, ...] = ()
     """One line per rule pack that failed to load; each file reports them as SLS000."""
+    cache_dir: str = ""
+    """Where module summaries are cached ("" for the project root's own folder)."""
+    no_cache: bool = False
+    """Keep the project index in memory only."""
 
     @property
     def extra_rules(self) -> tuple[Rule, ...]:
@@ -149,7 +198,7 @@ class Settings:
             raw = values.get(spec.name, values.get(spec.attribute))
             if raw is None:
                 raw = spec.default
-            if not isinstance(raw, (str, list, tuple)):
+            if not isinstance(raw, (str, list, tuple)) and not (spec.switch and raw is True):
                 raw = str(raw)
             try:
                 parsed[spec.attribute] = spec.parse(raw)
@@ -176,9 +225,37 @@ def _show(raw: str | Sequence[str]) -> str:
 
 
 # --------------------------------------------------------------------------- flake8
+class _SwitchAction(argparse.Action):
+    """A flag without a value on the command line, like ``store_true``; in a config file
+    its value is read as text and validated by us. (flake8 reads ``store_true`` options
+    from config files with ``getboolean``, whose error on ``= maybe`` is a traceback.)"""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: object) -> None:
+        kwargs.pop("nargs", None)
+        super().__init__(option_strings, dest, nargs=0, **kwargs)  # type: ignore[arg-type]
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        setattr(namespace, self.dest, "true")
+
+
 def register_flake8_options(manager: OptionManager) -> None:
     """Add every option to flake8, readable from its config files too."""
     for spec in OPTIONS:
+        if spec.switch:
+            manager.add_option(
+                spec.flag,
+                action=_SwitchAction,
+                default=spec.default,
+                parse_from_config=True,
+                help=spec.help,
+            )
+            continue
         manager.add_option(
             spec.flag,
             default=spec.default,

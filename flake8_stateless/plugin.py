@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 
 from flake8.options.manager import OptionManager
 
-from flake8_stateless import __version__, engine
+from flake8_stateless import __version__, engine, project
 from flake8_stateless.options import (
     ConfigurationError,
     Settings,
@@ -42,6 +42,7 @@ class Plugin:
         """Validate once per process (flake8's ``--jobs`` workers may call it again).
         The three-argument form: with one argument, flake8 first calls it with three and
         retries on TypeError, which would run it twice."""
+        project.new_run()
         try:
             cls.settings = settings_from_flake8(options, ALL_RULES)
         except ConfigurationError as error:

@@ -25,10 +25,10 @@ import string
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from flake8_stateless import frameworks
-from flake8_stateless.context import PathFacts
+from flake8_stateless.semantic.paths import PathFacts
 from flake8_stateless.options import Settings
 from flake8_stateless.registry import SERVES_REQUESTS, Rule
 
@@ -205,20 +205,24 @@ class Prefilter:
             for needle in sorted(needle for kind, needle in triggers if kind == "text")
         )
         self._user_globs = tuple(_glob_fragments(p) for p in settings.handler_decorators)
+        self.request_codes = frozenset(n.code for n in self._needs if n.scope == "request")
+        """Enabled rules that only report in request-serving code."""
 
     def may_report(self, source: bytes, filename: str) -> bool:
         """False only if no enabled rule can report on this file (UTF-8 ``source``)."""
         return bool(self.possible(source, filename))
 
-    def possible(self, source: bytes, filename: str) -> frozenset[str]:
-        """The enabled rules that may report on this file: the others cannot."""
+    def possible(self, source: bytes, filename: str, *, reached: bool = False) -> frozenset[str]:
+        """The enabled rules that may report on this file: the others cannot. ``reached``:
+        the project index says handlers elsewhere call into this module, so it serves
+        requests whatever its own text says."""
         if not self._needs:
             return frozenset()
         path = PathFacts.from_filename(filename)
         configuration = not (path.is_test or path.is_dev_settings)
         text = _Words(source)
         present = self._present(text)
-        serving: bool | None = None
+        serving: bool | None = True if reached and not path.never_serves else None
         codes = []
         for needs in self._needs:
             if needs.scope == "config" and not configuration:
@@ -255,17 +259,42 @@ class Prefilter:
 
     def _may_serve_requests(self, text: _Words, path: PathFacts) -> bool:
         """Whether the module can hold a request-serving function (see module docs)."""
-        if path.never_serves:
-            return False
-        words = text.words
-        if path.is_views_module and b"request" in words:
-            return True
-        if any(parts <= words for parts in _SERVING_NAMES):
-            return True
-        if not words.isdisjoint(_REGISTRAR_METHODS) or b"falcon" in words:
-            return True
-        if b"class" in words and _BASE_SUFFIX.search(b" ".join(words)) is not None:
-            return True
-        if any(all(f in text.normalised for f in fragments) for fragments in self._user_globs):
-            return True
-        return _DECORATOR_METHOD.search(text.normalised) is not None
+        return _may_hold_handlers(text, path, self._user_globs)
+
+
+@lru_cache(maxsize=8)
+def handler_text_test(handler_decorators: tuple[str, ...]) -> HandlerTextTest:
+    """The text test for a set of user handler decorators, built once."""
+    return HandlerTextTest(handler_decorators)
+
+
+class HandlerTextTest:
+    """Whether a module's text can hold a framework handler: the project index asks it
+    of every file to find where requests enter the project, without parsing."""
+
+    def __init__(self, handler_decorators: Sequence[str]) -> None:
+        self._user_globs = tuple(_glob_fragments(p) for p in handler_decorators)
+
+    def __call__(self, source: bytes, filename: str) -> bool:
+        return _may_hold_handlers(_Words(source), PathFacts.from_filename(filename), self._user_globs)
+
+
+def _may_hold_handlers(
+    text: _Words, path: PathFacts, user_globs: tuple[tuple[bytes, ...], ...]
+) -> bool:
+    """Whether the module can hold a handler (see the module docs): a necessary condition
+    of ``HandlerScope.kind_of`` returning a kind for one of its functions."""
+    if path.never_serves:
+        return False
+    words = text.words
+    if path.is_views_module and b"request" in words:
+        return True
+    if any(parts <= words for parts in _SERVING_NAMES):
+        return True
+    if not words.isdisjoint(_REGISTRAR_METHODS) or b"falcon" in words:
+        return True
+    if b"class" in words and _BASE_SUFFIX.search(b" ".join(words)) is not None:
+        return True
+    if any(all(f in text.normalised for f in fragments) for fragments in user_globs):
+        return True
+    return _DECORATOR_METHOD.search(text.normalised) is not None

@@ -37,6 +37,21 @@ class Finding(NamedTuple):
 
 Check = Callable[[ast.AST, "FunctionNode | None", "Context"], Iterable[Finding]]
 
+WHERE_MARK = "\ue000where\ue000"
+VIA_MARK = "\ue000via\ue000"
+UNIT_MARK = "\ue000unit\ue000"
+PLACES: dict[str, str] = {"where": WHERE_MARK, "via": VIA_MARK, "unit": UNIT_MARK}
+"""Placeholders of a message that say where the code runs, filled by the engine from the
+function that owns the reported node (rules need not know how it is reached):
+
+- ``{where}``: "while serving requests", "in a task", followed by
+  "(reached from views.upload)" when the code is not the handler itself;
+- ``{via}``: only the " (reached from views.upload)" part, or nothing;
+- ``{unit}``: "response", or "task" in a task handler.
+
+Private-use characters mark them until then, so that no user code quoted in a message
+can be mistaken for one."""
+
 SERVES_REQUESTS = "<request-serving code>"
 """A rule trigger (see ``Rule.triggers``) matching every file that can hold
 request-serving code, for a ``scope="module"`` rule that mostly reports there."""
@@ -79,14 +94,19 @@ class Rule:
     """Declarative ast-grep patterns (see ``patterns.py``), searched once per file when
     their trigger words occur in it. A rule may have patterns, an AST check, or both;
     pattern rules use ``scope="module"`` or ``scope="config"``."""
+    yields_to: tuple[str, ...] = ()
+    """More specific rules that report the same node better: when one of them reports on
+    the same line, the engine drops this rule's finding there; when none does, this
+    rule's finding stands (no finding is lost to a hand-off)."""
 
     def finding(self, node: ast.AST, **values: object) -> Finding:
-        """A finding at ``node`` with this rule's message filled in."""
+        """A finding at ``node`` with this rule's message filled in (``{where}``,
+        ``{via}`` and ``{unit}`` are left to the engine, see ``PLACES``)."""
         return Finding(
             getattr(node, "lineno", 1),
             getattr(node, "col_offset", 0),
             self.code,
-            f"{self.code} {self.message.format(**values)}",
+            f"{self.code} {self.message.format_map({**PLACES, **values})}",
         )
 
 

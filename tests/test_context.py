@@ -8,7 +8,7 @@ import textwrap
 import pytest
 
 from flake8_stateless.context import FUNCTION_TYPES, Context, PathFacts
-from flake8_stateless.engine import _walk
+from flake8_stateless.semantic.walk import walk
 from flake8_stateless.options import Settings
 
 
@@ -16,7 +16,7 @@ def serving(source: str, filename: str = "app.py", settings: Settings | None = N
     """Names of the request-serving functions (``Class.method`` for methods)."""
     tree = ast.parse(textwrap.dedent(source))
     context = Context(tree, filename, settings or Settings())
-    _walk(tree, context, frozenset())
+    walk(tree, context.handlers(), frozenset())
     context.finish()
     names = set()
     for function in context.functions:

@@ -42,6 +42,8 @@ BAD_VALUES: dict[str, tuple[BadValue, ...]] = {
         BadValue("broken.yml", says="invalid YAML", file="id: [unclosed\n"),
         BadValue("empty.yml", says="it holds no rules", file="# nothing yet\n"),
     ),
+    "cache-dir": (BadValue("app.py", says="a folder path"),),
+    "no-cache": (BadValue("maybe"), BadValue("2")),
 }
 
 APP = "cache = {}\n"
@@ -58,7 +60,7 @@ CASES = [
     pytest.param(spec, bad, source, id=f"{spec.name}={bad.value!r} [{source}]")
     for spec in OPTIONS
     for bad in BAD_VALUES.get(spec.name, ())
-    for source in ("command line", "setup.cfg")
+    for source in (("setup.cfg",) if spec.switch else ("command line", "setup.cfg"))
 ]
 
 
@@ -89,7 +91,8 @@ def test_bad_value_is_a_one_line_error(
 def test_default_is_accepted(tmp_path: Path, spec: OptionSpec) -> None:
     """The control: the same run with the option at its default succeeds."""
     (tmp_path / "app.py").write_text(APP, encoding="utf-8")
-    args = ["--isolated", "--select=SLS", f"{spec.flag}={spec.default}", "app.py"]
+    flag = spec.flag if spec.switch else f"{spec.flag}={spec.default}"
+    args = ["--isolated", "--select=SLS", flag, "app.py"]
     result = run_flake8(args, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""

@@ -63,8 +63,9 @@ def test_rule_has_fixture_and_changelog(rule: Rule) -> None:
     assert rule.code in changelog, f"{rule.code} missing from CHANGELOG.md"
 
 
-ENGINE_OPTIONS = {"rules-file"}
-"""Options the engine reads for every rule (the user's own rules), not one rule's."""
+ENGINE_OPTIONS = {"rules-file", "cache-dir", "no-cache"}
+"""Options the engine or the project index reads for every rule (the user's own rules,
+the cache of module summaries), not one rule's."""
 
 
 def test_every_option_is_used_by_a_rule() -> None:

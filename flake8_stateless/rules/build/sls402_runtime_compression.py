@@ -9,7 +9,8 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from flake8_stateless.context import DEBUG_FLAG_NAMES, Context, FunctionNode
+from flake8_stateless.context import Context, FunctionNode
+from flake8_stateless.conventions import DEBUG_FLAG_NAMES
 from flake8_stateless.registry import Finding, Rule
 
 DJANGO_SETTINGS_HINTS = ("compressor", "INSTALLED_APPS", "STATICFILES_FINDERS")

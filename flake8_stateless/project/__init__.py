@@ -1,0 +1,91 @@
+"""The whole project: its layout, the summaries of its modules (cached on disk), and the
+index that follows requests from handlers across modules.
+
+:func:`locate` gives the linted file's project index and module name. Indexes are kept
+for the run (flake8 lints every file of a run in a few processes; the faces call
+:func:`new_run` when a run starts), so a project is scanned once per process, not once
+per file. What changes between files of a run is only the linted file's own summary,
+which always comes from the tree being linted (an editor's unsaved buffer wins over the
+file on disk).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from flake8_stateless.project.cache import SummaryCache
+from flake8_stateless.project.index import ProjectIndex, Reach, TextTest
+from flake8_stateless.project.layout import Layout
+from flake8_stateless.project.summary import SUMMARY_FORMAT
+
+__all__ = ["Located", "ProjectIndex", "Reach", "locate", "new_run"]
+
+_INDEXES: dict[tuple[str, tuple[str, ...], int, str, bool], ProjectIndex] = {}
+
+
+@dataclass(frozen=True)
+class Located:
+    """The linted file within its project."""
+
+    index: ProjectIndex
+    module: str
+    is_package: bool
+
+
+def new_run() -> None:
+    """Forget the indexes of earlier runs in this process: files may have changed."""
+    _INDEXES.clear()
+
+
+def options_key(handler_decorators: tuple[str, ...]) -> str:
+    """A short stable hash of the options that change summaries (part of the cache path)."""
+    text = "\n".join((str(SUMMARY_FORMAT), *sorted(handler_decorators)))
+    return hashlib.sha1(text.encode()).hexdigest()[:12]
+
+
+def locate(
+    filename: str,
+    *,
+    handler_decorators: tuple[str, ...],
+    call_depth: int,
+    cache_dir: str,
+    no_cache: bool,
+    may_hold_handlers: TextTest,
+) -> Located:
+    """The project index for ``filename`` and the file's module name in it. A file outside
+    any project gets an index of its own (only itself, from the tree being linted)."""
+    layout = Layout.around(filename)
+    if layout is None:
+        stem = os.path.basename(filename)
+        stem = stem[:-3] if stem.endswith(".py") else stem
+        module = stem if stem.isidentifier() else "__main__"
+        index = ProjectIndex(
+            None,
+            handler_decorators=handler_decorators,
+            call_depth=call_depth,
+            cache=SummaryCache(None, ""),
+            may_hold_handlers=may_hold_handlers,
+        )
+        return Located(index, module, False)
+    key = (str(layout.root), handler_decorators, call_depth, cache_dir, no_cache)
+    index = _INDEXES.get(key)
+    if index is None:
+        folder = None if no_cache else SummaryCache.location(layout.root, cache_dir or None)
+        index = ProjectIndex(
+            layout,
+            handler_decorators=handler_decorators,
+            call_depth=call_depth,
+            cache=SummaryCache(folder, options_key(handler_decorators)),
+            may_hold_handlers=may_hold_handlers,
+        )
+        _INDEXES[key] = index
+    path = Path(os.path.abspath(filename))
+    named = layout.module_name(path)
+    if named is None:
+        relative = layout.relative_name(path)
+        stem = path.stem if path.stem.isidentifier() else "__main__"
+        named = (relative or stem, path.name == "__init__.py")
+    return Located(index, named[0], named[1])

@@ -1,0 +1,702 @@
+"""The project index: which functions of the project run on behalf of a request, reached
+from which handler, and whether the object they work on lives as long as the process.
+
+Modules are summarised lazily (``summary.py``), from the on-disk cache when their size
+and modification time match, else by parsing the file (never importing it). Requests
+enter the project at handlers: only modules whose text can hold one are read first, and
+the modules they reach are loaded as calls are followed, up to ``--stateless-call-depth``
+calls deep. Names are resolved the way Python would, as far as syntax tells: imported
+functions and modules (``from . import x`` too), module-level instances and their
+methods, ``self.attr = Class(...)``, ``super()``, objects handed to a factory at set-up,
+functions handed to threads and executors, and the wrappers of decorators.
+
+Everything is bounded: resolution depth, call depth, and each (function, long-lived)
+state is expanded once, so a project of any size or shape (import cycles included) is
+indexed in time linear in what is reached.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import tokenize
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NamedTuple
+
+from flake8_stateless.project.cache import Entry, Stamp, SummaryCache
+from flake8_stateless.project.layout import Layout
+from flake8_stateless.project.summary import (
+    ClassSummary,
+    FunctionSummary,
+    ModuleSummary,
+    SummaryBuilder,
+)
+from flake8_stateless.scope.handlers import HandlerScope
+from flake8_stateless.semantic.model import ModuleFacts
+from flake8_stateless.semantic.walk import walk
+
+MAX_RESOLUTION_DEPTH = 12
+"""How many names one resolution may go through (``a`` bound to ``b.c``, ``c`` imported
+from ``d``...): enough for re-exports, a bound on cycles."""
+
+TextTest = Callable[[bytes, str], bool]
+"""Whether a file's text (bytes, path relative to the root) may hold a handler."""
+
+MODULE, FUNCTION, CLASS, INSTANCE, METHOD, SUPER = (
+    "module",
+    "function",
+    "class",
+    "instance",
+    "method",
+    "super",
+)
+
+
+class Target(NamedTuple):
+    """What a name resolves to: a module, a function, a class, an instance of a class
+    (long-lived or not), a method bound to one, or ``super()`` inside a class."""
+
+    kind: str
+    module: str
+    name: str = ""
+    long_lived: bool = False
+
+
+@dataclass(frozen=True)
+class Reach:
+    """How a function comes to serve requests."""
+
+    root_module: str
+    root: str
+    """Qualname of the handler where the request enters."""
+    kind: str
+    """"request" or "task": what the handler serves."""
+    depth: int
+    """Calls between the handler and this function (0: the handler itself)."""
+
+    def root_label(self, from_module: str) -> str:
+        """The handler as users know it: ``upload`` in the same module, ``views.upload``
+        from another (``<locals>`` of app factories left out)."""
+        name = self.root.replace(".<locals>", "")
+        if self.root_module == from_module:
+            return name
+        return f"{self.root_module.rpartition('.')[2]}.{name}"
+
+
+class _Module:
+    """A summary with lookup tables."""
+
+    def __init__(self, summary: ModuleSummary) -> None:
+        self.summary = summary
+        self.functions: dict[str, FunctionSummary] = {f.qualname: f for f in summary.functions}
+        self.classes: dict[str, ClassSummary] = {c.qualname: c for c in summary.classes}
+        self.bindings: dict[str, tuple[str, ...]] = dict(summary.bindings)
+        self.children: dict[str, list[str]] = {}
+        for function in summary.functions:
+            if function.parent is not None:
+                self.children.setdefault(function.parent, []).append(function.qualname)
+        self._locals: dict[str, dict[str, str]] = {}
+
+    def local(self, function: FunctionSummary, name: str) -> str | None:
+        table = self._locals.get(function.qualname)
+        if table is None:
+            table = self._locals[function.qualname] = dict(function.locals)
+        return table.get(name)
+
+    def class_of_scope(self, scope: str | None) -> str | None:
+        """The class whose method ``scope`` is, or encloses ``scope``."""
+        current = scope
+        while current is not None:
+            function = self.functions.get(current)
+            if function is None:
+                return None
+            if function.cls is not None:
+                return function.cls
+            current = function.parent
+        return None
+
+
+def summarise_facts(
+    facts: ModuleFacts, handlers: HandlerScope, module: str, is_package: bool
+) -> ModuleSummary:
+    """A module's summary from facts the engine already gathered."""
+    return SummaryBuilder(facts, handlers, module, is_package).build()
+
+
+def summarise_source(
+    source: bytes, relative: str, module: str, is_package: bool, handler_decorators: tuple[str, ...]
+) -> ModuleSummary | None:
+    """A module's summary from its bytes, or None when it cannot be decoded or parsed:
+    a broken module is skipped, never fatal."""
+    try:
+        encoding = tokenize.detect_encoding(io.BytesIO(source).readline)[0]
+        text = source.decode(encoding)
+    except (SyntaxError, UnicodeDecodeError, LookupError):
+        try:
+            text = source.decode("latin-1")
+        except UnicodeDecodeError:  # pragma: no cover - latin-1 decodes any byte
+            return None
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    facts = ModuleFacts(tree, relative, text.splitlines(keepends=True))
+    try:
+        walk(tree, facts.handlers(), frozenset())
+        return summarise_facts(facts, HandlerScope(facts, handler_decorators), module, is_package)
+    except RecursionError:
+        return None
+
+
+class ProjectIndex:
+    """One project's modules and what serves requests in them."""
+
+    def __init__(
+        self,
+        layout: Layout | None,
+        *,
+        handler_decorators: tuple[str, ...],
+        call_depth: int,
+        cache: SummaryCache,
+        may_hold_handlers: TextTest,
+        overrides: dict[str, ModuleSummary] | None = None,
+    ) -> None:
+        self.layout = layout
+        self.handler_decorators = handler_decorators
+        self.call_depth = call_depth
+        self.cache = cache
+        self.may_hold_handlers = may_hold_handlers
+        self._overrides = dict(overrides or {})
+        self._paths: dict[str, tuple[Path, bool]] | None = None
+        self._canonical: dict[str, str] = {}
+        self._modules: dict[str, _Module | None] = {}
+        self._resolved: dict[tuple[str, str | None, str, bool], Target | None] = {}
+        self._params: dict[tuple[str, str, str], Target] = {}
+        self._reach: dict[tuple[str, str], Reach] | None = None
+        self._long_lived: set[tuple[str, str]] = set()
+        self._reached_modules: frozenset[str] | None = None
+        self.loaded_from_disk = 0
+        """Modules parsed from disk (not from the cache) by this index: for tests."""
+        self.resolutions = 0
+        """Names resolved (memo misses): an operation count for the growth tests."""
+
+    # ------------------------------------------------------------------ modules
+    def derived(self, overrides: dict[str, ModuleSummary]) -> ProjectIndex:
+        """The same project with some modules as the editor has them (stdin)."""
+        index = ProjectIndex(
+            self.layout,
+            handler_decorators=self.handler_decorators,
+            call_depth=self.call_depth,
+            cache=self.cache,
+            may_hold_handlers=self.may_hold_handlers,
+            overrides={**self._overrides, **overrides},
+        )
+        index._paths = self._paths
+        index._canonical = self._canonical
+        return index
+
+    @property
+    def paths(self) -> dict[str, tuple[Path, bool]]:
+        """Module name -> (file, is package), for every Python file of the project,
+        under the name its package chain gives it (``app.views`` for
+        ``src/app/views.py``)."""
+        if self._paths is None:
+            found: dict[str, tuple[Path, bool]] = {}
+            canonical: dict[str, str] = {}
+            if self.layout is not None:
+                for path in self.layout.python_files():
+                    named = self.layout.module_name(path)
+                    if named is None or named[0] in found:
+                        continue
+                    found[named[0]] = (path, named[1])
+                    relative = self.layout.relative_name(path)
+                    if relative is not None and relative != named[0]:
+                        canonical.setdefault(relative, named[0])
+            self._paths = found
+            self._canonical = {alias: name for alias, name in canonical.items() if alias not in found}
+        return self._paths
+
+    def canonical(self, name: str) -> str | None:
+        """The module's own name for ``name`` (also accepted: its path from the root,
+        ``backend.app.views``, as apps that run from the repository root import it)."""
+        if name in self._overrides or name in self.paths:
+            return name
+        return self._canonical.get(name)
+
+    def module(self, name: str) -> _Module | None:
+        """The summary of module ``name``, loaded on first use."""
+        canonical = self.canonical(name)
+        if canonical is None:
+            return None
+        name = canonical
+        if name in self._modules:
+            return self._modules[name]
+        loaded: _Module | None = None
+        override = self._overrides.get(name)
+        if override is not None:
+            loaded = _Module(override)
+        else:
+            located = self.paths.get(name)
+            if located is not None:
+                summary = self._summary_of(located[0], name, located[1])
+                loaded = _Module(summary) if summary is not None else None
+        self._modules[name] = loaded
+        return loaded
+
+    def disk_summary(self, name: str) -> ModuleSummary | None:
+        """The module as it is on disk (ignoring overrides)."""
+        located = self.paths.get(name)
+        if located is None:
+            return None
+        return self._summary_of(located[0], name, located[1])
+
+    def _relative(self, path: Path) -> str:
+        assert self.layout is not None
+        return path.relative_to(self.layout.root).as_posix()
+
+    def _entry(self, path: Path, stamp: Stamp) -> Entry:
+        key = self._relative(path)
+        entry = self.cache.get(key, stamp)
+        if entry is not None:
+            return entry
+        try:
+            source = path.read_bytes()
+        except OSError:
+            source = b""
+        entry = Entry(may_serve=self.may_hold_handlers(source, key), summary=None, parsed=False)
+        self.cache.put(key, stamp, entry)
+        return entry
+
+    def _summary_of(self, path: Path, name: str, is_package: bool) -> ModuleSummary | None:
+        stamp = Stamp.of(path)
+        if stamp is None:
+            return None
+        entry = self._entry(path, stamp)
+        if entry.parsed:
+            if entry.summary is None or entry.summary.name == name:
+                return entry.summary
+        try:
+            source = path.read_bytes()
+        except OSError:
+            return None
+        key = self._relative(path)
+        summary = summarise_source(source, key, name, is_package, self.handler_decorators)
+        self.loaded_from_disk += 1
+        self.cache.put(key, stamp, Entry(entry.may_serve, summary, parsed=True))
+        return summary
+
+    def seed_modules(self) -> list[str]:
+        """Modules whose text may hold a handler, in a stable order (overrides count as
+        they are, whatever the file on disk says)."""
+        seeds: list[str] = []
+        seen: set[Path] = set()
+        for name, (path, _) in sorted(self.paths.items()):
+            if path in seen or name in self._overrides:
+                continue
+            seen.add(path)
+            stamp = Stamp.of(path)
+            if stamp is not None and self._entry(path, stamp).may_serve:
+                seeds.append(name)
+        seeds.extend(name for name, s in sorted(self._overrides.items()) if s.has_handlers)
+        return seeds
+
+    # ------------------------------------------------------------------ reach
+    def reach(self) -> dict[tuple[str, str], Reach]:
+        """(module, qualname) -> how it is reached, for every function that runs on
+        behalf of a request: handlers, what they call, what they start."""
+        if self._reach is not None:
+            return self._reach
+        seeds = self.seed_modules()
+        for name in seeds:
+            self.module(name)
+        self._bind_handoffs()
+        found: dict[tuple[str, str], Reach] = {}
+        queue: deque[tuple[str, str, bool, Reach]] = deque()
+        expanded: set[tuple[str, str, bool]] = set()
+        for name in seeds:
+            module = self.module(name)
+            if module is None:
+                continue
+            for function in module.summary.functions:
+                if function.handler is not None:
+                    reach = Reach(name, function.qualname, function.handler, 0)
+                    queue.append((name, function.qualname, False, reach))
+        while queue:
+            module_name, qualname, long_lived, reach = queue.popleft()
+            state = (module_name, qualname, long_lived)
+            if state in expanded:
+                continue
+            expanded.add(state)
+            key = (module_name, qualname)
+            if key not in found:
+                found[key] = reach
+            if long_lived:
+                self._long_lived.add(key)
+            module = self.module(module_name)
+            if module is None:
+                continue
+            function = module.functions.get(qualname)
+            if function is None:
+                continue
+            # nested functions run with their parent (closures, local callbacks)
+            for child in module.children.get(qualname, ()):
+                queue.append((module_name, child, long_lived, reach))
+            if reach.depth >= self.call_depth:
+                continue
+            deeper = Reach(reach.root_module, reach.root, reach.kind, reach.depth + 1)
+            for target in self._callees(module_name, function, long_lived):
+                callee = self.module(target.module)
+                if callee is None:
+                    continue
+                summary = callee.functions.get(target.name)
+                if summary is None or summary.entry:
+                    continue
+                queue.append((target.module, target.name, target.long_lived, deeper))
+        self._reach = found
+        return found
+
+    def reached_modules(self) -> frozenset[str]:
+        """Modules with at least one function that serves requests."""
+        if self._reached_modules is None:
+            self._reached_modules = frozenset(module for module, _ in self.reach())
+        return self._reached_modules
+
+    def is_long_lived(self, module: str, qualname: str) -> bool:
+        """Whether a reached method may run on an object that lives as long as the
+        process (a module-level instance, a singleton, an object handed to a factory)."""
+        self.reach()
+        return (module, qualname) in self._long_lived
+
+    def _callees(
+        self, module_name: str, function: FunctionSummary, long_lived: bool
+    ) -> Iterable[Target]:
+        for ref in function.calls:
+            target = self.resolve(module_name, function.qualname, ref, long_lived)
+            if target is not None:
+                entry = self._entry_of(target)
+                if entry is not None:
+                    yield entry
+        yield from self._wrappers(module_name, function)
+
+    def _entry_of(self, target: Target) -> Target | None:
+        """The function that runs when ``target`` is called."""
+        if target.kind in (FUNCTION, METHOD):
+            return target
+        if target.kind == CLASS:
+            init = self._method(target.module, target.name, "__init__", 0)
+            return None if init is None else Target(METHOD, init[0], init[1], False)
+        if target.kind == INSTANCE:
+            call = self._method(target.module, target.name, "__call__", 0)
+            return None if call is None else Target(METHOD, call[0], call[1], target.long_lived)
+        return None
+
+    def _wrappers(self, module_name: str, function: FunctionSummary) -> Iterable[Target]:
+        """The per-request wrappers of ``function``'s decorators: ``login_required``
+        returns ``wrapper``; ``requires_role("admin")`` returns a decorator that returns
+        one. The decorator's own body runs at import time and is not reached."""
+        for ref in function.decorators:
+            called = ref.endswith("()")
+            base = ref[:-2] if called else ref
+            target = self.resolve(module_name, function.parent, base, False)
+            if target is None or target.kind != FUNCTION:
+                continue
+            layer = [(target.module, target.name)]
+            for _ in range(2 if called else 1):
+                following: list[tuple[str, str]] = []
+                for owner_module, owner in layer:
+                    module = self.module(owner_module)
+                    summary = module.functions.get(owner) if module else None
+                    if summary is not None:
+                        following.extend(
+                            (owner_module, f"{owner}.<locals>.{name}") for name in summary.returns
+                        )
+                layer = following
+            for owner_module, wrapper in layer:
+                yield Target(FUNCTION, owner_module, wrapper, False)
+
+    # ------------------------------------------------------------------ handoffs
+    def _bind_handoffs(self) -> None:
+        """Parameters bound to long-lived objects handed over at set-up
+        (``construct_blueprint(datastore)``), to a fixed point: a parameter handed on
+        (``register(app, datastore)`` calling ``construct_blueprint(datastore)``) too."""
+        for _ in range(4):
+            changed = False
+            for name, module in list(self._modules.items()):
+                if module is None:
+                    continue
+                for handoff in module.summary.handoffs:
+                    argument = self.resolve(name, handoff.scope, handoff.argument, False)
+                    if argument is None or argument.kind != INSTANCE:
+                        continue
+                    callee = self.resolve(name, handoff.scope, handoff.callee, False)
+                    if callee is None:
+                        continue
+                    entry = self._entry_of(callee)
+                    if entry is None:
+                        continue
+                    target_module = self.module(entry.module)
+                    summary = target_module.functions.get(entry.name) if target_module else None
+                    if summary is None:
+                        continue
+                    params = summary.params
+                    if summary.cls is not None and params:
+                        params = params[1:]  # self
+                    if handoff.position >= 0:
+                        if handoff.position >= len(params):
+                            continue
+                        param = params[handoff.position]
+                    else:
+                        param = handoff.keyword or ""
+                        if param not in summary.params:
+                            continue
+                    key = (entry.module, entry.name, param)
+                    bound = Target(INSTANCE, argument.module, argument.name, True)
+                    if self._params.get(key) != bound:
+                        self._params[key] = bound
+                        self._resolved.clear()
+                        changed = True
+            if not changed:
+                return
+
+    # ------------------------------------------------------------------ resolution
+    def resolve(
+        self, module: str, scope: str | None, ref: str, long_lived: bool, depth: int = 0
+    ) -> Target | None:
+        """What ``ref`` names in function ``scope`` (None: module level) of ``module``;
+        ``long_lived``: whether that function's ``self`` lives as long as the process."""
+        key = (module, scope, ref, long_lived)
+        if key in self._resolved:
+            return self._resolved[key]
+        if depth > MAX_RESOLUTION_DEPTH:
+            return None
+        self._resolved[key] = None  # a cycle through this ref resolves to nothing
+        self.resolutions += 1
+        segments = ref.split(".")
+        head = segments[0]
+        called = head.endswith("()")
+        target = self._head(module, scope, head[:-2] if called else head, long_lived, depth)
+        if target is not None and called:
+            target = self._call(target, depth)
+        for segment in segments[1:]:
+            if target is None:
+                break
+            called = segment.endswith("()")
+            target = self._attribute(target, segment[:-2] if called else segment, depth)
+            if target is not None and called:
+                target = self._call(target, depth)
+        self._resolved[key] = target
+        return target
+
+    def _head(
+        self, module_name: str, scope: str | None, name: str, long_lived: bool, depth: int
+    ) -> Target | None:
+        module = self.module(module_name)
+        if module is None:
+            return None
+        if name in ("self", "cls", "super"):
+            cls = module.class_of_scope(scope)
+            if cls is None:
+                return None
+            if name == "self":
+                return Target(INSTANCE, module_name, cls, long_lived)
+            if name == "cls":
+                return Target(CLASS, module_name, cls)
+            return Target(SUPER, module_name, cls, long_lived)
+        current = scope
+        while current is not None:
+            function = module.functions.get(current)
+            if function is None:
+                break
+            nested = f"{current}.<locals>.{name}"
+            if nested in module.functions:
+                return Target(FUNCTION, module_name, nested, long_lived)
+            if nested in module.classes:
+                return Target(CLASS, module_name, nested)
+            bound = self._params.get((module_name, current, name))
+            if bound is not None:
+                return bound
+            local = module.local(function, name)
+            if local is not None:
+                return self.resolve(module_name, current, local, long_lived, depth + 1)
+            if name in function.params:
+                return None  # an unbound parameter hides the module-level name
+            current = function.parent
+        return self._binding(module_name, name, depth)
+
+    def _binding(self, module_name: str, name: str, depth: int) -> Target | None:
+        """A module-level name: the first of its bindings that resolves."""
+        module = self.module(module_name)
+        if module is None:
+            return None
+        kinds = module.bindings.get(name)
+        if kinds is None:
+            submodule = self.canonical(f"{module_name}.{name}")
+            if module.summary.is_package and submodule is not None:
+                return Target(MODULE, submodule)
+            return None
+        for kind in kinds:
+            if kind == "def":
+                return Target(FUNCTION, module_name, name)
+            if kind == "class":
+                return Target(CLASS, module_name, name)
+            if kind.startswith("import:"):
+                target = self._absolute(kind[len("import:") :], depth + 1)
+            elif kind.startswith("ref:"):
+                target = self.resolve(module_name, None, kind[len("ref:") :], False, depth + 1)
+                if target is not None and target.kind == INSTANCE:
+                    target = target._replace(long_lived=True)  # lives as long as the module
+            else:
+                continue
+            if target is not None:
+                return target
+        return None
+
+    def _absolute(self, dotted: str, depth: int) -> Target | None:
+        """An absolute dotted name: the longest module prefix, then attributes."""
+        parts = dotted.split(".")
+        for end in range(len(parts), 0, -1):
+            name = self.canonical(".".join(parts[:end]))
+            if name is not None:
+                target: Target | None = Target(MODULE, name)
+                for attribute in parts[end:]:
+                    if target is None:
+                        return None
+                    target = self._attribute(target, attribute, depth + 1)
+                return target
+        return None
+
+    def _attribute(self, target: Target, name: str, depth: int) -> Target | None:
+        if depth > MAX_RESOLUTION_DEPTH:
+            return None
+        kind = target.kind
+        if kind == MODULE:
+            found = self._binding(target.module, name, depth + 1)
+            if found is not None:
+                return found
+            submodule = self.canonical(f"{target.module}.{name}")
+            return None if submodule is None else Target(MODULE, submodule)
+        if kind in (CLASS, INSTANCE, SUPER):
+            method = self._method(target.module, target.name, name, depth, skip_own=kind == SUPER)
+            if method is not None:
+                if kind == CLASS:
+                    return Target(FUNCTION, method[0], method[1])
+                return Target(METHOD, method[0], method[1], target.long_lived)
+            if kind == INSTANCE:
+                return self._instance_attribute(target, name, depth)
+            nested = f"{target.name}.{name}"
+            module = self.module(target.module)
+            if kind == CLASS and module is not None and nested in module.classes:
+                return Target(CLASS, target.module, nested)
+        return None
+
+    def _instance_attribute(self, target: Target, name: str, depth: int) -> Target | None:
+        """``self.store`` where a method did ``self.store = Store(...)`` (or was handed
+        one): an instance, long-lived when its owner is."""
+        for module_name, cls in self._mro(target.module, target.name, depth):
+            module = self.module(module_name)
+            summary = module.classes.get(cls) if module else None
+            if summary is None or module is None:
+                continue
+            ref = dict(summary.attributes).get(name)
+            if ref is None:
+                continue
+            init = f"{cls}.__init__"
+            if ref.startswith("param:"):
+                found = self._params.get((module_name, init, ref[len("param:") :]))
+            else:
+                scope = init if init in module.functions else None
+                found = self.resolve(module_name, scope, ref, target.long_lived, depth + 1)
+            if found is not None and found.kind == INSTANCE and target.long_lived:
+                found = found._replace(long_lived=True)
+            return found
+        return None
+
+    def _call(self, target: Target, depth: int) -> Target | None:
+        """What calling ``target`` gives."""
+        if target.kind == SUPER:
+            return target
+        if target.kind == CLASS:
+            module = self.module(target.module)
+            cls = module.classes.get(target.name) if module else None
+            return Target(INSTANCE, target.module, target.name, bool(cls and cls.singleton))
+        if target.kind in (FUNCTION, METHOD):
+            module = self.module(target.module)
+            function = module.functions.get(target.name) if module else None
+            if function is None or function.returns_ref is None:
+                return None
+            returned = self.resolve(
+                target.module, function.qualname, function.returns_ref, target.long_lived, depth + 1
+            )
+            if returned is not None and returned.kind == INSTANCE and function.cached:
+                returned = returned._replace(long_lived=True)
+            return returned
+        return None
+
+    def _mro(self, module_name: str, cls: str, depth: int) -> list[tuple[str, str]]:
+        """``cls`` and its project base classes, nearest first (bases outside the
+        project are not followed)."""
+        order: list[tuple[str, str]] = []
+        pending = [(module_name, cls)]
+        while pending and len(order) < 32:
+            current = pending.pop(0)
+            if current in order:
+                continue
+            order.append(current)
+            module = self.module(current[0])
+            summary = module.classes.get(current[1]) if module else None
+            if summary is None:
+                continue
+            for base in summary.bases:
+                target = self.resolve(current[0], None, base, False, depth + 1)
+                if target is not None and target.kind == CLASS:
+                    pending.append((target.module, target.name))
+        return order
+
+    def _method(
+        self, module_name: str, cls: str, name: str, depth: int, *, skip_own: bool = False
+    ) -> tuple[str, str] | None:
+        for index, (owner_module, owner) in enumerate(self._mro(module_name, cls, depth)):
+            if skip_own and index == 0:
+                continue
+            module = self.module(owner_module)
+            summary = module.classes.get(owner) if module else None
+            if summary is None:
+                continue
+            for method, qualname in summary.methods:
+                if method == name:
+                    return owner_module, qualname
+        return None
+
+    # ------------------------------------------------------------------ state queries
+    def container(self, module_name: str, dotted: str) -> tuple[str, str] | None:
+        """For a name used in ``module_name`` (``online``, ``registry.online``,
+        ``tracker.sessions``): (what to call it, container kind) when it is a module-level
+        container of a project module, or a container held by a module-level instance.
+        Its own module's containers are the rules' business (they see the bindings)."""
+        parts = dotted.split(".")
+        for end in range(len(parts) - 1, 0, -1):
+            owner = self.resolve(module_name, None, ".".join(parts[:end]), False)
+            if owner is None:
+                continue
+            rest = parts[end:]
+            if owner.kind == MODULE and len(rest) == 1:
+                module = self.module(owner.module)
+                kinds = module.bindings.get(rest[0]) if module else None
+                if kinds and all(k.startswith("container:") for k in kinds):
+                    return f"module-level {kinds[-1][len('container:') :]}", f"{owner.module}.{rest[0]}"
+            if owner.kind == INSTANCE and owner.long_lived and len(rest) == 1:
+                for cls_module, cls in self._mro(owner.module, owner.name, 0):
+                    module = self.module(cls_module)
+                    summary = module.classes.get(cls) if module else None
+                    if summary is None:
+                        continue
+                    kind = dict(summary.containers).get(rest[0]) or dict(
+                        summary.class_containers
+                    ).get(rest[0])
+                    if kind is not None:
+                        return kind, f"{owner.name.rpartition('.')[2]}.{rest[0]}"
+            return None
+        return None

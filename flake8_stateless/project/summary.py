@@ -1,0 +1,537 @@
+"""A module's summary: what the project index needs to follow requests through it.
+
+Built from the module's facts (the same ones the rules use), small, and plain data so it
+can be cached on disk as JSON and compared for equality. Names stay symbolic here
+("refs", see :func:`ref_of`): the index resolves them against the other modules' summaries.
+
+A ref is a dotted chain as written in the code, whose segments may end with ``()`` for a
+call: ``storage.save_invoice``, ``self.manager.add``, ``get_store().commit``,
+``super().save``. Its head is resolved in the scope of the function that holds it.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from typing import Any
+
+from flake8_stateless.scope.handlers import HandlerScope, is_entry_point
+from flake8_stateless.semantic.model import ModuleFacts
+from flake8_stateless.semantic.syntax import (
+    FUNCTION_TYPES,
+    FunctionNode,
+    is_self_attribute,
+    literal_mutable,
+)
+
+SUMMARY_FORMAT = 1
+"""Bumped whenever the summary's shape or meaning changes (part of the cache key)."""
+
+MAX_REF_SEGMENTS = 6
+"""Longer chains (``a.b.c.d.e.f.g()``) are not followed: real service calls are short."""
+
+SPAWN_KEYWORDS = frozenset({"target", "func", "fn", "callback", "function"})
+"""Keyword arguments that hand a function to a thread, executor or loop."""
+
+FACTORY_PREFIXES = ("create_", "make_", "init_", "setup", "construct", "register", "build_")
+"""Names of set-up functions: an object they hand to another function lives as long as
+the process (``construct_blueprint(datastore)`` inside ``create_app``)."""
+
+CACHE_DECORATORS = frozenset({"functools.lru_cache", "functools.cache"})
+
+
+def ref_of(node: ast.AST) -> str | None:
+    """The symbolic ref of a callee expression, or None when it cannot be followed
+    (subscripts, lambdas, calls on literals). Iterative: never recurses on user code."""
+    segments: list[str] = []
+    current = node
+    called = False
+    while True:
+        if len(segments) > MAX_REF_SEGMENTS:
+            return None
+        if isinstance(current, ast.Attribute):
+            segments.append(current.attr + ("()" if called else ""))
+            called = False
+            current = current.value
+        elif isinstance(current, ast.Call):
+            if called:
+                return None  # f()() is not followed
+            called = True
+            current = current.func
+        elif isinstance(current, ast.Name):
+            segments.append(current.id + ("()" if called else ""))
+            break
+        else:
+            return None
+    return ".".join(reversed(segments))
+
+
+@dataclass(frozen=True)
+class FunctionSummary:
+    qualname: str
+    line: int
+    handler: str | None = None
+    """"request" or "task" for a framework handler (local evidence), else None."""
+    entry: bool = False
+    """An entry point (``main``, ``cli``, ``create_app``): never reached by requests."""
+    cls: str | None = None
+    """Qualname of the class this function is a method of."""
+    parent: str | None = None
+    """Qualname of the enclosing function, for nested functions."""
+    params: tuple[str, ...] = ()
+    calls: tuple[str, ...] = ()
+    """Refs this function calls, or hands to a thread, executor or callback."""
+    decorators: tuple[str, ...] = ()
+    """Refs of its decorators (``login_required``, ``requires_role()``)."""
+    returns: tuple[str, ...] = ()
+    """Names of the nested functions it returns (a decorator's wrapper)."""
+    locals: tuple[tuple[str, str], ...] = ()
+    """(variable, ref) for local variables bound to a call result or another ref."""
+    returns_ref: str | None = None
+    """Ref of what it returns when that is a call (``return Store(path)``)."""
+    cached: bool = False
+    """Decorated with an argument-less ``@cache``/``@lru_cache`` and taking no arguments:
+    what it returns is built once per process."""
+
+
+@dataclass(frozen=True)
+class ClassSummary:
+    qualname: str
+    line: int
+    bases: tuple[str, ...] = ()
+    methods: tuple[tuple[str, str], ...] = ()
+    """(method name, function qualname)."""
+    attributes: tuple[tuple[str, str], ...] = ()
+    """(attribute, ref) for ``self.attr = Ref(...)``/``self.attr = param`` in methods."""
+    containers: tuple[tuple[str, str], ...] = ()
+    """(attribute, container kind) for ``self.attr = {}`` in methods."""
+    class_containers: tuple[tuple[str, str], ...] = ()
+    """(attribute, container kind) for class-level ``attr = []``."""
+    singleton: bool = False
+    """Keeps its one instance in a class attribute (``_instance``) or ``__new__``."""
+
+
+@dataclass(frozen=True)
+class Handoff:
+    """``construct_blueprint(datastore)`` in set-up code: an object handed to a function
+    that keeps it for its handlers."""
+
+    scope: str | None
+    """Qualname of the function making the call, None at module level."""
+    callee: str
+    argument: str
+    """The ref handed over."""
+    position: int
+    """Its positional index, or -1 for a keyword."""
+    keyword: str | None = None
+
+
+@dataclass(frozen=True)
+class ModuleSummary:
+    name: str
+    is_package: bool
+    bindings: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """(module-level name, what each binding is): ``def``, ``class``, ``import:a.b``,
+    ``ref:Foo()``, ``container:dict``, ``value``."""
+    functions: tuple[FunctionSummary, ...] = ()
+    classes: tuple[ClassSummary, ...] = ()
+    handoffs: tuple[Handoff, ...] = ()
+    has_handlers: bool = False
+
+    # ---------------------------------------------------------------- JSON
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "is_package": self.is_package,
+            "bindings": [[name, list(kinds)] for name, kinds in self.bindings],
+            "functions": [_function_json(f) for f in self.functions],
+            "classes": [_class_json(c) for c in self.classes],
+            "handoffs": [
+                [h.scope, h.callee, h.argument, h.position, h.keyword] for h in self.handoffs
+            ],
+            "has_handlers": self.has_handlers,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ModuleSummary:
+        """Raises (KeyError, TypeError, ValueError) on anything malformed: the cache
+        treats that as a miss."""
+        return cls(
+            name=str(data["name"]),
+            is_package=bool(data["is_package"]),
+            bindings=tuple((str(n), tuple(str(k) for k in ks)) for n, ks in data["bindings"]),
+            functions=tuple(_function_from_json(f) for f in data["functions"]),
+            classes=tuple(_class_from_json(c) for c in data["classes"]),
+            handoffs=tuple(
+                Handoff(
+                    None if s is None else str(s), str(c), str(a), int(p), None if k is None else str(k)
+                )
+                for s, c, a, p, k in data["handoffs"]
+            ),
+            has_handlers=bool(data["has_handlers"]),
+        )
+
+
+def _pairs(values: tuple[tuple[str, str], ...]) -> list[list[str]]:
+    return [[a, b] for a, b in values]
+
+
+def _unpairs(values: Any) -> tuple[tuple[str, str], ...]:
+    return tuple((str(a), str(b)) for a, b in values)
+
+
+def _function_json(f: FunctionSummary) -> list[Any]:
+    return [
+        f.qualname,
+        f.line,
+        f.handler,
+        f.entry,
+        f.cls,
+        f.parent,
+        list(f.params),
+        list(f.calls),
+        list(f.decorators),
+        list(f.returns),
+        _pairs(f.locals),
+        f.returns_ref,
+        f.cached,
+    ]
+
+
+def _function_from_json(data: Any) -> FunctionSummary:
+    (qualname, line, handler, entry, cls, parent, params, calls, decorators, returns,
+     local_refs, returns_ref, cached) = data  # fmt: skip
+    return FunctionSummary(
+        qualname=str(qualname),
+        line=int(line),
+        handler=None if handler is None else str(handler),
+        entry=bool(entry),
+        cls=None if cls is None else str(cls),
+        parent=None if parent is None else str(parent),
+        params=tuple(str(p) for p in params),
+        calls=tuple(str(c) for c in calls),
+        decorators=tuple(str(d) for d in decorators),
+        returns=tuple(str(r) for r in returns),
+        locals=_unpairs(local_refs),
+        returns_ref=None if returns_ref is None else str(returns_ref),
+        cached=bool(cached),
+    )
+
+
+def _class_json(c: ClassSummary) -> list[Any]:
+    return [
+        c.qualname,
+        c.line,
+        list(c.bases),
+        _pairs(c.methods),
+        _pairs(c.attributes),
+        _pairs(c.containers),
+        _pairs(c.class_containers),
+        c.singleton,
+    ]
+
+
+def _class_from_json(data: Any) -> ClassSummary:
+    qualname, line, bases, methods, attributes, containers, class_containers, singleton = data
+    return ClassSummary(
+        qualname=str(qualname),
+        line=int(line),
+        bases=tuple(str(b) for b in bases),
+        methods=_unpairs(methods),
+        attributes=_unpairs(attributes),
+        containers=_unpairs(containers),
+        class_containers=_unpairs(class_containers),
+        singleton=bool(singleton),
+    )
+
+
+# ------------------------------------------------------------------------ building
+@dataclass
+class Qualnames:
+    """Python-style qualified names of a module's functions and classes
+    (``Store.save``, ``create_app.<locals>.index``), by node id."""
+
+    by_id: dict[int, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, facts: ModuleFacts) -> Qualnames:
+        names = cls()
+        # the tree is walked top-down, so a parent's name is known before its children's
+        pending: list[tuple[ast.AST, str]] = [(facts.tree, "")]
+        while pending:
+            node, prefix = pending.pop()
+            for child in _scope_children(node):
+                if isinstance(child, (*FUNCTION_TYPES, ast.ClassDef)):
+                    name = prefix + child.name
+                    names.by_id[id(child)] = name
+                    inner = name + (".<locals>." if isinstance(child, FUNCTION_TYPES) else ".")
+                    pending.append((child, inner))
+        return names
+
+
+def _scope_children(node: ast.AST) -> list[ast.AST]:
+    """Function and class definitions directly in ``node``'s scope (through ``if``,
+    ``try``, ``with``, loops, but not through other definitions)."""
+    found: list[ast.AST] = []
+    pending: list[ast.AST] = list(getattr(node, "body", []))
+    for extra in ("orelse", "finalbody", "handlers"):
+        if not isinstance(node, (*FUNCTION_TYPES, ast.ClassDef)):
+            pending.extend(getattr(node, extra, []))
+    while pending:
+        current = pending.pop()
+        if isinstance(current, (*FUNCTION_TYPES, ast.ClassDef)):
+            found.append(current)
+            continue
+        for name in ("body", "orelse", "finalbody", "handlers", "cases"):
+            value = getattr(current, name, None)
+            if isinstance(value, list):
+                pending.extend(item for item in value if isinstance(item, ast.AST))
+    return found
+
+
+class SummaryBuilder:
+    """Builds one module's summary from its facts."""
+
+    def __init__(self, facts: ModuleFacts, handlers: HandlerScope, module: str, is_package: bool):
+        self.facts = facts
+        self.handlers = handlers
+        self.module = module
+        self.is_package = is_package
+        self.qualnames = Qualnames.of(facts)
+        self.nested_names: dict[int, set[str]] = {}
+        """id of a function -> names of the functions defined directly in it."""
+        for function in facts.functions:
+            parent = facts.function_parent.get(id(function))
+            if parent is not None:
+                self.nested_names.setdefault(id(parent), set()).add(function.name)
+
+    def build(self) -> ModuleSummary:
+        functions = tuple(self._function(f) for f in self.facts.functions if self._named(f))
+        classes = tuple(self._class(c) for c in self.facts.all_classes if self._named(c))
+        return ModuleSummary(
+            name=self.module,
+            is_package=self.is_package,
+            bindings=self._bindings(),
+            functions=functions,
+            classes=classes,
+            handoffs=self._handoffs(),
+            has_handlers=any(f.handler for f in functions),
+        )
+
+    def _named(self, node: ast.AST) -> bool:
+        return id(node) in self.qualnames.by_id
+
+    def qualname(self, node: ast.AST) -> str:
+        return self.qualnames.by_id[id(node)]
+
+    # --------------------------------------------------------------- imports
+    def absolute(self, target: str) -> str:
+        """An import target with its leading dots resolved against this module."""
+        if not target.startswith("."):
+            return target
+        level = len(target) - len(target.lstrip("."))
+        rest = target[level:]
+        package = self.module if self.is_package else self.module.rpartition(".")[0]
+        for _ in range(level - 1):
+            package = package.rpartition(".")[0]
+        if not package:
+            return rest
+        return f"{package}.{rest}" if rest else package
+
+    # --------------------------------------------------------------- module level
+    def _bindings(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        facts = self.facts
+        result: list[tuple[str, tuple[str, ...]]] = []
+        for name, bound in facts.module_bindings.items():
+            kinds: list[str] = []
+            for value in bound:
+                kinds.append(self._binding_kind(name, value))
+            result.append((name, tuple(kinds)))
+        return tuple(result)
+
+    def _binding_kind(self, name: str, value: ast.AST) -> str:
+        facts = self.facts
+        if isinstance(value, FUNCTION_TYPES):
+            return "def"
+        if isinstance(value, ast.ClassDef):
+            return "class"
+        if isinstance(value, (ast.Import, ast.ImportFrom)):
+            target = facts.aliases.get(name)
+            return f"import:{self.absolute(target)}" if target else "value"
+        kind = facts.mutable_kind(value)
+        if kind is not None and not kind.endswith(" instance"):
+            return f"container:{kind}"
+        if isinstance(value, ast.Call) or isinstance(value, (ast.Name, ast.Attribute)):
+            ref = ref_of(value)
+            if ref is not None:
+                return f"ref:{ref}"
+        return "value"
+
+    def _handoffs(self) -> tuple[Handoff, ...]:
+        """Objects handed to a function at set-up: at module level, in entry points and
+        in factory-named functions (``create_app``, ``construct_blueprint``)."""
+        facts = self.facts
+        found: list[Handoff] = []
+        scopes: list[tuple[str | None, list[ast.Call]]] = [(None, facts.module_calls)]
+        for function in facts.functions:
+            if self._named(function) and _is_set_up(function.name):
+                scopes.append(
+                    (self.qualname(function), facts.calls_by_function.get(id(function), []))
+                )
+        for scope, calls in scopes:
+            for call in calls:
+                callee = ref_of(call.func)
+                if callee is None:
+                    continue
+                for position, argument in enumerate(call.args):
+                    ref = ref_of(argument) if isinstance(argument, (ast.Name, ast.Attribute)) else None
+                    if ref is not None:
+                        found.append(Handoff(scope, callee, ref, position))
+                for keyword in call.keywords:
+                    value = keyword.value
+                    if keyword.arg and isinstance(value, (ast.Name, ast.Attribute)):
+                        ref = ref_of(value)
+                        if ref is not None:
+                            found.append(Handoff(scope, callee, ref, -1, keyword.arg))
+        return tuple(found)
+
+    # --------------------------------------------------------------- functions
+    def _function(self, function: FunctionNode) -> FunctionSummary:
+        facts = self.facts
+        cls = facts.method_class.get(id(function))
+        parent = facts.function_parent.get(id(function))
+        arguments = function.args
+        params = tuple(a.arg for a in [*arguments.posonlyargs, *arguments.args])
+        calls: list[str] = []
+        local_refs: dict[str, str] = {}
+        returns: list[str] = []
+        returns_ref: str | None = None
+        nested = self.nested_names.get(id(function), set())
+        scope = facts.scope(function)
+        for node in facts.own_nodes(function):
+            if isinstance(node, ast.Call):
+                ref = ref_of(node.func)
+                if ref is not None:
+                    calls.append(ref)
+                calls.extend(self._handed_functions(node, scope.local, nested))
+            elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+                target = node.targets[0]
+                if isinstance(target, ast.Name) and isinstance(
+                    node.value, (ast.Call, ast.Attribute, ast.Name)
+                ):
+                    ref = ref_of(node.value)
+                    if ref is not None and ref != target.id:
+                        local_refs[target.id] = ref
+            elif isinstance(node, ast.Return) and node.value is not None:
+                if isinstance(node.value, ast.Name) and node.value.id in nested:
+                    returns.append(node.value.id)
+                elif isinstance(node.value, ast.Call):
+                    returns_ref = ref_of(node.value) or returns_ref
+        decorators = tuple(
+            ref for ref in (ref_of(d) for d in function.decorator_list) if ref is not None
+        )
+        return FunctionSummary(
+            qualname=self.qualname(function),
+            line=function.lineno,
+            handler=self.handlers.kind_of(function),
+            entry=parent is None and cls is None and is_entry_point(function.name),
+            cls=self.qualname(cls) if cls is not None and self._named(cls) else None,
+            parent=self.qualname(parent) if parent is not None and self._named(parent) else None,
+            params=params,
+            calls=tuple(dict.fromkeys(calls)),
+            decorators=decorators,
+            returns=tuple(dict.fromkeys(returns)),
+            locals=tuple(sorted(local_refs.items())),
+            returns_ref=returns_ref,
+            cached=self._is_cached_factory(function),
+        )
+
+    def _handed_functions(self, call: ast.Call, local: set[str], nested: set[str]) -> list[str]:
+        """Functions handed to a call (``Thread(target=self.run)``, ``submit(work, x)``,
+        ``map(helper, xs)``): they run on behalf of the caller. Local variables are
+        skipped (their values are not functions we can name), nested functions kept."""
+        found: list[str] = []
+        arguments = [*call.args, *(k.value for k in call.keywords)]
+        for argument in arguments:
+            if isinstance(argument, ast.Name):
+                if argument.id in local and argument.id not in nested:
+                    continue
+            elif not isinstance(argument, ast.Attribute):
+                continue
+            ref = ref_of(argument)
+            if ref is not None:
+                found.append(ref)
+        return found
+
+    def _is_cached_factory(self, function: FunctionNode) -> bool:
+        arguments = function.args
+        if arguments.args or arguments.posonlyargs or arguments.kwonlyargs:
+            return False
+        if arguments.vararg or arguments.kwarg:
+            return False
+        for decorator in function.decorator_list:
+            target = decorator.func if isinstance(decorator, ast.Call) else decorator
+            if self.facts.qualified_name(target) in CACHE_DECORATORS:
+                return True
+        return False
+
+    # --------------------------------------------------------------- classes
+    def _class(self, cls: ast.ClassDef) -> ClassSummary:
+        facts = self.facts
+        methods: list[tuple[str, str]] = []
+        attributes: dict[str, str] = {}
+        containers: dict[str, str] = {}
+        class_containers: dict[str, str] = {}
+        singleton = False
+        for statement in cls.body:
+            if isinstance(statement, FUNCTION_TYPES):
+                methods.append((statement.name, self.qualname(statement)))
+                if statement.name == "__new__":
+                    singleton = True
+                params = {a.arg for a in statement.args.args[1:]}
+                for node in facts.own_nodes(statement):
+                    if not isinstance(node, (ast.Assign, ast.AnnAssign)) or node.value is None:
+                        continue
+                    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                    for target in targets:
+                        if not is_self_attribute(target):
+                            continue
+                        kind = facts.mutable_kind(node.value)
+                        if kind is not None and not kind.endswith(" instance"):
+                            containers.setdefault(target.attr, kind)
+                            continue
+                        value = node.value
+                        if isinstance(value, ast.Name) and value.id in params:
+                            attributes.setdefault(target.attr, f"param:{value.id}")
+                        elif isinstance(value, (ast.Call, ast.Attribute, ast.Name)):
+                            ref = ref_of(value)
+                            if ref is not None:
+                                attributes.setdefault(target.attr, ref)
+            elif isinstance(statement, (ast.Assign, ast.AnnAssign)) and statement.value:
+                targets = (
+                    statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+                )
+                for target in targets:
+                    if not isinstance(target, ast.Name):
+                        continue
+                    if target.id in {"_instance", "__instance", "instance", "_singleton"}:
+                        singleton = True
+                    if literal_mutable(statement.value) or facts.mutable_kind(statement.value):
+                        kind = facts.mutable_kind(statement.value)
+                        if kind is not None and not kind.endswith(" instance"):
+                            class_containers[target.id] = kind
+        bases = tuple(ref for ref in (ref_of(b) for b in cls.bases) if ref is not None)
+        return ClassSummary(
+            qualname=self.qualname(cls),
+            line=cls.lineno,
+            bases=bases,
+            methods=tuple(methods),
+            attributes=tuple(sorted(attributes.items())),
+            containers=tuple(sorted(containers.items())),
+            class_containers=tuple(sorted(class_containers.items())),
+            singleton=singleton,
+        )
+
+
+def _is_set_up(name: str) -> bool:
+    return is_entry_point(name) or name.startswith(FACTORY_PREFIXES) or name.endswith("_app")

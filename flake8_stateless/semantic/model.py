@@ -1,0 +1,516 @@
+"""Facts about one module: imports and qualified names, every binding of a module-level
+name, classes and their attributes, function scopes, call sites, guarded spans.
+
+Gathered during the engine's single walk (the ``_on_*`` handlers) and answered lazily,
+each at most once per node. No rule knowledge and no request scope here: the scope
+layer decides what serves requests, the rules decide what is wrong.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Sequence
+from functools import cached_property
+
+from flake8_stateless import frameworks
+from flake8_stateless.conventions import DEV_NAME_TOKENS, camel_words
+from flake8_stateless.semantic.paths import PathFacts
+from flake8_stateless.semantic.switches import debug_branch
+from flake8_stateless.semantic.syntax import (
+    FUNCTION_TYPES,
+    MUTABLE_CONSTRUCTORS,
+    NAMED_SCOPES,
+    NESTED_SCOPES,
+    VALUE_CLASS_BASES,
+    VALUE_CLASS_DECORATORS,
+    FunctionNode,
+    FunctionScope,
+    LineSpans,
+    dotted_name,
+    extend_with_children,
+    is_main_guard,
+    is_self_attribute,
+    line_span,
+    literal_mutable,
+    mutates_self,
+    statements_of,
+)
+
+REGISTRAR_LAST_NAMES = (
+    frozenset(name.rpartition(".")[2] for name in frameworks.ENDPOINT_REGISTRARS)
+    | frameworks.ENDPOINT_REGISTRAR_METHODS
+)
+"""Last names of calls that may register a handler (``add_url_rule``, ``Route``)."""
+
+Handler = Callable[[ast.AST, "FunctionNode | None"], None]
+
+
+class ModuleFacts:
+    """Per-file facts, filled by the engine's walk, then asked by scope and rules."""
+
+    def __init__(self, tree: ast.Module, filename: str, lines: Sequence[str] = ()) -> None:
+        self.tree = tree
+        self.lines = lines
+        self.filename = filename
+        self.path = PathFacts.from_filename(filename)
+        self.aliases: dict[str, str] = {}
+        self.imported_packages: set[str] = set()
+        self.functions: list[FunctionNode] = []
+        self.function_parent: dict[int, FunctionNode | None] = {}
+        self.method_class: dict[int, ast.ClassDef] = {}
+        self.classes: dict[str, ast.ClassDef] = {}
+        self.all_classes: list[ast.ClassDef] = []
+        self.class_parent: dict[int, FunctionNode | None] = {}
+        self.calls_by_function: dict[int, list[ast.Call]] = {}
+        self.module_calls: list[ast.Call] = []
+        """Calls made at import time (module level, class bodies, decorators, defaults)."""
+        self.registrar_calls: list[ast.Call] = []
+        """Calls whose name may register a handler (resolved by the handler scope once
+        the imports are known: the walk may reach a call before them)."""
+        self._qualified: dict[int, str | None] = {}
+        self.guarded_spans = LineSpans()
+        self.main_guard_spans = LineSpans()
+        self._scopes: dict[int, FunctionScope] = {}
+        self._mutating_methods: dict[int, set[str]] = {}
+        self._instance_attributes: dict[int, set[str]] = {}
+        self._parents: dict[int, dict[int, ast.AST]] = {}
+        self._own_nodes: dict[int, list[ast.AST]] = {}
+
+    # ----------------------------------------------------------------- walk handlers
+    def handlers(self) -> dict[type[ast.AST], Handler]:
+        """Node type -> handler the engine calls during its walk."""
+        on_function: Handler = self._on_function
+        return {
+            ast.Import: self._on_import,
+            ast.ImportFrom: self._on_import_from,
+            ast.FunctionDef: on_function,
+            ast.AsyncFunctionDef: on_function,
+            ast.ClassDef: self._on_class,
+            ast.If: self._on_if,
+            ast.Call: self._on_call,
+        }
+
+    def _on_import(self, node: ast.AST, owner: FunctionNode | None) -> None:
+        assert isinstance(node, ast.Import)
+        for alias in node.names:
+            top = alias.name.partition(".")[0]
+            self.imported_packages.add(top)
+            if alias.asname:
+                self.aliases[alias.asname] = alias.name
+            else:
+                self.aliases.setdefault(top, top)
+
+    def _on_import_from(self, node: ast.AST, owner: FunctionNode | None) -> None:
+        assert isinstance(node, ast.ImportFrom)
+        module = "." * node.level + (node.module or "")
+        if node.level == 0 and node.module:
+            self.imported_packages.add(node.module.partition(".")[0])
+        prefix = module if module.endswith(".") else module + "."
+        for alias in node.names:
+            if alias.name != "*":
+                self.aliases[alias.asname or alias.name] = prefix + alias.name
+
+    def _on_function(self, node: ast.AST, owner: FunctionNode | None) -> None:
+        assert isinstance(node, FUNCTION_TYPES)
+        self.functions.append(node)
+        self.function_parent[id(node)] = owner
+
+    def _on_class(self, node: ast.AST, owner: FunctionNode | None) -> None:
+        assert isinstance(node, ast.ClassDef)
+        self.all_classes.append(node)
+        self.class_parent[id(node)] = owner
+        if owner is None or node.name not in self.classes:
+            self.classes[node.name] = node
+        for statement in node.body:
+            if isinstance(statement, FUNCTION_TYPES):
+                self.method_class[id(statement)] = node
+        if camel_words(node.name) & DEV_NAME_TOKENS and node.body:
+            self.guarded_spans.append(line_span(node.body))
+
+    def _on_if(self, node: ast.AST, owner: FunctionNode | None) -> None:
+        assert isinstance(node, ast.If)
+        if owner is None and is_main_guard(node.test):
+            self.main_guard_spans.append(line_span(node.body))
+            return
+        branch = debug_branch(node.test)
+        if branch == "body":
+            self.guarded_spans.append(line_span(node.body))
+        elif branch == "orelse" and node.orelse:
+            self.guarded_spans.append(line_span(node.orelse))
+
+    def _on_call(self, node: ast.AST, owner: FunctionNode | None) -> None:
+        assert isinstance(node, ast.Call)
+        if owner is not None:
+            self.calls_by_function.setdefault(id(owner), []).append(node)
+        else:
+            self.module_calls.append(node)
+        func = node.func
+        last = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+        if last in REGISTRAR_LAST_NAMES:
+            self.registrar_calls.append(node)
+
+
+
+    @cached_property
+    def text(self) -> str:
+        """The module's source text, for cheap "is this word anywhere" questions."""
+        return "".join(self.lines)
+
+    @cached_property
+    def method_calls_by_receiver(self) -> dict[tuple[str, str], list[FunctionNode]]:
+        """``(name, method)`` -> the functions calling ``name.method(...)``: "does any other
+        function pop this queue" answered from one index, not a scan per question."""
+        index: dict[tuple[str, str], list[FunctionNode]] = {}
+        for function in self.functions:
+            for call in self.calls_by_function.get(id(function), ()):
+                func = call.func
+                if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+                    index.setdefault((func.value.id, func.attr), []).append(function)
+        return index
+
+    # ------------------------------------------------------------------ names
+    def qualified_name(self, node: ast.AST) -> str | None:
+        """The dotted name of ``node`` with its head resolved through the imports
+        (``F`` -> ``flask.Flask`` after ``from flask import Flask as F``)."""
+        key = id(node)
+        if key in self._qualified:
+            return self._qualified[key]
+        name = dotted_name(node)
+        if name is not None:
+            head, dot, rest = name.partition(".")
+            resolved = self.aliases.get(head)
+            if resolved is not None:
+                name = resolved + dot + rest
+        self._qualified[key] = name
+        return name
+
+    def is_imported(self, name: str) -> bool:
+        """Whether the head of a dotted name was bound by an import."""
+        return name.partition(".")[0] in self.aliases
+
+    @cached_property
+    def imports_web_framework(self) -> bool:
+        """Whether the module imports a web or task framework (it is app code)."""
+        return bool(self.imported_packages & frameworks.WEB_PACKAGES)
+
+    @cached_property
+    def module_bindings(self) -> dict[str, list[ast.AST]]:
+        """Everything bound to each module-level name, in order: assigned values, and
+        the import, ``def`` or ``class`` statements binding it. Top-level ``if``/``try``/
+        ``with`` bodies count (a backend chosen at import time has several bindings);
+        ``__main__`` blocks do not."""
+        bindings: dict[str, list[ast.AST]] = {}
+        pending: list[ast.stmt] = list(reversed(self.tree.body))
+        while pending:
+            statement = pending.pop()
+            if isinstance(statement, ast.Assign):
+                for target in statement.targets:
+                    if isinstance(target, ast.Name):
+                        bindings.setdefault(target.id, []).append(statement.value)
+            elif isinstance(statement, ast.AnnAssign):
+                if isinstance(statement.target, ast.Name) and statement.value is not None:
+                    bindings.setdefault(statement.target.id, []).append(statement.value)
+            elif isinstance(statement, (ast.Import, ast.ImportFrom)):
+                for alias in statement.names:
+                    bound = (alias.asname or alias.name).partition(".")[0]
+                    bindings.setdefault(bound, []).append(statement)
+            elif isinstance(statement, (*FUNCTION_TYPES, ast.ClassDef)):
+                bindings.setdefault(statement.name, []).append(statement)
+            elif isinstance(statement, ast.If):
+                if not is_main_guard(statement.test):
+                    pending.extend(reversed(statement.body + statement.orelse))
+            elif isinstance(statement, ast.Try):
+                blocks = [*statement.body, *statement.orelse, *statement.finalbody]
+                for handler in statement.handlers:
+                    blocks.extend(handler.body)
+                pending.extend(reversed(blocks))
+            elif isinstance(statement, ast.With):
+                pending.extend(reversed(statement.body))
+        return bindings
+
+    @cached_property
+    def module_values(self) -> dict[str, ast.expr]:
+        """The last value assigned to each module-level name (see ``module_bindings``)."""
+        values: dict[str, ast.expr] = {}
+        for name, bound in self.module_bindings.items():
+            for value in bound:
+                if isinstance(value, ast.expr):
+                    values[name] = value
+        return values
+
+    def module_mutable_kind(self, name: str) -> str | None:
+        """The container kind of a module-level name when every binding of it is a
+        mutable container; None when any binding is something else (a Redis-backed
+        dict chosen by configuration, an import, a function)."""
+        kind = None
+        for value in self.module_bindings.get(name, ()):
+            kind = self.mutable_kind(value)
+            if kind is None:
+                return None
+        return kind
+
+    def mutable_kind(self, value: ast.AST) -> str | None:
+        """What kind of mutable container ``value`` builds (``dict``, ``deque``...), the
+        class name plus " instance" for a local class holding such, else None."""
+        if isinstance(value, (ast.Dict, ast.DictComp)):
+            return "dict"
+        if isinstance(value, (ast.List, ast.ListComp)):
+            return "list"
+        if isinstance(value, (ast.Set, ast.SetComp)):
+            return "set"
+        if not isinstance(value, ast.Call):
+            return None
+        name = self.qualified_name(value.func)
+        if name is None:
+            return None
+        kind = MUTABLE_CONSTRUCTORS.get(name)
+        if kind is not None:
+            return kind
+        local_class = self.classes.get(name)
+        if local_class is not None and self.class_holds_mutable_state(local_class):
+            return f"{local_class.name} instance"
+        return None
+
+    # ------------------------------------------------------------------ classes
+    def class_attribute(self, cls: ast.ClassDef, attr: str) -> tuple[ast.ClassDef, ast.expr] | None:
+        """The class-level value of ``attr`` on ``cls`` or a base defined in this module."""
+        seen: set[int] = set()
+        pending = [cls]
+        while pending:
+            current = pending.pop(0)
+            if id(current) in seen:
+                continue
+            seen.add(id(current))
+            for statement in current.body:
+                if isinstance(statement, ast.Assign):
+                    if any(isinstance(t, ast.Name) and t.id == attr for t in statement.targets):
+                        return current, statement.value
+                elif (
+                    isinstance(statement, ast.AnnAssign)
+                    and isinstance(statement.target, ast.Name)
+                    and statement.target.id == attr
+                    and statement.value is not None
+                ):
+                    return current, statement.value
+            pending.extend(self.local_bases(current))
+        return None
+
+    def local_bases(self, cls: ast.ClassDef) -> list[ast.ClassDef]:
+        """Base classes of ``cls`` that are defined in this module."""
+        return [
+            self.classes[base.id]
+            for base in cls.bases
+            if isinstance(base, ast.Name)
+            and base.id in self.classes
+            and self.classes[base.id] is not cls
+        ]
+
+    def local_ancestors(self, cls: ast.ClassDef) -> list[ast.ClassDef]:
+        """Every base class of ``cls``, transitively, that is defined in this module."""
+        found: list[ast.ClassDef] = []
+        seen = {id(cls)}
+        pending = self.local_bases(cls)
+        while pending:
+            base = pending.pop()
+            if id(base) not in seen:
+                seen.add(id(base))
+                found.append(base)
+                pending.extend(self.local_bases(base))
+        return found
+
+    def is_value_class(self, cls: ast.ClassDef) -> bool:
+        """Pydantic models, dataclasses, enums... whose class-level defaults are copied
+        per instance or are not state at all (the class itself or a local ancestor)."""
+        for current in [cls, *self.local_ancestors(cls)]:
+            for decorator in current.decorator_list:
+                target = decorator.func if isinstance(decorator, ast.Call) else decorator
+                if self.qualified_name(target) in VALUE_CLASS_DECORATORS:
+                    return True
+            if any(self.qualified_name(base) in VALUE_CLASS_BASES for base in current.bases):
+                return True
+        return False
+
+    def class_holds_mutable_state(self, cls: ast.ClassDef) -> bool:
+        """Whether instances of ``cls`` carry mutable containers (class-level or set on
+        ``self`` in ``__init__``)."""
+        for statement in cls.body:
+            if isinstance(statement, (ast.Assign, ast.AnnAssign)) and statement.value:
+                if literal_mutable(statement.value) or self._is_mutable_call(statement.value):
+                    return True
+            elif isinstance(statement, FUNCTION_TYPES) and statement.name == "__init__":
+                for node in statements_of(statement):
+                    if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value:
+                        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                        on_self = any(is_self_attribute(t) for t in targets)
+                        if on_self and (
+                            literal_mutable(node.value) or self._is_mutable_call(node.value)
+                        ):
+                            return True
+        return False
+
+    def _is_mutable_call(self, value: ast.expr) -> bool:
+        return (
+            isinstance(value, ast.Call) and self.qualified_name(value.func) in MUTABLE_CONSTRUCTORS
+        )
+
+    def mutating_methods(self, cls: ast.ClassDef) -> set[str]:
+        """Methods of ``cls`` (besides ``__init__``) that change state held on ``self``."""
+        known = self._mutating_methods.get(id(cls))
+        if known is not None:
+            return known
+        names: set[str] = set()
+        for statement in cls.body:
+            if not isinstance(statement, FUNCTION_TYPES) or statement.name == "__init__":
+                continue
+            if any(mutates_self(node) for node in statements_of(statement)):
+                names.add(statement.name)
+        self._mutating_methods[id(cls)] = names
+        return names
+
+    def instance_attributes(self, cls: ast.ClassDef) -> set[str]:
+        """Attributes that some method of ``cls`` (or of a local base) assigns on
+        ``self``: each instance's own, shadowing any class-level default."""
+        known = self._instance_attributes.get(id(cls))
+        if known is not None:
+            return known
+        names: set[str] = set()
+        for current in [cls, *self.local_bases(cls)]:
+            for statement in current.body:
+                if not isinstance(statement, FUNCTION_TYPES):
+                    continue
+                for node in statements_of(statement):
+                    if isinstance(node, ast.Assign):
+                        targets: list[ast.expr] = node.targets
+                    elif isinstance(node, ast.AnnAssign) and node.value is not None:
+                        targets = [node.target]
+                    else:
+                        continue
+                    names.update(t.attr for t in targets if is_self_attribute(t))
+        self._instance_attributes[id(cls)] = names
+        return names
+
+    # ------------------------------------------------------------------ scopes
+    def scope(self, function: FunctionNode) -> FunctionScope:
+        """Local, global and nonlocal names of ``function`` (not of nested scopes)."""
+        known = self._scopes.get(id(function))
+        if known is not None:
+            return known
+        arguments = function.args
+        local = {a.arg for a in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]}
+        for extra in (arguments.vararg, arguments.kwarg):
+            if extra is not None:
+                local.add(extra.arg)
+        global_: set[str] = set()
+        nonlocal_: set[str] = set()
+        pending: list[ast.AST] = list(function.body)
+        while pending:
+            node = pending.pop()
+            kind = node.__class__
+            if kind is ast.Name:
+                if node.ctx.__class__ is not ast.Load:  # type: ignore[attr-defined]
+                    local.add(node.id)  # type: ignore[attr-defined]
+                continue
+            if kind in NESTED_SCOPES:
+                if kind in NAMED_SCOPES:
+                    local.add(node.name)  # type: ignore[attr-defined]
+                continue
+            if kind is ast.Global:
+                global_.update(node.names)  # type: ignore[attr-defined]
+            elif kind is ast.Nonlocal:
+                nonlocal_.update(node.names)  # type: ignore[attr-defined]
+            elif kind is ast.Import or kind is ast.ImportFrom:
+                for alias in node.names:  # type: ignore[attr-defined]
+                    local.add((alias.asname or alias.name).partition(".")[0])
+            elif kind is ast.ExceptHandler and node.name:  # type: ignore[attr-defined]
+                local.add(node.name)  # type: ignore[attr-defined]
+            extend_with_children(pending, node)
+        scope = FunctionScope(local - global_ - nonlocal_, global_, nonlocal_)
+        self._scopes[id(function)] = scope
+        return scope
+
+    def binds_locally(self, function: FunctionNode, name: str) -> bool:
+        """Whether ``name`` inside ``function`` (or the functions enclosing it, for
+        closures) is a local variable rather than the module-level one."""
+        current: FunctionNode | None = function
+        while current is not None:
+            scope = self.scope(current)
+            if name in scope.global_:
+                return False
+            if name in scope.local or name in scope.nonlocal_:
+                return True
+            current = self.function_parent.get(id(current))
+        return False
+
+    def binding_function(self, function: FunctionNode, name: str) -> FunctionNode | None:
+        """The enclosing function that owns ``name`` for a ``nonlocal`` in ``function``."""
+        current = self.function_parent.get(id(function))
+        while current is not None:
+            if name in self.scope(current).local:
+                return current
+            current = self.function_parent.get(id(current))
+        return None
+
+    # ------------------------------------------------------------------ guards
+    def is_guarded(self, node: ast.AST) -> bool:
+        """Whether ``node`` sits under a debug/development switch or in a config class
+        named for tests or development (never production configuration)."""
+        return self.is_guarded_line(getattr(node, "lineno", 0))
+
+    def is_guarded_line(self, line: int) -> bool:
+        return line in self.guarded_spans
+
+    def parents(self, function: FunctionNode) -> dict[int, ast.AST]:
+        """``id(node)`` -> parent for the nodes of ``function``'s own body (lambdas and
+        comprehensions included, nested functions and classes not). Built on first use,
+        once per function: rules asking "what is done with this call's result" share it."""
+        known = self._parents.get(id(function))
+        if known is not None:
+            return known
+        parents: dict[int, ast.AST] = {}
+        pending: list[ast.AST] = list(function.body)
+        for statement in function.body:
+            parents[id(statement)] = function
+        while pending:
+            node = pending.pop()
+            if isinstance(node, (*FUNCTION_TYPES, ast.ClassDef)):
+                continue
+            for child in ast.iter_child_nodes(node):
+                parents[id(child)] = node
+                pending.append(child)
+        self._parents[id(function)] = parents
+        return parents
+
+    def own_nodes(self, function: FunctionNode) -> list[ast.AST]:
+        """``statements_of(function)`` as a list built once per function, for rules that
+        look at a function's code again for each candidate call in it."""
+        known = self._own_nodes.get(id(function))
+        if known is None:
+            known = self._own_nodes[id(function)] = list(statements_of(function))
+        return known
+
+    def in_main_guard(self, node: ast.AST) -> bool:
+        """Whether ``node`` sits in an ``if __name__ == "__main__":`` block."""
+        line = getattr(node, "lineno", 0)
+        return line in self.main_guard_spans
+
+    def from_environment(self, node: ast.AST) -> bool:
+        """Whether an expression reads its value from the environment or a settings
+        helper (``os.environ``, ``os.getenv``, ``env(...)``, ``config(...)``)."""
+        for part in ast.walk(node):
+            if isinstance(part, (ast.Name, ast.Attribute)):
+                name = self.qualified_name(part) or ""
+                head = name.partition(".")[0]
+                if "environ" in name or "getenv" in name or head in {"env", "config", "decouple"}:
+                    return True
+        return False
+
+
+    def enclosing_class(self, function: FunctionNode) -> ast.ClassDef | None:
+        """The class whose method ``function`` is (or is nested in)."""
+        current: FunctionNode | None = function
+        while current is not None:
+            cls = self.method_class.get(id(current))
+            if cls is not None:
+                return cls
+            current = self.function_parent.get(id(current))
+        return None

@@ -1,0 +1,287 @@
+"""Syntax facts: pure functions of AST nodes, no module knowledge, no rule knowledge.
+
+The bottom layer: the semantic model, the project summaries, the scope decisions and the
+rules all use these. Everything here is iterative (no recursion on user code) and looks
+at each node a bounded number of times.
+"""
+
+from __future__ import annotations
+
+import ast
+import bisect
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TypeGuard
+
+FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
+FUNCTION_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef)
+
+MUTABLE_CONSTRUCTORS = {
+    "dict": "dict",
+    "list": "list",
+    "set": "set",
+    "bytearray": "bytearray",
+    "collections.defaultdict": "defaultdict",
+    "collections.OrderedDict": "OrderedDict",
+    "collections.Counter": "Counter",
+    "collections.deque": "deque",
+    "collections.ChainMap": "ChainMap",
+    "cachetools.Cache": "Cache",
+    "cachetools.LRUCache": "LRUCache",
+    "cachetools.TTLCache": "TTLCache",
+    "cachetools.LFUCache": "LFUCache",
+    "cachetools.TLRUCache": "TLRUCache",
+    "cachetools.FIFOCache": "FIFOCache",
+    "cachetools.RRCache": "RRCache",
+    "cachetools.MRUCache": "MRUCache",
+}
+"""Calls that build a mutable container, by qualified name, with the kind users see."""
+
+MUTATING_METHODS = frozenset(
+    {
+        "append",
+        "extend",
+        "insert",
+        "remove",
+        "pop",
+        "popitem",
+        "clear",
+        "update",
+        "setdefault",
+        "add",
+        "discard",
+        "difference_update",
+        "intersection_update",
+        "symmetric_difference_update",
+        "appendleft",
+        "extendleft",
+        "popleft",
+        "rotate",
+        "sort",
+        "reverse",
+        "subtract",
+        "move_to_end",
+        "__setitem__",
+        "__delitem__",
+    }
+)
+"""Methods of the standard containers (and cachetools caches) that change them in place."""
+
+VALUE_CLASS_BASES = frozenset(
+    {
+        "pydantic.BaseModel",
+        "pydantic_settings.BaseSettings",
+        "pydantic.BaseSettings",
+        "sqlmodel.SQLModel",
+        "msgspec.Struct",
+        "typing.NamedTuple",
+        "typing.TypedDict",
+        "typing_extensions.TypedDict",
+        "enum.Enum",
+        "enum.IntEnum",
+        "enum.StrEnum",
+        "django.db.models.Model",
+        "marshmallow.Schema",
+    }
+)
+"""Bases whose class-level "mutable" defaults are copied per instance or are not state."""
+
+VALUE_CLASS_DECORATORS = frozenset(
+    {
+        "dataclasses.dataclass",
+        "attr.s",
+        "attr.attrs",
+        "attr.define",
+        "attrs.define",
+        "attr.frozen",
+        "attrs.frozen",
+        "pydantic.dataclasses.dataclass",
+    }
+)
+
+
+def dotted_name(node: ast.AST) -> str | None:
+    """``a.b.c`` for a Name/Attribute chain, else None (calls, subscripts...)."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
+def root_name(node: ast.AST) -> ast.Name | None:
+    """The Name under a chain of attributes and subscripts (``a`` in ``a.b[k].c``)."""
+    while isinstance(node, (ast.Attribute, ast.Subscript)):
+        node = node.value
+    return node if isinstance(node, ast.Name) else None
+
+
+def string_value(node: ast.AST | None) -> str | None:
+    """The value of a string literal, else None."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return None
+
+
+def line_span(body: list[ast.stmt]) -> tuple[int, int]:
+    return body[0].lineno, body[-1].end_lineno or body[-1].lineno
+
+
+class LineSpans:
+    """Line ranges (inclusive) with a logarithmic membership test: a long settings module
+    has thousands of ``if DEBUG:`` blocks and every finding asks about its line."""
+
+    def __init__(self) -> None:
+        self._spans: list[tuple[int, int]] = []
+        self._starts: list[int] | None = None
+        self._ends: list[int] = []
+
+    def append(self, span: tuple[int, int]) -> None:
+        self._spans.append(span)
+        self._starts = None
+
+    def __bool__(self) -> bool:
+        return bool(self._spans)
+
+    def __contains__(self, line: object) -> bool:
+        if not isinstance(line, int) or not self._spans:
+            return False
+        if self._starts is None:
+            self._merge()
+        assert self._starts is not None
+        index = bisect.bisect_right(self._starts, line) - 1
+        return index >= 0 and line <= self._ends[index]
+
+    def _merge(self) -> None:
+        starts: list[int] = []
+        ends: list[int] = []
+        for start, end in sorted(self._spans):
+            if ends and start <= ends[-1] + 1:
+                ends[-1] = max(ends[-1], end)
+            else:
+                starts.append(start)
+                ends.append(end)
+        self._starts, self._ends = starts, ends
+
+
+
+@dataclass
+class FunctionScope:
+    """Names a function binds locally, and those it declares global or nonlocal."""
+
+    local: set[str]
+    global_: set[str]
+    nonlocal_: set[str]
+
+
+def is_main_guard(test: ast.expr) -> bool:
+    return (
+        isinstance(test, ast.Compare)
+        and isinstance(test.left, ast.Name)
+        and test.left.id == "__name__"
+        and len(test.comparators) == 1
+        and string_value(test.comparators[0]) == "__main__"
+    )
+
+
+def literal_mutable(value: ast.AST) -> bool:
+    return isinstance(value, (ast.Dict, ast.List, ast.Set, ast.DictComp, ast.ListComp, ast.SetComp))
+
+
+def is_self_attribute(node: ast.AST) -> TypeGuard[ast.Attribute]:
+    return (
+        isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "self"
+    )
+
+
+def statements_of(function: FunctionNode) -> Iterator[ast.AST]:
+    """Nodes of ``function``'s own body, not of nested functions or classes."""
+    pending: list[ast.AST] = list(function.body)
+    while pending:
+        node = pending.pop()
+        yield node
+        if node.__class__ not in _OPAQUE_TO_STATEMENTS:
+            extend_with_children(pending, node)
+
+
+NAMED_SCOPES = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef})
+NESTED_SCOPES = NAMED_SCOPES | {
+    ast.Lambda,
+    ast.ListComp,
+    ast.SetComp,
+    ast.DictComp,
+    ast.GeneratorExp,
+}
+_OPAQUE_TO_STATEMENTS = NAMED_SCOPES | {ast.Lambda}
+
+
+def extend_with_children(pending: list[ast.AST], node: ast.AST) -> None:
+    """``pending.extend(ast.iter_child_nodes(node))`` without its two generators: this
+    runs for every node of every function a rule asks about."""
+    push = pending.append
+    for field in node._fields:
+        value = getattr(node, field, None)
+        if value.__class__ is list:
+            for item in value:
+                if isinstance(item, ast.AST):
+                    push(item)
+        elif isinstance(value, ast.AST):
+            push(value)
+
+
+def mutates_self(node: ast.AST) -> bool:
+    """Whether a statement or call changes something reached through ``self``."""
+    targets: list[ast.AST] = []
+    if isinstance(node, ast.Assign):
+        targets = list(node.targets)
+    elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
+        targets = [node.target]
+    elif isinstance(node, ast.Delete):
+        targets = list(node.targets)
+    elif (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in MUTATING_METHODS
+    ):
+        targets = [node.func.value]
+    for target in targets:
+        if isinstance(target, (ast.Attribute, ast.Subscript)):
+            root = root_name(target)
+            if root is not None and root.id == "self":
+                return True
+    return False
+
+
+def mutation_sites(node: ast.AST) -> Iterator[tuple[ast.expr, ast.expr]]:
+    """(container changed in place, expression reported) for a statement or call:
+    ``c[k] = v`` / ``del c[k]`` / ``c[k] += 1`` / ``c.attr = v`` give ``c``;
+    ``c.append(x)`` gives ``c``. Plain name rebinding is not a mutation."""
+    targets: list[ast.expr] = []
+    if isinstance(node, ast.Assign):
+        pending = list(node.targets)
+        while pending:
+            target = pending.pop()
+            if isinstance(target, (ast.Tuple, ast.List)):
+                pending.extend(target.elts)
+            elif isinstance(target, ast.Starred):
+                pending.append(target.value)
+            else:
+                targets.append(target)
+    elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
+        if not isinstance(node, ast.AnnAssign) or node.value is not None:
+            targets = [node.target]
+    elif isinstance(node, ast.Delete):
+        targets = list(node.targets)
+    elif isinstance(node, ast.Call):
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr in MUTATING_METHODS:
+            yield func.value, node
+        return
+    for target in targets:
+        if isinstance(target, (ast.Subscript, ast.Attribute)):
+            yield target.value, target

@@ -1,0 +1,62 @@
+"""The single iterative walk of a module: facts are gathered inline and the nodes that
+rules want are bucketed with the function whose code they are (None at import time).
+
+Decorators, default values and annotations of a function run when the ``def`` runs (at
+import time for a module-level handler), so they belong to the enclosing scope, not to
+the function: ``@register("ping")`` on a handler is not request code. Iterative, so
+that deeply nested code cannot hit the recursion limit.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Mapping
+
+from flake8_stateless.semantic.model import Handler
+from flake8_stateless.semantic.syntax import FUNCTION_TYPES, FunctionNode
+
+Bucket = list[tuple[ast.AST, FunctionNode | None]]
+
+_AST = ast.AST
+_LIST = list
+_FUNCTION_TYPES = frozenset(FUNCTION_TYPES)
+_OUTSIDE_FIELDS = frozenset({"decorator_list", "args", "returns", "type_params", "type_comment"})
+"""Fields of a ``def`` evaluated in the enclosing scope when the ``def`` runs."""
+
+
+def walk(
+    tree: ast.Module,
+    handlers: Mapping[type[ast.AST], Handler],
+    wanted: frozenset[type[ast.AST]],
+) -> dict[type[ast.AST], Bucket]:
+    """Call ``handlers`` on every node, in pre-order (a node before its children), and
+    return the nodes of the ``wanted`` types with their owning function."""
+    buckets: dict[type[ast.AST], Bucket] = {t: [] for t in wanted}
+    table = {t: (handlers.get(t), buckets.get(t)) for t in set(handlers) | set(wanted)}
+    stack: list[tuple[ast.AST, FunctionNode | None]] = [(tree, None)]
+    pop = stack.pop
+    push = stack.append
+    while stack:
+        node, owner = pop()
+        cls = node.__class__
+        entry = table.get(cls)
+        if entry is not None:
+            handler, bucket = entry
+            if handler is not None:
+                handler(node, owner)
+            if bucket is not None:
+                bucket.append((node, owner))
+        inner = owner
+        is_function = cls in _FUNCTION_TYPES
+        if is_function:
+            inner = node  # type: ignore[assignment]
+        for name in node._fields:
+            value = getattr(node, name, None)
+            child_owner = owner if is_function and name in _OUTSIDE_FIELDS else inner
+            if value.__class__ is _LIST:
+                for item in value:
+                    if isinstance(item, _AST):
+                        push((item, child_owner))
+            elif isinstance(value, _AST):
+                push((value, child_owner))
+    return buckets
