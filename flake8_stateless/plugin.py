@@ -67,14 +67,20 @@ def _config_file_setting(
     """The flake8 config file (``setup.cfg``, ``tox.ini``, ``.flake8``, ``--config``,
     ``--append-config``) whose value for ``option`` flake8 used, for the error message;
     None when the value came from the command line or the file cannot be told."""
-    if option is None or getattr(options, "isolated", False):
+    if option is None:
         return None
     try:
+        from flake8.main.options import stage1_arg_parser  # noqa: PLC0415
         from flake8.options import config  # noqa: PLC0415
 
+        # --config, --append-config and --isolated are parsed before the options plugins
+        # see, and are not in ``options``: read them again, as flake8 did.
+        first, _ = stage1_arg_parser().parse_known_args(sys.argv[1:])
+        if first.isolated:
+            return None
         find = getattr(config, "_find_config_file")  # noqa: B009 - private since flake8 5.0
-        main: str | None = options.config or find(os.path.abspath("."))
-        files = [main, *(options.append_config or ())] if main else [*options.append_config]
+        main: str | None = first.config or find(os.path.abspath("."))
+        files = [main, *first.append_config] if main else [*first.append_config]
         value = getattr(options, "stateless_" + option.replace("-", "_"), None)
         source: str | None = None
         for path in files:
@@ -87,7 +93,7 @@ def _config_file_setting(
                     directory = os.path.dirname(os.path.abspath(main or path))
                     written = spec.normalize(raw, directory) if spec is not None else raw
                     source = path if written == value else None
-    except Exception:  # naming the file is a courtesy, never a new failure
+    except (Exception, SystemExit):  # naming the file is a courtesy, never a new failure
         return None
     if source is None:
         return None
