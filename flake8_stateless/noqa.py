@@ -183,7 +183,8 @@ class NoqaMap:
                 f"so {code} is reported; flake8 skips the whole file for it"
             )
             return False
-        physical = "".join(self.lines[line - 1 : target])  # the lines flake8 searches
+        first = line - 1
+        physical = "".join(self.lines[first:target])  # the lines flake8 searches
         flake8_match = _FLAKE8_INLINE.search(physical)
         theirs = flake8_match is not None and flake8_silences(flake8_match.group(), code)
         if ours and not theirs:
