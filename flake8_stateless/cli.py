@@ -25,6 +25,7 @@ from flake8_stateless import __version__, baseline
 from flake8_stateless.docs import rule_json, rule_markdown
 from flake8_stateless.formats import (
     FORMATS,
+    NOQA_ROW_FORMATS,
     STATISTICS_FORMATS,
     SUMMARISED,
     Report,
@@ -285,7 +286,9 @@ def _check(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             "No rules are enabled (see --select, --ignore and [tool.flake8-stateless]): "
             "nothing was checked"
         )
-    results = lint_files(tasks, table, Options(ignore_noqa=args.ignore_noqa), args.jobs)
+    noqa_rows = args.add_noqa or output_format in NOQA_ROW_FORMATS
+    options = Options(ignore_noqa=args.ignore_noqa, noqa_rows=noqa_rows)
+    results = lint_files(tasks, table, options, args.jobs)
     report = Report(cwd, {rule.code: rule for rule in rules}, _project_root(cwd))
     for result in sorted(results, key=lambda result: result.path):
         for warning in result.warnings:

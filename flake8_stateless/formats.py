@@ -430,12 +430,16 @@ FORMATS: dict[str, Formatter] = {
 SUMMARISED = frozenset({"concise", "full"})
 """Formats followed by Ruff's ``Found N errors.`` line."""
 
+NOQA_ROW_FORMATS = frozenset({"json", "json-lines"})
+"""Formats that print each finding's ``noqa_row``."""
+
 STATISTICS_FORMATS = frozenset({*SUMMARISED, "json", "json-lines"})
 """Formats ``--statistics`` prints in: a text table, or JSON."""
 
 __all__ = [
     "FORMATS",
     "IO_ERROR",
+    "NOQA_ROW_FORMATS",
     "STATISTICS_FORMATS",
     "SUMMARISED",
     "SYNTAX_ERROR",

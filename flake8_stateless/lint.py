@@ -74,6 +74,10 @@ class Options:
     """Per-run switches every worker needs."""
 
     ignore_noqa: bool = False
+    noqa_rows: bool = True
+    """Work out each finding's ``noqa_row`` (tokenizing the file): for the formats that
+    print it and ``--add-noqa``. Without it, a file with no "noqa" in its text is not
+    tokenized and its findings' ``noqa_row`` is None."""
 
 
 @dataclass
@@ -199,18 +203,22 @@ def lint_bytes(
     findings = engine.check(tree, lines, engine_name, only_possible)
     if not findings:
         return result
-    noqa = NoqaMap.build(joined, lines)  # for noqa_row too: only files with findings
+    needs_map = options.noqa_rows or (not options.ignore_noqa and "noqa" in joined.lower())
+    noqa = NoqaMap.build(joined, lines) if needs_map else None
     kept = [
         finding
         for finding in findings
-        if options.ignore_noqa or not noqa.silences(finding.line, finding.code)
+        if noqa is None or options.ignore_noqa or not noqa.silences(finding.line, finding.code)
     ]
-    result.warnings.extend(dict.fromkeys(noqa.warnings))
+    if noqa is not None:
+        result.warnings.extend(dict.fromkeys(noqa.warnings))
     result.diagnostics.extend(_diagnostic(path, f, lines, noqa) for f in kept)
     return result
 
 
-def _diagnostic(path: str, finding: Finding, lines: Sequence[str], noqa: NoqaMap) -> Diagnostic:
+def _diagnostic(
+    path: str, finding: Finding, lines: Sequence[str], noqa: NoqaMap | None
+) -> Diagnostic:
     index = finding.line - 1
     text = lines[index].rstrip("\r\n") if 0 <= index < len(lines) else ""
     match = _EXTENT.match(text, finding.col)
@@ -224,7 +232,7 @@ def _diagnostic(path: str, finding: Finding, lines: Sequence[str], noqa: NoqaMap
         end + 1,
         finding.code,
         message,
-        noqa.line_for(finding.line),
+        noqa.line_for(finding.line) if noqa is not None else None,
         _snippet(lines, finding.line),
     )
 
