@@ -464,3 +464,45 @@ def test_this_repository_is_clean_under_its_own_command() -> None:
     assert result.stderr == ""
     examples = run_cli(["check", "--output-format", "concise", "examples"], ROOT)
     assert examples.returncode == 1, "named on the command line, examples/ is still linted"
+
+
+# ------------------------------------------------------------------ linear regexes
+FLAKE8_NOQA_SAMPLES = [
+    "# noqa", "# NOQA", "#noqa", "# noqa:E501", "# noqa: E501,W291", "# noqa:E501 W291",
+    "# noqa : E501", "# noqa:  E501", "# noqa:", "# noqa: SLS", "# noqa: SLS1", "# noqa:e501",
+    "# noqa:E501,,  W2 reason", "# noqa:A1B2", "x = '# noqa: E1'", "# flake8: noqa",
+    "# noqa:E501\n", "# noqa -- E501", "# noqa:1", "# noqa: E501,",
+]  # fmt: skip
+
+
+def test_flake8_noqa_is_read_as_flake8_reads_it() -> None:
+    from flake8.defaults import NOQA_INLINE_REGEXP  # noqa: PLC0415
+
+    from flake8_stateless.noqa import _FLAKE8_INLINE  # noqa: PLC0415
+
+    for sample in FLAKE8_NOQA_SAMPLES:
+        theirs, ours = NOQA_INLINE_REGEXP.search(sample), _FLAKE8_INLINE.search(sample)
+        assert (theirs is None) == (ours is None), sample
+        if theirs is not None and ours is not None:
+            assert (theirs.span(), theirs["codes"]) == (ours.span(), ours["codes"]), sample
+
+
+@pytest.mark.parametrize(
+    "unit",
+    ["A", "A1 ", "A1,", " ", "# noqa:", "1", "# noqa: A"],
+    ids=["letters", "codes", "commas", "spaces", "directives", "digits", "prefixes"],
+)
+def test_reading_noqa_like_flake8_is_linear(unit: str) -> None:
+    """The pattern the command runs on lines with findings grows linearly on long runs
+    of each character class it repeats: the best of five runs on a 10x longer line
+    takes well under 10x10 times as long (30x leaves room for cache effects and load)."""
+    import timeit  # noqa: PLC0415
+
+    from flake8_stateless.noqa import flake8_silences  # noqa: PLC0415
+
+    def cost(repeat: int) -> float:
+        line = "x = 1  # noqa:" + unit * repeat + "!"
+        return min(timeit.repeat(lambda: flake8_silences(line, "SLS101"), number=3, repeat=5))
+
+    small, large = cost(10_000), cost(100_000)
+    assert large < 30 * max(small, 1e-4), (small, large)
