@@ -244,12 +244,12 @@ def _rule(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     if not args.all and not args.code:
         parser.error("give a CODE (such as SLS101) or --all")
     cwd = Path.cwd()
-    wanted = (args.code or "").strip()
-    chosen = list(_known_rules(cwd, with_rules_file=False))
     if args.all:
         chosen = list(_known_rules(cwd, with_rules_file=True))
     else:
-        chosen = _find_rules(chosen, wanted) or _find_rules(
+        wanted = args.code.strip()
+        # the project's configuration is read only for a code nothing else knows
+        chosen = _find_rules(_known_rules(cwd, with_rules_file=False), wanted) or _find_rules(
             _known_rules(cwd, with_rules_file=True), wanted
         )
         if not chosen:
