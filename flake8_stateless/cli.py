@@ -19,39 +19,72 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import NoReturn
 
-from flake8_stateless import __version__
+from flake8_stateless import __version__, baseline
 from flake8_stateless.docs import rule_json, rule_markdown
-from flake8_stateless.formats import FORMATS, SUMMARISED, Report, fingerprints, statistics, summary
+from flake8_stateless.formats import (
+    FORMATS,
+    NOQA_ROW_FORMATS,
+    STATISTICS_FORMATS,
+    SUMMARISED,
+    Report,
+    statistics,
+    summary,
+)
 from flake8_stateless.lint import (
     Diagnostic,
-    FileResult,
     Options,
     Task,
+    add_noqa,
     default_jobs,
     flatten,
-    lint_bytes,
     lint_files,
 )
 from flake8_stateless.options import ConfigurationError, Settings
 from flake8_stateless.packs import load_rule_packs
-from flake8_stateless.prefilter import Prefilter
 from flake8_stateless.registry import Rule
 from flake8_stateless.rules import ALL_RULES
 from flake8_stateless.workspace import Selection, Workspace, check_selector, parse_overrides
 
 PROG = "flake8-stateless"
 FORMAT_ENV = "FLAKE8_STATELESS_OUTPUT_FORMAT"
-BASELINE_VERSION = 1
+NO_FILES = "No Python files found under the given path(s)"
 
 
 def _codes(value: str) -> list[str]:
     return [code.strip() for code in value.split(",") if code.strip()]
 
 
+def _output_format(value: str) -> str:
+    """A name of :data:`FORMATS`, in any case (``JSON`` is ``json``)."""
+    name = value.strip().lower()
+    if name not in FORMATS:
+        raise argparse.ArgumentTypeError(
+            f"invalid value {value!r}; expected one of: {', '.join(sorted(FORMATS))}"
+        )
+    return name
+
+
+def _jobs(value: str) -> int:
+    try:
+        jobs = int(value)
+    except ValueError:
+        jobs = 0
+    if jobs < 1:
+        raise argparse.ArgumentTypeError(f"invalid value {value!r}; expected a number from 1 up")
+    return jobs
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors in one line (and exit 2), like every other error of the command."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog=PROG,
         description="Find code that breaks the twelve-factor stateless-processes rule.",
     )
@@ -62,12 +95,17 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("paths", nargs="*", metavar="PATH", help="files or folders; - for stdin")
     check.add_argument(
         "--output-format",
-        choices=sorted(FORMATS),
-        default=os.environ.get(FORMAT_ENV, "full"),
-        help=f"how to print findings (default: full, or ${FORMAT_ENV})",
+        type=_output_format,
+        metavar="FORMAT",
+        help=f"how to print findings: {', '.join(sorted(FORMATS))} "
+        f"(default: full, or ${FORMAT_ENV})",
     )
     check.add_argument(
-        "-o", "--output-file", type=Path, help="write the report here, not to stdout"
+        "-o",
+        "--output-file",
+        type=Path,
+        metavar="FILE",
+        help="write the report to this file (in an existing folder), not to stdout",
     )
     for flag, meaning in (
         ("--select", "rules to enable instead of the configured ones"),
@@ -138,17 +176,25 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument(
         "-j",
         "--jobs",
-        type=int,
+        type=_jobs,
         default=default_jobs(),
-        help="processes to lint with (default: every core)",
+        metavar="N",
+        help="processes to lint with, 1 or more (default: every core)",
     )
     check.add_argument("-q", "--quiet", action="store_true", help="print findings only")
     check.add_argument("-s", "--silent", action="store_true", help="print nothing")
+    check.set_defaults(parser=check)
 
-    rule = commands.add_parser("rule", help="explain a rule (or every rule)")
+    rule = commands.add_parser(
+        "rule",
+        help="explain a rule (or every rule)",
+        description="Explain a rule: a built-in one, a rule pack's, or one of the rules-file "
+        "named in the nearest pyproject.toml's [tool.flake8-stateless].",
+    )
     rule.add_argument("code", nargs="?", metavar="CODE", help="a rule code (SLS101) or name")
     rule.add_argument("--all", action="store_true", help="explain every rule")
     rule.add_argument("--output-format", choices=("text", "json"), default="text")
+    rule.set_defaults(parser=rule)
 
     commands.add_parser("version", help="print the version")
     return parser
@@ -160,9 +206,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "check":
-            return _check(args, parser)
+            return _check(args, args.parser)
         if args.command == "rule":
-            return _rule(args, parser)
+            return _rule(args, args.parser)
         if args.command == "version":
             print(f"{PROG} {__version__}")
             return 0
@@ -177,23 +223,38 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 # ------------------------------------------------------------------------- rule
-def _known_rules() -> tuple[Rule, ...]:
+def _known_rules(cwd: Path, with_rules_file: bool) -> tuple[Rule, ...]:
+    """The built-in rules, the installed packs' and, if asked, the ``rules-file`` of the
+    configuration that ``check`` would use in ``cwd``."""
     packs = load_rule_packs({rule.code for rule in ALL_RULES})
-    return (*ALL_RULES, *packs.rules)
+    rules = (*ALL_RULES, *packs.rules)
+    if not with_rules_file:
+        return rules
+    config = Workspace(cwd=cwd, rules=rules).config_for(cwd)
+    return (*rules, *config.base.rules_file)
+
+
+def _find_rules(rules: Sequence[Rule], wanted: str) -> list[Rule]:
+    return [r for r in rules if wanted in (r.code, r.name) or wanted.upper() == r.code]
 
 
 def _rule(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    rules = _known_rules()
+    if args.all and args.code:
+        parser.error("give a CODE or --all, not both")
+    if not args.all and not args.code:
+        parser.error("give a CODE (such as SLS101) or --all")
+    cwd = Path.cwd()
     if args.all:
-        chosen = list(rules)
-    elif args.code:
+        chosen = list(_known_rules(cwd, with_rules_file=True))
+    else:
         wanted = args.code.strip()
-        chosen = [r for r in rules if wanted in (r.code, r.name) or wanted.upper() == r.code]
+        # the project's configuration is read only for a code nothing else knows
+        chosen = _find_rules(_known_rules(cwd, with_rules_file=False), wanted) or _find_rules(
+            _known_rules(cwd, with_rules_file=True), wanted
+        )
         if not chosen:
             print(f"{PROG}: unknown rule {wanted!r}; see '{PROG} rule --all'", file=sys.stderr)
             return 2
-    else:
-        parser.error("rule: give a CODE or --all")
     if args.output_format == "json":
         payload = [rule_json(r) for r in chosen] if args.all else rule_json(chosen[0])
         print(json.dumps(payload, indent=2))
@@ -204,11 +265,112 @@ def _rule(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 
 # ------------------------------------------------------------------------- check
 def _check(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    output_format = _validated_output(args, parser)
     cwd = Path.cwd()
+    reading_stdin = "-" in args.paths or (not args.paths and args.stdin_filename is not None)
+    if args.add_noqa and reading_stdin:
+        parser.error("--add-noqa cannot edit stdin")
+    if args.add_noqa and args.write_baseline is not None:
+        parser.error("--add-noqa and --write-baseline: choose one way to adopt the findings")
+    known = baseline.read(args.baseline) if args.baseline is not None else None
     packs = load_rule_packs({rule.code for rule in ALL_RULES})
     for error in packs.errors:
         _warn(error)
     rules = (*ALL_RULES, *packs.rules)
+    workspace = _workspace(args, parser, cwd, rules, packs.rules)
+    tasks, table = _plan(args, workspace, reading_stdin)
+    if not tasks:
+        _warn(NO_FILES)
+    elif not any(settings.enabled_codes for settings in table):
+        _warn(
+            "No rules are enabled (see --select, --ignore and [tool.flake8-stateless]): "
+            "nothing was checked"
+        )
+    noqa_rows = args.add_noqa or output_format in NOQA_ROW_FORMATS
+    options = Options(ignore_noqa=args.ignore_noqa, noqa_rows=noqa_rows)
+    results = lint_files(tasks, table, options, args.jobs)
+    report = Report(cwd, {rule.code: rule for rule in rules}, _project_root(cwd))
+    for result in sorted(results, key=lambda result: result.path):
+        for warning in result.warnings:
+            _warn(f"{report.display(result.path)}: {warning}")
+    diagnostics = flatten(results)
+    if args.write_baseline is not None:
+        recorded = baseline.write(args.write_baseline, diagnostics)
+        if not args.silent:
+            print(f"Recorded {recorded} findings in {args.write_baseline}.", file=sys.stderr)
+        return 0
+    if known is not None:
+        diagnostics = known.without_known(diagnostics, report.project_path)
+    if args.add_noqa:
+        added = add_noqa(diagnostics)
+        if not args.silent:
+            print(f"Added {added} noqa directive{'' if added == 1 else 's'}.", file=sys.stderr)
+        return 0
+    if not args.silent:
+        _print_report(args, output_format, diagnostics, report)
+    return 1 if diagnostics and not args.exit_zero else 0
+
+
+def _validated_output(args: argparse.Namespace, parser: argparse.ArgumentParser) -> str:
+    """The output format, and the files to write, checked before any linting."""
+    output_format = args.output_format
+    if output_format is None:
+        value = os.environ.get(FORMAT_ENV, "").strip() or "full"
+        try:
+            output_format = _output_format(value)
+        except argparse.ArgumentTypeError as error:
+            raise ConfigurationError(f"{PROG}: ${FORMAT_ENV}: {error}") from None
+    if args.statistics and output_format not in STATISTICS_FORMATS:
+        parser.error(
+            f"--statistics prints text or JSON, not --output-format {output_format} "
+            f"(use one of: {', '.join(sorted(STATISTICS_FORMATS))})"
+        )
+    for flag, path in (
+        ("--output-file", args.output_file),
+        ("--write-baseline", args.write_baseline),
+    ):
+        if path is not None:
+            _check_writable(flag, path)
+    return str(output_format)
+
+
+def _check_writable(flag: str, path: Path) -> None:
+    if path.is_dir():
+        raise ConfigurationError(f"{PROG}: {flag} {path}: is a folder; name a file")
+    folder = path.absolute().parent
+    if not folder.is_dir():
+        raise ConfigurationError(f"{PROG}: {flag} {path}: the folder {folder} does not exist")
+
+
+def _config_arguments(values: Sequence[str]) -> tuple[list[Path], list[str]]:
+    """``--config`` values: files (anything without ``=``), and TOML option snippets."""
+    files: list[Path] = []
+    snippets: list[str] = []
+    for value in values:
+        path = Path(value)
+        if path.is_file():
+            files.append(path)
+        elif "=" in value:
+            snippets.append(value)
+        elif path.is_dir():
+            raise ConfigurationError(
+                f"{PROG}: --config {value}: is a folder; name a pyproject.toml or TOML file"
+            )
+        else:
+            raise ConfigurationError(
+                f"{PROG}: --config {value}: no such file (an option is written "
+                '"key = value", such as "call-depth = 1")'
+            )
+    return files, snippets
+
+
+def _workspace(
+    args: argparse.Namespace,
+    parser: argparse.ArgumentParser,
+    cwd: Path,
+    rules: tuple[Rule, ...],
+    pack_rules: tuple[Rule, ...],
+) -> Workspace:
     cli = Selection(
         select=tuple(check_selector(s, rules, "--select") for group in args.select for s in group)
         if args.select
@@ -220,54 +382,23 @@ def _check(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         ),
         ignore=tuple(check_selector(s, rules, "--ignore") for group in args.ignore for s in group),
     )
-    files = [value for value in args.config if Path(value).is_file()]
-    snippets = [value for value in args.config if not Path(value).is_file()]
+    files, snippets = _config_arguments(args.config)
     if len(files) > 1:
-        parser.error("check: --config names more than one file")
+        parser.error("--config names more than one file")
     overrides = parse_overrides(snippets)
     if args.exclude:
         overrides["exclude"] = [p for group in args.exclude for p in group]
     if args.extend_exclude:
         overrides["extend-exclude"] = [p for group in args.extend_exclude for p in group]
-    workspace = Workspace(
+    return Workspace(
         cwd=cwd,
         cli=cli,
         overrides=overrides,
-        config_file=Path(files[0]).absolute() if files else None,
+        config_file=files[0].absolute() if files else None,
         isolated=args.isolated,
         rules=rules,
-        pack_rules=packs.rules,
+        pack_rules=pack_rules,
     )
-    options = Options(add_noqa=args.add_noqa, ignore_noqa=args.ignore_noqa)
-    reading_stdin = args.paths == ["-"] or (not args.paths and args.stdin_filename is not None)
-    if reading_stdin:
-        if args.add_noqa:
-            parser.error("check: --add-noqa cannot edit stdin")
-        results = _lint_stdin(args, workspace, options)
-    else:
-        results = _lint_paths(args, workspace, options)
-    for result in results:
-        for warning in result.warnings:
-            _warn(warning)
-    if args.add_noqa:
-        added = sum(result.noqa_added for result in results)
-        if not args.silent:
-            print(f"Added {added} noqa directive{'' if added == 1 else 's'}.", file=sys.stderr)
-        return 0
-    diagnostics = flatten(results)
-    report = Report(cwd, {rule.code: rule for rule in rules}, _project_root(cwd))
-    if args.write_baseline is not None:
-        _write_baseline(args.write_baseline, diagnostics, report)
-        if not args.silent:
-            print(
-                f"Recorded {len(diagnostics)} findings in {args.write_baseline}.", file=sys.stderr
-            )
-        return 0
-    if args.baseline is not None:
-        diagnostics = _without_baseline(args.baseline, diagnostics, report)
-    if not args.silent:
-        _print_report(args, diagnostics, report)
-    return 1 if diagnostics and not args.exit_zero else 0
 
 
 def _warn(message: str) -> None:
@@ -280,88 +411,53 @@ def _project_root(cwd: Path) -> Path:
     return Path(project).absolute() if project else cwd
 
 
-def _lint_stdin(
-    args: argparse.Namespace, workspace: Workspace, options: Options
-) -> list[FileResult]:
-    name = args.stdin_filename
-    path = (workspace.cwd / name).absolute() if name else workspace.cwd / "-"
-    if name and args.force_exclude and workspace.excluded(path):
-        return []
-    target = workspace.settings_for(path)
-    rules = (*workspace.rules, *target.settings.rules_file)
-    data = sys.stdin.buffer.read()
-    shown = str(path) if name else "-"
-    prefilter = Prefilter(target.settings, rules)
-    result = lint_bytes(
-        shown,
-        data,
-        engine_name=target.engine_name,
-        settings=target.settings,
-        prefilter=prefilter,
-        options=options,
-    )
-    return [result]
-
-
-def _lint_paths(
-    args: argparse.Namespace, workspace: Workspace, options: Options
-) -> list[FileResult]:
+def _plan(
+    args: argparse.Namespace, workspace: Workspace, reading_stdin: bool
+) -> tuple[list[Task], list[Settings]]:
+    """One task per file to lint (stdin first, when read), and the distinct settings
+    the tasks refer to by index."""
     table: list[Settings] = []
     index: dict[int, int] = {}
-    tasks = []
-    for path in workspace.discover(args.paths or ["."], args.force_exclude):
+    tasks: list[Task] = []
+
+    def add(path: Path, shown: str, stdin: bytes | None = None) -> None:
         target = workspace.settings_for(path)
         key = id(target.settings)
         if key not in index:
             index[key] = len(table)
             table.append(target.settings)
-        tasks.append(Task(str(path), target.engine_name, index[key]))
-    return lint_files(tasks, table, options, args.jobs)
+        tasks.append(Task(shown, target.engine_name, index[key], stdin))
+
+    if reading_stdin:
+        name = args.stdin_filename
+        path = (workspace.cwd / name).absolute() if name else workspace.cwd / "-"
+        data = sys.stdin.buffer.read()
+        if not (name and args.force_exclude and workspace.excluded(path)):
+            add(path, str(path) if name else "-", data)
+    paths = [path for path in args.paths if path != "-"]
+    if paths or not reading_stdin:
+        for path in workspace.discover(paths or ["."], args.force_exclude):
+            add(path, str(path))
+    return tasks, table
 
 
-def _print_report(args: argparse.Namespace, diagnostics: list[Diagnostic], report: Report) -> None:
+def _print_report(
+    args: argparse.Namespace, output_format: str, diagnostics: list[Diagnostic], report: Report
+) -> None:
     if args.statistics:
-        text = statistics(diagnostics, report)
+        text = statistics(diagnostics, report, output_format)
     else:
-        text = FORMATS[args.output_format](diagnostics, report)
+        text = FORMATS[output_format](diagnostics, report)
     if args.output_file is not None:
-        args.output_file.write_text(text, encoding="utf-8")
-        stream: TextIO | None = None
+        try:
+            args.output_file.write_text(text, encoding="utf-8")
+        except OSError as error:
+            reason = error.strerror or str(error)
+            raise ConfigurationError(
+                f"{PROG}: --output-file {args.output_file}: cannot write it ({reason})"
+            ) from None
     else:
         sys.stdout.write(text)
-        stream = sys.stdout
-    if not args.quiet and (args.statistics or args.output_format in SUMMARISED):
-        print(summary(diagnostics), file=stream or sys.stderr)
-
-
-# ----------------------------------------------------------------------- baseline
-def _write_baseline(path: Path, diagnostics: Sequence[Diagnostic], report: Report) -> None:
-    """Record the findings by fingerprint (file, code, message, line text): moving code
-    around keeps them matched, changing the flagged line brings it back."""
-    findings = [d for d in diagnostics if d.is_rule]
-    entries = [
-        {
-            "path": report.project_path(d.path),
-            "code": d.code,
-            "message": d.message,
-            "fingerprint": f,
-        }
-        for d, f in zip(findings, fingerprints(findings, report), strict=True)
-    ]
-    document = {"tool": PROG, "version": BASELINE_VERSION, "findings": entries}
-    path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
-
-
-def _without_baseline(
-    path: Path, diagnostics: list[Diagnostic], report: Report
-) -> list[Diagnostic]:
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-        known = {entry["fingerprint"] for entry in document["findings"]}
-    except (OSError, ValueError, KeyError, TypeError) as error:
-        raise ConfigurationError(f"{PROG}: cannot read baseline {path}: {error}") from None
-    findings = [d for d in diagnostics if d.is_rule]
-    recorded = {
-        id(d) for d, f in zip(findings, fingerprints(findings, report), strict=True) if f in known
-    }
-    return [d for d in diagnostics if id(d) not in recorded]
+    if not args.quiet and output_format in SUMMARISED:
+        stream = sys.stderr if args.output_file is not None else sys.stdout
+        print(summary(diagnostics), file=stream)

@@ -54,8 +54,10 @@ def explanation(rule: Rule) -> str:
         "## Why is this bad?\n" + rule.rationale,
     ]
     where = "" if rule.example_filename == "app.py" else f"In `{rule.example_filename}`:\n"
-    sections.append(f"## Example\n{where}{_code_block(rule.bad_example)}")
-    sections.append(f"Use instead:\n{_code_block(rule.good_example)}")
+    if rule.bad_example.strip():  # the user's own rules come without examples
+        sections.append(f"## Example\n{where}{_code_block(rule.bad_example)}")
+    if rule.good_example.strip():
+        sections.append(f"Use instead:\n{_code_block(rule.good_example)}")
     if rule.options:
         listed = "\n".join(
             f"- `{name}` (flake8: `{_FLAGS.get(name, '--stateless-' + name)}`)"
@@ -84,7 +86,10 @@ def rule_markdown(rule: Rule) -> str:
     status = _status(rule)
     if status:
         head.append(status)
-    head.append(f"Added in {rule.added_in}. Message: `{rule.code} {rule.message}`")
+    origin = (
+        "Your own rule (`rules-file`)" if rule.added_in == "user" else f"Added in {rule.added_in}"
+    )
+    head.append(f"{origin}. Message: `{rule.code} {rule.message}`")
     return "\n\n".join(head) + "\n\n" + explanation(rule)
 
 
@@ -119,9 +124,15 @@ def rules_table(rules: Iterable[Rule] = ALL_RULES, pages: str = PAGES.as_posix()
         if rule.removed_in is not None:
             summary = f"*(removed in {rule.removed_in})* {summary}"
         elif not rule.default_enabled:
-            summary = f"*(opt-in)* {summary}"
+            summary = f"*(opt-in)* {_without_marker(summary, '(opt-in)')}"
         rows.append(f"| [{rule.code}]({pages}/{rule.code}.md) | {rule.name} | {summary} |")
     return "\n".join(rows)
+
+
+def _without_marker(summary: str, marker: str) -> str:
+    """The summary without a ``marker`` its rule wrote itself (the table shows one in
+    front): "... after the response (opt-in)." becomes "... after the response."."""
+    return " ".join(summary.replace(marker, "").split()).replace(" .", ".")
 
 
 def generated_files(root: Path, rules: Sequence[Rule] = ALL_RULES) -> dict[Path, str]:

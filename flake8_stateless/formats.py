@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -84,6 +85,37 @@ def concise(diagnostics: Sequence[Diagnostic], report: Report) -> str:
     )
 
 
+TAB_WIDTH = 4
+"""Columns a tab advances to in the ``full`` format (Ruff prints tabs as four spaces)."""
+
+
+def _char_width(char: str) -> int:
+    """Terminal columns of one character: two for East Asian wide and full-width ones,
+    none for combining marks and format characters."""
+    if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
+def _displayed(text: str) -> tuple[str, list[int]]:
+    """``text`` with tabs expanded, and the display column where each character (and
+    the end of the line) starts, so that carets line up under the flagged text."""
+    shown: list[str] = []
+    starts: list[int] = []
+    column = 0
+    for char in text:
+        starts.append(column)
+        if char == "\t":
+            step = TAB_WIDTH - column % TAB_WIDTH
+            shown.append(" " * step)
+            column += step
+        else:
+            shown.append(char)
+            column += _char_width(char)
+    starts.append(column)
+    return "".join(shown), starts
+
+
 def full(diagnostics: Sequence[Diagnostic], report: Report) -> str:
     """Each diagnostic with its source and a caret line, like Ruff's default format."""
     blocks = []
@@ -94,10 +126,13 @@ def full(diagnostics: Sequence[Diagnostic], report: Report) -> str:
         if d.snippet:
             lines.append(f"{pad} |")
             for number, text in d.snippet:
-                lines.append(f"{number:>{width}} | {text}".rstrip())
+                shown, starts = _displayed(text)
+                lines.append(f"{number:>{width}} | {shown}".rstrip())
                 if number == d.line:
-                    carets = "^" * max(d.end_col - d.col, 1)
-                    lines.append(f"{pad} | {' ' * (d.col - 1)}{carets}")
+                    first = starts[min(d.col - 1, len(text))]
+                    last = starts[min(max(d.end_col, d.col) - 1, len(text))]
+                    carets = "^" * max(last - first, 1)
+                    lines.append(f"{pad} | {' ' * first}{carets}")
             lines.append(f"{pad} |")
         blocks.append("\n".join(lines) + "\n")
     return "\n".join(blocks) + ("\n" if blocks else "")
@@ -109,18 +144,32 @@ def pylint(diagnostics: Sequence[Diagnostic], report: Report) -> str:
     )
 
 
-def statistics(diagnostics: Sequence[Diagnostic], report: Report) -> str:
-    """``--statistics``: how many of each code, most frequent first."""
+def statistics(diagnostics: Sequence[Diagnostic], report: Report, output_format: str) -> str:
+    """``--statistics``: how many of each code, most frequent first; as a text table
+    (count, code, rule name) or, for the JSON formats, Ruff's statistics objects."""
     counts = Counter(d.code for d in diagnostics)
+    rows = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    objects = [
+        {"code": code, "name": _rule_name(code, report), "count": count, "fixable": False}
+        for code, count in rows
+    ]
+    if output_format == "json":
+        return json.dumps(objects, indent=2) + "\n"
+    if output_format == "json-lines":
+        return "".join(json.dumps(item, separators=(",", ":")) + "\n" for item in objects)
     if not counts:
         return ""
     width = len(str(max(counts.values())))
-    rows = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     lines = []
     for code, count in rows:
-        rule = report.rules.get(code)
-        lines.append(f"{count:>{width}}\t{code}\t{rule.name if rule else code}")
+        name = report.rules[code].name if code in report.rules else ""
+        lines.append(f"{count:>{width}}\t{code}\t{name}".rstrip())
     return "\n".join(lines) + "\n"
+
+
+def _rule_name(code: str, report: Report) -> str:
+    rule = report.rules.get(code)
+    return rule.name if rule is not None else code
 
 
 # --------------------------------------------------------------------------- json
@@ -181,13 +230,19 @@ def github(diagnostics: Sequence[Diagnostic], report: Report) -> str:
 
 # --------------------------------------------------------------------------- gitlab
 def fingerprints(diagnostics: Sequence[Diagnostic], report: Report) -> list[str]:
-    """One unique, stable fingerprint per diagnostic: its file, code, message and the
-    text of its line (not the line number, so unrelated edits keep it), made unique
-    among identical findings by their order."""
+    """One unique, stable fingerprint per diagnostic, its path taken from the project
+    root (see :func:`fingerprints_by`)."""
+    return fingerprints_by(diagnostics, report.project_path)
+
+
+def fingerprints_by(diagnostics: Sequence[Diagnostic], path_of: Callable[[str], str]) -> list[str]:
+    """One unique, stable fingerprint per diagnostic: its file (as ``path_of`` names
+    it), code, message and the text of its line (not the line number, so unrelated
+    edits keep it), made unique among identical findings by their order."""
     seen: Counter[str] = Counter()
     found = []
     for d in diagnostics:
-        key = "\0".join([report.project_path(d.path), d.code, d.message, d.source_line.strip()])
+        key = "\0".join([path_of(d.path), d.code, d.message, d.source_line.strip()])
         seen[key] += 1
         digest = hashlib.sha256(f"{key}\0{seen[key]}".encode()).hexdigest()
         found.append(digest[:32])
@@ -375,4 +430,19 @@ FORMATS: dict[str, Formatter] = {
 SUMMARISED = frozenset({"concise", "full"})
 """Formats followed by Ruff's ``Found N errors.`` line."""
 
-__all__ = ["FORMATS", "IO_ERROR", "SUMMARISED", "SYNTAX_ERROR", "Report", "summary"]
+NOQA_ROW_FORMATS = frozenset({"json", "json-lines"})
+"""Formats that print each finding's ``noqa_row``."""
+
+STATISTICS_FORMATS = frozenset({*SUMMARISED, "json", "json-lines"})
+"""Formats ``--statistics`` prints in: a text table, or JSON."""
+
+__all__ = [
+    "FORMATS",
+    "IO_ERROR",
+    "NOQA_ROW_FORMATS",
+    "STATISTICS_FORMATS",
+    "SUMMARISED",
+    "SYNTAX_ERROR",
+    "Report",
+    "summary",
+]

@@ -1,8 +1,11 @@
 """Linting files for the standalone command: read, decode, prefilter, parse, run the
 engine (the same one flake8 runs), apply ``noqa``; on every core.
 
-No flake8 here. A file that cannot be read or decoded is an ``io-error``, one that does
-not parse an ``invalid-syntax`` diagnostic (Ruff's names); the other files still run.
+No flake8 here. A file that cannot be read is an ``io-error``, one that does not parse an
+``invalid-syntax`` diagnostic (Ruff's names); the other files still run. A file that is
+not valid in its encoding (UTF-8, or what its coding comment declares) is read as
+latin-1 with a warning, as flake8 reads it before calling the plugin: both report the
+same findings.
 A file whose text cannot match any enabled rule is not parsed at all (``prefilter``),
 so its syntax is not checked either: this is a linter, not a compiler.
 """
@@ -21,7 +24,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from flake8_stateless import engine
+from flake8_stateless import engine, project
 from flake8_stateless.noqa import NoqaMap, add_directives
 from flake8_stateless.options import Settings
 from flake8_stateless.prefilter import Prefilter
@@ -70,8 +73,11 @@ class Diagnostic:
 class Options:
     """Per-run switches every worker needs."""
 
-    add_noqa: bool = False
     ignore_noqa: bool = False
+    noqa_rows: bool = True
+    """Work out each finding's ``noqa_row`` (tokenizing the file): for the formats that
+    print it and ``--add-noqa``. Without it, a file with no "noqa" in its text is not
+    tokenized and its findings' ``noqa_row`` is None."""
 
 
 @dataclass
@@ -79,7 +85,7 @@ class FileResult:
     path: str
     diagnostics: list[Diagnostic] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    noqa_added: int = 0
+    """What the user should know about this file (printed after its path)."""
     parsed: bool = False
 
 
@@ -100,6 +106,32 @@ def encoding_of(data: bytes) -> str:
     if data.startswith(codecs.BOM_UTF8) or _CODING.search(data, 0, _second_line_end(data)):
         return tokenize.detect_encoding(io.BytesIO(data).readline)[0]
     return "utf-8"
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """A file's text, the encoding it was read with (and is written back in), and why it
+    was read as latin-1 when it was."""
+
+    text: str
+    encoding: str
+    fallback: str | None = None
+
+
+def decode(data: bytes) -> Decoded:
+    """The file's text the way flake8 reads it: in its declared encoding (UTF-8 by
+    default), and as latin-1 when that fails or names an unknown codec, so that the
+    command and the plugin see the same text."""
+    try:
+        encoding = encoding_of(data)
+        return Decoded(data.decode(encoding), encoding)
+    except UnicodeDecodeError as error:
+        declared = "UTF-8" if error.encoding in ("utf-8", "utf-8-sig") else error.encoding
+        reason = f"is not valid {declared} (byte {data[error.start]:#04x} at offset {error.start})"
+    except SyntaxError as error:  # an unknown encoding in the coding comment
+        reason = f"declares an encoding Python does not know ({error.msg})"
+    text = data.decode("latin-1").removeprefix(codecs.BOM_UTF8.decode("latin-1"))
+    return Decoded(text, "latin-1", f"{reason}: read as latin-1, as flake8 does")
 
 
 def _second_line_end(data: bytes) -> int:
@@ -143,23 +175,11 @@ def lint_bytes(
 ) -> FileResult:
     """Lint one file's bytes; never raises for the file's fault."""
     result = FileResult(path)
-    try:
-        encoding = encoding_of(data)
-        text = data.decode(encoding)
-    except UnicodeDecodeError as error:
-        result.diagnostics.append(
-            _error(
-                path,
-                IO_ERROR,
-                f"file is not valid UTF-8 (byte {data[error.start]:#04x} at "
-                f"offset {error.start}) and declares no other encoding",
-            )
-        )
-        return result
-    except SyntaxError as error:  # an unknown encoding in the coding comment
-        result.diagnostics.append(_error(path, IO_ERROR, str(error.msg)))
-        return result
-    source = data if encoding in ("utf-8", "utf-8-sig") else text.encode("utf-8")
+    decoded = decode(data)
+    text = decoded.text
+    if decoded.fallback is not None:
+        result.warnings.append(decoded.fallback)
+    source = data if decoded.encoding in ("utf-8", "utf-8-sig") else text.encode("utf-8")
     possible = engine.possible_rules(source, engine_name, settings)
     if not possible:
         return result
@@ -183,23 +203,15 @@ def lint_bytes(
     findings = engine.check(tree, lines, engine_name, only_possible)
     if not findings:
         return result
-    needs_map = options.add_noqa or (not options.ignore_noqa and "noqa" in joined.lower())
+    needs_map = options.noqa_rows or (not options.ignore_noqa and "noqa" in joined.lower())
     noqa = NoqaMap.build(joined, lines) if needs_map else None
-    kept: list[Finding] = []
-    for finding in findings:
-        if (
-            noqa is not None
-            and not options.ignore_noqa
-            and noqa.silences(finding.line, finding.code)
-        ):
-            continue
-        kept.append(finding)
+    kept = [
+        finding
+        for finding in findings
+        if noqa is None or options.ignore_noqa or not noqa.silences(finding.line, finding.code)
+    ]
     if noqa is not None:
-        result.warnings.extend(f"{path}: {w}" for w in dict.fromkeys(noqa.warnings))
-    if options.add_noqa and kept and path != "-":
-        assert noqa is not None
-        result.noqa_added = _add_noqa(path, encoding, text, kept, noqa)
-        return result
+        result.warnings.extend(dict.fromkeys(noqa.warnings))
     result.diagnostics.extend(_diagnostic(path, f, lines, noqa) for f in kept)
     return result
 
@@ -212,7 +224,6 @@ def _diagnostic(
     match = _EXTENT.match(text, finding.col)
     end = match.end() if match else min(finding.col + 1, max(len(text), finding.col))
     message = finding.message.removeprefix(finding.code + " ")
-    row = noqa.line_for(finding.line) if noqa is not None else finding.line
     return Diagnostic(
         path,
         finding.line,
@@ -221,23 +232,28 @@ def _diagnostic(
         end + 1,
         finding.code,
         message,
-        row,
+        noqa.line_for(finding.line) if noqa is not None else None,
         _snippet(lines, finding.line),
     )
 
 
-def _add_noqa(
-    path: str, encoding: str, text: str, findings: Sequence[Finding], noqa: NoqaMap
-) -> int:
-    """Write ``# noqa: CODES`` for ``findings`` into the file, in its own encoding and
-    line endings; how many lines changed."""
-    by_line: dict[int, set[str]] = {}
-    for finding in findings:
-        by_line.setdefault(noqa.line_for(finding.line), set()).add(finding.code)
-    original = io.StringIO(text, newline="").readlines()
-    edited, changed = add_directives(original, by_line, noqa)
-    if changed:
-        Path(path).write_bytes("".join(edited).encode(encoding))
+def add_noqa(diagnostics: Iterable[Diagnostic]) -> int:
+    """``--add-noqa``: write ``# noqa: CODES`` on each diagnostic's ``noqa_row``, in the
+    file's own encoding and line endings, merged into the directive already there;
+    how many lines changed. Runs after the baseline, on what is left to report."""
+    by_file: dict[str, dict[int, set[str]]] = {}
+    for d in diagnostics:
+        if d.is_rule and d.noqa_row is not None and d.path != "-":
+            by_file.setdefault(d.path, {}).setdefault(d.noqa_row, set()).add(d.code)
+    changed = 0
+    for path, by_line in by_file.items():
+        decoded = decode(Path(path).read_bytes())
+        original = io.StringIO(decoded.text, newline="").readlines()
+        lines = io.StringIO(decoded.text, newline=None).readlines()
+        edited, count = add_directives(original, by_line, NoqaMap.build("".join(lines), lines))
+        if count:
+            Path(path).write_bytes("".join(edited).encode(decoded.encoding))
+            changed += count
     return changed
 
 
@@ -303,6 +319,7 @@ def lint_files(
     tasks: Sequence[Task], settings: Sequence[Settings], options: Options, jobs: int
 ) -> list[FileResult]:
     """Every task's result, in parallel when there are enough files to pay for it."""
+    project.new_run()
     worker = _Worker(settings, ALL_RULES, options)
     jobs = max(1, min(jobs, len(tasks)))
     if jobs == 1 or len(tasks) < 4 * jobs:

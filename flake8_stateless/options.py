@@ -24,7 +24,14 @@ _DECORATOR_PATTERN = re.compile(r"^[A-Za-z_*?\[][\w.*?\[\]!-]*$")
 
 
 class ConfigurationError(ValueError):
-    """A bad option value; its message is the whole one-line error users see."""
+    """A bad option value; its message is the whole one-line error users see.
+    ``option`` (its name, ``call-depth``) and ``reason`` let a face that knows where the
+    value was written say so in its own words."""
+
+    def __init__(self, message: str, *, option: str | None = None, reason: str = "") -> None:
+        super().__init__(message)
+        self.option = option
+        self.reason = reason
 
 
 def _split(value: str | Sequence[str]) -> list[str]:
@@ -205,9 +212,11 @@ class Settings:
             except ConfigurationError:
                 raise
             except ValueError:
+                reason = f"invalid value {_show(raw)}; expected {spec.accepts}"
                 raise ConfigurationError(
-                    f"flake8-stateless: option {spec.flag}: invalid value {_show(raw)}; "
-                    f"expected {spec.accepts}"
+                    f"flake8-stateless: option {spec.flag}: {reason}",
+                    option=spec.name,
+                    reason=reason,
                 ) from None
         codes = frozenset(enabled_codes) if enabled_codes is not None else None
         return cls(enabled_codes=codes, **parsed)  # type: ignore[arg-type]

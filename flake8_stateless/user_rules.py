@@ -157,7 +157,11 @@ def _pattern(document: Mapping[str, Any], fail: Any) -> Pattern:
 
 
 def _error(path: str, reason: str) -> ConfigurationError:
-    return ConfigurationError(f"flake8-stateless: option --stateless-rules-file {path}: {reason}")
+    return ConfigurationError(
+        f"flake8-stateless: option --stateless-rules-file {path}: {reason}",
+        option="rules-file",
+        reason=reason,
+    )
 
 
 def _reason(error: Exception) -> str:

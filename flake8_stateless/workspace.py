@@ -259,8 +259,10 @@ def parse_table(
             text = str(root / text.strip())
         try:
             spec.parse(text)
-        except ConfigurationError:
-            raise
+        except ConfigurationError as error:  # the rules file's own problems
+            raise ConfigurationError(
+                f"flake8-stateless: {where}: '{spec.name}' {raw!r}: {error.reason or error}"
+            ) from None
         except ValueError:
             raise ConfigurationError(
                 f"flake8-stateless: {where}: invalid value {raw!r} for '{spec.name}'; "

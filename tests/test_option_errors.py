@@ -1,5 +1,6 @@
 """Every option's bad values stop flake8 with one line naming the option and what it
-accepts, whether given on the command line or in ``setup.cfg``.
+accepts, and exit 2 like flake8's own bad options, whether given on the command line or
+in a config file (which the line names).
 
 Parametrized over ``OPTIONS``: an option added without bad values here fails
 ``test_every_option_has_bad_values``, so none goes untested.
@@ -76,15 +77,49 @@ def test_bad_value_is_a_one_line_error(
         (tmp_path / "setup.cfg").write_text(config, encoding="utf-8")
         result = run_flake8(["app.py"], cwd=tmp_path)
     else:
-        result = run_flake8(["--isolated", "--select=SLS", f"{spec.flag}={bad.value}", "app.py"],
-                            cwd=tmp_path)
-    assert result.returncode != 0
+        result = run_flake8(
+            ["--isolated", "--select=SLS", f"{spec.flag}={bad.value}", "app.py"], cwd=tmp_path
+        )
+    assert result.returncode == 2, "flake8's own bad options exit 2"
     assert "Traceback" not in result.stderr, result.stderr
     assert result.stdout == ""
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert spec.flag in lines[0]
     assert (bad.says or spec.accepts) in lines[0]
+    if source == "setup.cfg":
+        assert lines[0].startswith("flake8-stateless: setup.cfg: option ")
+    else:
+        assert lines[0].startswith("flake8-stateless: option ")
+
+
+@pytest.mark.parametrize("config", ["tox.ini", ".flake8", "setup.cfg"])
+def test_the_config_file_is_named(tmp_path: Path, config: str) -> None:
+    """From any of flake8's config files, found from a sub-folder too."""
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text(APP, encoding="utf-8")
+    (tmp_path / config).write_text("[flake8]\nstateless-call-depth = deep\n", encoding="utf-8")
+    result = run_flake8(["app.py"], cwd=tmp_path / "src")
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"flake8-stateless: {tmp_path / config}: option --stateless-call-depth: invalid value "
+        "'deep'; expected an integer from 0 to 10\n"
+    )
+    here = run_flake8(["src/app.py"], cwd=tmp_path)
+    assert here.stderr.startswith(f"flake8-stateless: {config}: option --stateless-call-depth")
+
+
+def test_the_command_line_wins_over_the_file(tmp_path: Path) -> None:
+    """A bad value on the command line is not blamed on a config file with a good one,
+    and a bad value in a file named by --append-config is blamed on that file."""
+    (tmp_path / "app.py").write_text(APP, encoding="utf-8")
+    (tmp_path / "setup.cfg").write_text("[flake8]\nstateless-call-depth = 2\n", encoding="utf-8")
+    (tmp_path / "more.cfg").write_text("[flake8]\nstateless-call-depth = 12\n", encoding="utf-8")
+    flag = run_flake8(["--stateless-call-depth=11", "app.py"], cwd=tmp_path)
+    assert flag.returncode == 2
+    assert flag.stderr.startswith("flake8-stateless: option --stateless-call-depth: invalid")
+    appended = run_flake8(["--append-config=more.cfg", "app.py"], cwd=tmp_path)
+    assert appended.stderr.startswith("flake8-stateless: more.cfg: option --stateless-call-depth")
 
 
 @pytest.mark.parametrize("spec", OPTIONS, ids=[spec.name for spec in OPTIONS])
