@@ -102,6 +102,16 @@ class Context(ModuleFacts):
     def where(self, function: FunctionNode | None) -> str:
         return self.requests.where(function)
 
+    def project_container(self, dotted: str) -> tuple[str, str] | None:
+        """(description, kind) when ``dotted`` (``registry.online``, an imported
+        ``online``, ``tracker.sessions``) names a container of another project module
+        that lives as long as the process: a module-level one, or one held by a
+        module-level instance."""
+        index = self.located.index
+        if index.layout is None:
+            return None
+        return index.container(self.module_name, dotted)
+
     def class_kind(self, cls: ast.ClassDef) -> str | None:
         """Which kind of request-serving class ``cls`` is (see ``frameworks``), if any."""
         return self.handler_scope.class_kind(cls)

@@ -672,31 +672,44 @@ class ProjectIndex:
 
     # ------------------------------------------------------------------ state queries
     def container(self, module_name: str, dotted: str) -> tuple[str, str] | None:
-        """For a name used in ``module_name`` (``online``, ``registry.online``,
-        ``tracker.sessions``): (what to call it, container kind) when it is a module-level
-        container of a project module, or a container held by a module-level instance.
-        Its own module's containers are the rules' business (they see the bindings)."""
+        """What ``dotted``, used at module level of ``module_name``, names when it is a
+        container that lives as long as the process in another part of the project:
+        a module-level container (``registry.online``, or ``online`` imported from it),
+        or a container held by a module-level instance (``tracker.sessions``).
+        (description, kind), e.g. ("module-level set 'registry.online'", "set")."""
         parts = dotted.split(".")
-        for end in range(len(parts) - 1, 0, -1):
-            owner = self.resolve(module_name, None, ".".join(parts[:end]), False)
-            if owner is None:
-                continue
-            rest = parts[end:]
-            if owner.kind == MODULE and len(rest) == 1:
-                module = self.module(owner.module)
-                kinds = module.bindings.get(rest[0]) if module else None
-                if kinds and all(k.startswith("container:") for k in kinds):
-                    return f"module-level {kinds[-1][len('container:') :]}", f"{owner.module}.{rest[0]}"
-            if owner.kind == INSTANCE and owner.long_lived and len(rest) == 1:
-                for cls_module, cls in self._mro(owner.module, owner.name, 0):
-                    module = self.module(cls_module)
-                    summary = module.classes.get(cls) if module else None
-                    if summary is None:
-                        continue
-                    kind = dict(summary.containers).get(rest[0]) or dict(
-                        summary.class_containers
-                    ).get(rest[0])
-                    if kind is not None:
-                        return kind, f"{owner.name.rpartition('.')[2]}.{rest[0]}"
+        if len(parts) == 1:
+            module = self.module(module_name)
+            kinds = module.bindings.get(dotted) if module else None
+            imported = [k[len("import:") :] for k in kinds or () if k.startswith("import:")]
+            if len(imported) != 1 or len(kinds or ()) != 1:
+                return None
+            owner_name, _, attribute = imported[0].rpartition(".")
+            owner = self._absolute(owner_name, 0) if owner_name else None
+            parts = [dotted]
+            rest = [attribute]
+        else:
+            owner = self.resolve(module_name, None, ".".join(parts[:-1]), False)
+            rest = parts[-1:]
+        if owner is None:
             return None
+        if owner.kind == MODULE:
+            module = self.module(owner.module)
+            kinds = module.bindings.get(rest[0]) if module else None
+            if kinds and all(k.startswith("container:") for k in kinds):
+                kind = kinds[-1][len("container:") :]
+                label = f"{owner.module.rpartition('.')[2]}.{rest[0]}"
+                return f"module-level {kind} '{label}'", kind
+            return None
+        if owner.kind == INSTANCE and owner.long_lived:
+            for cls_module, cls in self._mro(owner.module, owner.name, 0):
+                module = self.module(cls_module)
+                summary = module.classes.get(cls) if module else None
+                if summary is None:
+                    continue
+                kind = dict(summary.containers).get(rest[0])
+                if kind is not None:
+                    holder = ".".join(parts[:-1])
+                    label = f"{holder}.{rest[0]}"
+                    return f"{kind} '{label}' of the long-lived {cls.rpartition('.')[2]}", kind
         return None

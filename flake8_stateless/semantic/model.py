@@ -73,6 +73,7 @@ class ModuleFacts:
         self._scopes: dict[int, FunctionScope] = {}
         self._mutating_methods: dict[int, set[str]] = {}
         self._instance_attributes: dict[int, set[str]] = {}
+        self._instance_containers: dict[int, dict[str, str]] = {}
         self._parents: dict[int, dict[int, ast.AST]] = {}
         self._own_nodes: dict[int, list[ast.AST]] = {}
 
@@ -388,6 +389,35 @@ class ModuleFacts:
                     names.update(t.attr for t in targets if is_self_attribute(t))
         self._instance_attributes[id(cls)] = names
         return names
+
+    def instance_containers(self, cls: ast.ClassDef) -> dict[str, str]:
+        """Attribute -> container kind for ``self.attr = {}`` (or ``[]``, ``set()``,
+        ``defaultdict(...)``...) in a method of ``cls`` or of a local base: containers each
+        instance holds. Computed once per class."""
+        key = id(cls)
+        known = self._instance_containers.get(key)
+        if known is not None:
+            return known
+        kinds: dict[str, str] = {}
+        for current in [cls, *self.local_bases(cls)]:
+            for statement in current.body:
+                if not isinstance(statement, FUNCTION_TYPES):
+                    continue
+                for node in self.own_nodes(statement):
+                    if isinstance(node, ast.Assign):
+                        targets: list[ast.expr] = node.targets
+                    elif isinstance(node, ast.AnnAssign) and node.value is not None:
+                        targets = [node.target]
+                    else:
+                        continue
+                    kind = self.mutable_kind(node.value)  # type: ignore[arg-type]
+                    if kind is None or kind.endswith(" instance"):
+                        continue
+                    for target in targets:
+                        if is_self_attribute(target):
+                            kinds.setdefault(target.attr, kind)
+        self._instance_containers[key] = kinds
+        return kinds
 
     # ------------------------------------------------------------------ scopes
     def scope(self, function: FunctionNode) -> FunctionScope:

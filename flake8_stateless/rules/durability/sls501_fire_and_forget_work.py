@@ -664,7 +664,7 @@ RULE = Rule(
     code="SLS501",
     name="fire-and-forget-work",
     message=(
-        "{kind} '{name}' outlives the response, lost if the process dies; "
+        "{kind} '{name}' outlives the {unit}{via}, lost if the process dies; "
         "{way_out} or use Celery/RQ/arq"
     ),
     summary="Request-serving code starts a thread, task or job it never waits for.",

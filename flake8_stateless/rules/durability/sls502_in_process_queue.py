@@ -149,7 +149,7 @@ RULE = Rule(
     code="SLS502",
     name="in-process-queue",
     message=(
-        "module-level {kind} '{name}' holds jobs in process memory, lost if it dies; "
+        "module-level {kind} '{name}' holds jobs in process memory{via}, lost if it dies; "
         "use Celery, RQ or arq"
     ),
     summary="Request-serving code puts work into a module-level queue drained in-process.",

@@ -164,7 +164,7 @@ RULE = Rule(
     code="SLS202",
     name="upload-saved-locally",
     message=(
-        "upload '{upload}' is saved to local disk by {how}; "
+        "upload '{upload}' is saved to local disk by {how}{via}; "
         "stream it to object storage (S3, GCS, Azure Blob)"
     ),
     summary="An uploaded file is saved to the local disk of the process that received it.",

@@ -135,7 +135,7 @@ RULE = Rule(
     code="SLS205",
     name="temp-file-leaked",
     message=(
-        "{what} is never removed in '{function}'; "
+        "{what} is never removed in '{function}'{via}; "
         "delete it in finally or use a with block"
     ),
     summary="A temporary file or directory made while serving a request is never removed.",

@@ -6,38 +6,85 @@ import ast
 from collections.abc import Iterator
 
 from flake8_stateless.context import (
-    MUTATING_METHODS,
     Context,
     FunctionNode,
+    dotted_name,
     mutation_sites,
     root_name,
 )
 from flake8_stateless.registry import Finding, Rule
-from flake8_stateless.rules.affinity.sls302_local_connection_registry import (
-    check as registers_connection,
-)
-from flake8_stateless.rules.durability.sls502_in_process_queue import fed_queue
 
 
 def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Iterator[Finding]:
     if function is None:
         return
     for container, reported in mutation_sites(node):
-        root = root_name(container)
-        if root is None:
-            continue
-        kind = context.module_mutable_kind(root.id)
-        if kind is None or context.binds_locally(function, root.id):
-            continue
-        if isinstance(node, ast.Call) and fed_queue(node, function, context) is not None:
-            continue  # a list or deque used as a work queue is SLS502's
-        if _per_connection(node, reported) or any(registers_connection(node, function, context)):
-            continue  # live connections can only be tracked where they live: SLS302's
-        attribute_on_container = container is root and isinstance(reported, ast.Attribute)
-        if attribute_on_container and not kind.endswith(" instance"):
-            continue  # attribute assignment on a dict or list is not this rule's
-        yield RULE.finding(reported, kind=kind, name=root.id)
-    yield from _local_mutating_method(node, function, context)
+        if _per_connection(node, reported):
+            continue  # live connections can only be tracked where they live (SLS302)
+        what = _state(container, reported, function, context)
+        if what is not None:
+            yield RULE.finding(reported, what=what)
+
+
+def _state(
+    container: ast.expr, reported: ast.expr, function: FunctionNode, context: Context
+) -> str | None:
+    """How to name the state ``container`` is part of, when it outlives the request:
+    a module-level container of this module or of another one, or a container held on
+    an object that lives as long as the process."""
+    root = root_name(container)
+    if root is None:
+        return None
+    if root.id == "self":
+        return _long_lived_container(container, function, context)
+    if context.binds_locally(function, root.id):
+        return None
+    kind = context.module_mutable_kind(root.id)
+    if kind is not None:
+        if container is root and isinstance(reported, ast.Attribute) and not kind.endswith(
+            " instance"
+        ):
+            return None  # attribute assignment on a dict or list is not this rule's
+        return f"module-level {kind} '{root.id}'"
+    if root.id in context.module_bindings or context.is_imported(root.id):
+        held = _held(container)
+        if held is not None:
+            found = context.project_container(held)
+            if found is not None:
+                return found[0]
+    return None
+
+
+def _held(container: ast.expr) -> str | None:
+    """The dotted name of the container itself, under any subscripts (``a.b`` for
+    ``a.b[k][j]``)."""
+    while isinstance(container, ast.Subscript):
+        container = container.value
+    return dotted_name(container)
+
+
+def _long_lived_container(
+    container: ast.expr, function: FunctionNode, context: Context
+) -> str | None:
+    """``self.sessions[k] = v`` in a method reached on an object that lives as long as
+    the process (a module-level instance, a singleton, an object handed to a factory)."""
+    while isinstance(container, ast.Subscript):
+        container = container.value
+    if not (
+        isinstance(container, ast.Attribute)
+        and isinstance(container.value, ast.Name)
+        and container.value.id == "self"
+    ):
+        return None
+    if not context.self_is_long_lived(function):
+        return None
+    cls = context.enclosing_class(function)
+    if cls is None:
+        return None
+    kind = context.instance_containers(cls).get(container.attr)
+    if kind is None:
+        return None
+    return f"{kind} 'self.{container.attr}' of the long-lived {cls.name}"
 
 
 CONNECTION_NAMES = frozenset(
@@ -69,33 +116,11 @@ def _per_connection(node: ast.AST, reported: ast.expr) -> bool:
     return False
 
 
-def _local_mutating_method(
-    node: ast.AST, function: FunctionNode, context: Context
-) -> Iterator[Finding]:
-    """``store.remember(x)`` where ``store`` is a module-level instance of a class of
-    this module whose ``remember`` changes state held on ``self``."""
-    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
-        return
-    receiver = node.func.value
-    if not isinstance(receiver, ast.Name):
-        return
-    value = context.module_values.get(receiver.id)
-    if not isinstance(value, ast.Call) or not isinstance(value.func, ast.Name):
-        return
-    cls = context.classes.get(value.func.id)
-    method = node.func.attr
-    if cls is None or method in MUTATING_METHODS:
-        return  # a standard mutating method is already reported as a container mutation
-    if method not in context.mutating_methods(cls) or context.binds_locally(function, receiver.id):
-        return
-    yield RULE.finding(node, kind=f"{cls.name} instance", name=receiver.id)
-
-
 RULE = Rule(
     code="SLS101",
     name="module-state-mutated",
     message=(
-        "module-level {kind} '{name}' is mutated while serving requests; "
+        "{what} is mutated {where}; "
         "store it in a backing service (Redis, database)"
     ),
     summary="Request-serving code mutates a module-level dict, list, set or cache.",
@@ -137,6 +162,7 @@ def add_to_cart():
     check=check,
     scope="request",
     options=("handler-decorators", "call-depth"),
+    yields_to=("SLS302", "SLS502", "SLS503"),
     references=(
         "https://12factor.net/processes",
         "https://docs.djangoproject.com/en/stable/topics/cache/",

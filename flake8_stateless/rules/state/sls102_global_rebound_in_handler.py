@@ -109,7 +109,7 @@ RULE = Rule(
     code="SLS102",
     name="global-rebound-in-handler",
     message=(
-        "'{name}' is rebound through '{keyword}' while serving requests; each process has "
+        "'{name}' is rebound through '{keyword}' {where}; each process has "
         "its own: keep it in Redis or the database"
     ),
     summary="Request-serving code rebinds a module-level (or app-factory) variable.",

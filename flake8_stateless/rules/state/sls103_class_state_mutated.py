@@ -89,8 +89,8 @@ RULE = Rule(
     code="SLS103",
     name="class-state-mutated",
     message=(
-        "class attribute '{cls}.{attr}' ({kind}) is shared by all instances and mutated per "
-        "request; keep it in Redis or the database"
+        "class attribute '{cls}.{attr}' ({kind}) is shared by all instances and mutated "
+        "{where}; keep it in Redis or the database"
     ),
     summary="Request-serving code mutates a mutable class attribute.",
     rationale=(
