@@ -112,6 +112,14 @@ class Context(ModuleFacts):
             return None
         return index.container(self.module_name, dotted)
 
+    def project_class_container(self, dotted: str) -> tuple[str, str, str] | None:
+        """(class, attribute, kind) when ``dotted`` (``Registry.items``) is a mutable
+        class attribute of a class another project module defines."""
+        index = self.located.index
+        if index.layout is None:
+            return None
+        return index.class_container(self.module_name, dotted)
+
     def class_kind(self, cls: ast.ClassDef) -> str | None:
         """Which kind of request-serving class ``cls`` is (see ``frameworks``), if any."""
         return self.handler_scope.class_kind(cls)

@@ -123,9 +123,8 @@ def _run_rule(rule: Rule, buckets: dict[type[ast.AST], Bucket], context: Context
             if scope == "request" and (owner is None or not serving(owner)):
                 continue
             for finding in check(node, owner, context):
-                if "\ue000" in finding.message:
-                    finding = _place(finding, owner, context)
-                found.append(finding)
+                placed = _place(finding, owner, context) if "\ue000" in finding.message else finding
+                found.append(placed)
     if scope == "config" and found and context.guarded_spans:
         # findings are rare: filter them, not the many nodes, by the debug switches
         found = [f for f in found if not context.is_guarded_line(f.line)]

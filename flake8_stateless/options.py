@@ -70,9 +70,7 @@ _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"", "0", "false", "no", "off"})
 
 
-def _parse_switch(value: str | Sequence[str] | bool) -> bool:
-    if isinstance(value, bool):
-        return value
+def _parse_switch(value: str | Sequence[str]) -> bool:
     text = (value if isinstance(value, str) else ",".join(value)).strip().lower()
     if text in _TRUE:
         return True
@@ -164,7 +162,7 @@ OPTIONS: tuple[OptionSpec, ...] = (
         help="Do not read or write the cache of module summaries (the index lives in memory).",
         default="false",
         accepts="true or false",
-        parse=_parse_switch,  # type: ignore[arg-type]
+        parse=_parse_switch,
         switch=True,
     ),
 )
@@ -205,7 +203,9 @@ class Settings:
             raw = values.get(spec.name, values.get(spec.attribute))
             if raw is None:
                 raw = spec.default
-            if not isinstance(raw, (str, list, tuple)) and not (spec.switch and raw is True):
+            if isinstance(raw, bool):
+                raw = "true" if raw else "false"
+            elif not isinstance(raw, (str, list, tuple)):
                 raw = str(raw)
             try:
                 parsed[spec.attribute] = spec.parse(raw)

@@ -28,9 +28,9 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
 from flake8_stateless import frameworks
-from flake8_stateless.semantic.paths import PathFacts
 from flake8_stateless.options import Settings
 from flake8_stateless.registry import SERVES_REQUESTS, Rule
+from flake8_stateless.semantic.paths import PathFacts
 
 _WORD_BYTES = frozenset((string.ascii_letters + string.digits + "_").encode()) | frozenset(
     range(0x80, 0x100)
@@ -275,8 +275,23 @@ class HandlerTextTest:
     def __init__(self, handler_decorators: Sequence[str]) -> None:
         self._user_globs = tuple(_glob_fragments(p) for p in handler_decorators)
 
-    def __call__(self, source: bytes, filename: str) -> bool:
-        return _may_hold_handlers(_Words(source), PathFacts.from_filename(filename), self._user_globs)
+    def __call__(self, source: bytes, filename: str) -> tuple[bool, bool]:
+        """(may hold a handler, may set the app up): set-up code (an app factory,
+        ``register_blueprint``) is where long-lived objects are handed to handlers."""
+        path = PathFacts.from_filename(filename)
+        text = _Words(source)
+        if path.never_serves:
+            return False, False
+        sets_up = not text.words.isdisjoint(_SET_UP_WORDS)
+        return _may_hold_handlers(text, path, self._user_globs), sets_up
+
+
+_SET_UP_WORDS = frozenset(
+    {name.rpartition(".")[2].encode() for name in frameworks.APP_CLASSES}
+    | {b"register_blueprint", b"include_router", b"add_url_rule", b"add_route", b"mount"}
+    | {b"create_app", b"make_app", b"Application"}
+)
+"""Words of modules that build an app: where objects are handed to handler factories."""
 
 
 def _may_hold_handlers(

@@ -4,11 +4,15 @@ rendered ``.golden`` files instead of comparing against them."""
 from __future__ import annotations
 
 import os
+import tempfile
 
 import pytest
 
 # The project's own tests must see rule exceptions, never an SLS000 finding hiding them.
 os.environ["FLAKE8_STATELESS_RAISE"] = "1"
+# Summaries of the projects the tests lint (this repository, fixture projects, temporary
+# ones) are cached outside the repository; tests of the cache location unset this.
+os.environ["FLAKE8_STATELESS_CACHE_DIR"] = tempfile.mkdtemp(prefix="flake8-stateless-cache-")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -8,8 +8,8 @@ import textwrap
 import pytest
 
 from flake8_stateless.context import FUNCTION_TYPES, Context, PathFacts
-from flake8_stateless.semantic.walk import walk
 from flake8_stateless.options import Settings
+from flake8_stateless.semantic.walk import walk
 
 
 def serving(source: str, filename: str = "app.py", settings: Settings | None = None) -> set[str]:

@@ -40,9 +40,10 @@ def new_run() -> None:
     _INDEXES.clear()
 
 
-def options_key(handler_decorators: tuple[str, ...]) -> str:
-    """A short stable hash of the options that change summaries (part of the cache path)."""
-    text = "\n".join((str(SUMMARY_FORMAT), *sorted(handler_decorators)))
+def options_key(handler_decorators: tuple[str, ...], root: Path) -> str:
+    """A short stable hash of the project root and the options that change summaries
+    (part of the cache path: one cache folder may serve several projects)."""
+    text = "\n".join((str(SUMMARY_FORMAT), str(root), *sorted(handler_decorators)))
     return hashlib.sha1(text.encode()).hexdigest()[:12]
 
 
@@ -71,14 +72,16 @@ def locate(
         )
         return Located(index, module, False)
     key = (str(layout.root), handler_decorators, call_depth, cache_dir, no_cache)
-    index = _INDEXES.get(key)
-    if index is None:
+    known = _INDEXES.get(key)
+    if known is not None:
+        index = known
+    else:
         folder = None if no_cache else SummaryCache.location(layout.root, cache_dir or None)
         index = ProjectIndex(
             layout,
             handler_decorators=handler_decorators,
             call_depth=call_depth,
-            cache=SummaryCache(folder, options_key(handler_decorators)),
+            cache=SummaryCache(folder, options_key(handler_decorators, layout.root)),
             may_hold_handlers=may_hold_handlers,
         )
         _INDEXES[key] = index

@@ -52,10 +52,12 @@ class Stamp:
 
 @dataclass(frozen=True)
 class Entry:
-    """A cached answer about one file: whether its text may hold handlers, and its
-    summary once it has been built (None: not needed yet, or the file does not parse)."""
+    """A cached answer about one file: whether its text may hold handlers or set the app
+    up, and its summary once it has been built (None: not needed yet, or the file does
+    not parse)."""
 
     may_serve: bool
+    sets_up: bool
     summary: ModuleSummary | None
     parsed: bool
     """Whether the summary was attempted: a file that does not parse has ``parsed`` and
@@ -124,6 +126,7 @@ class SummaryCache:
             summary = data["summary"]
             entry = Entry(
                 may_serve=bool(data["may_serve"]),
+                sets_up=bool(data["sets_up"]),
                 summary=None if summary is None else ModuleSummary.from_json(summary),
                 parsed=bool(data["parsed"]),
             )
@@ -142,6 +145,7 @@ class SummaryCache:
             "size": stamp.size,
             "mtime": stamp.mtime_ns,
             "may_serve": entry.may_serve,
+            "sets_up": entry.sets_up,
             "parsed": entry.parsed,
             "summary": None if entry.summary is None else entry.summary.to_json(),
         }

@@ -42,8 +42,9 @@ MAX_RESOLUTION_DEPTH = 12
 """How many names one resolution may go through (``a`` bound to ``b.c``, ``c`` imported
 from ``d``...): enough for re-exports, a bound on cycles."""
 
-TextTest = Callable[[bytes, str], bool]
-"""Whether a file's text (bytes, path relative to the root) may hold a handler."""
+TextTest = Callable[[bytes, str], tuple[bool, bool]]
+"""Whether a file's text (bytes, path relative to the root) may hold a handler, and
+whether it may set the app up (see ``prefilter.HandlerTextTest``)."""
 
 MODULE, FUNCTION, CLASS, INSTANCE, METHOD, SUPER = (
     "module",
@@ -216,7 +217,9 @@ class ProjectIndex:
                     if relative is not None and relative != named[0]:
                         canonical.setdefault(relative, named[0])
             self._paths = found
-            self._canonical = {alias: name for alias, name in canonical.items() if alias not in found}
+            self._canonical = {
+                alias: name for alias, name in canonical.items() if alias not in found
+            }
         return self._paths
 
     def canonical(self, name: str) -> str | None:
@@ -266,7 +269,8 @@ class ProjectIndex:
             source = path.read_bytes()
         except OSError:
             source = b""
-        entry = Entry(may_serve=self.may_hold_handlers(source, key), summary=None, parsed=False)
+        may_serve, sets_up = self.may_hold_handlers(source, key)
+        entry = Entry(may_serve, sets_up, summary=None, parsed=False)
         self.cache.put(key, stamp, entry)
         return entry
 
@@ -275,9 +279,8 @@ class ProjectIndex:
         if stamp is None:
             return None
         entry = self._entry(path, stamp)
-        if entry.parsed:
-            if entry.summary is None or entry.summary.name == name:
-                return entry.summary
+        if entry.parsed and (entry.summary is None or entry.summary.name == name):
+            return entry.summary
         try:
             source = path.read_bytes()
         except OSError:
@@ -285,23 +288,30 @@ class ProjectIndex:
         key = self._relative(path)
         summary = summarise_source(source, key, name, is_package, self.handler_decorators)
         self.loaded_from_disk += 1
-        self.cache.put(key, stamp, Entry(entry.may_serve, summary, parsed=True))
+        self.cache.put(key, stamp, Entry(entry.may_serve, entry.sets_up, summary, parsed=True))
         return summary
 
     def seed_modules(self) -> list[str]:
         """Modules whose text may hold a handler, in a stable order (overrides count as
         they are, whatever the file on disk says)."""
-        seeds: list[str] = []
-        seen: set[Path] = set()
+        return self._modules_where(lambda entry: entry.may_serve, lambda s: s.has_handlers)
+
+    def set_up_modules(self) -> list[str]:
+        """Modules whose text may build the app (where objects are handed over)."""
+        return self._modules_where(lambda entry: entry.sets_up, lambda s: bool(s.handoffs))
+
+    def _modules_where(
+        self, on_disk: Callable[[Entry], bool], overridden: Callable[[ModuleSummary], bool]
+    ) -> list[str]:
+        found: list[str] = []
         for name, (path, _) in sorted(self.paths.items()):
-            if path in seen or name in self._overrides:
+            if name in self._overrides:
                 continue
-            seen.add(path)
             stamp = Stamp.of(path)
-            if stamp is not None and self._entry(path, stamp).may_serve:
-                seeds.append(name)
-        seeds.extend(name for name, s in sorted(self._overrides.items()) if s.has_handlers)
-        return seeds
+            if stamp is not None and on_disk(self._entry(path, stamp)):
+                found.append(name)
+        found.extend(name for name, s in sorted(self._overrides.items()) if overridden(s))
+        return found
 
     # ------------------------------------------------------------------ reach
     def reach(self) -> dict[tuple[str, str], Reach]:
@@ -310,7 +320,7 @@ class ProjectIndex:
         if self._reach is not None:
             return self._reach
         seeds = self.seed_modules()
-        for name in seeds:
+        for name in [*seeds, *self.set_up_modules()]:
             self.module(name)
         self._bind_handoffs()
         found: dict[tuple[str, str], Reach] = {}
@@ -320,10 +330,10 @@ class ProjectIndex:
             module = self.module(name)
             if module is None:
                 continue
-            for function in module.summary.functions:
-                if function.handler is not None:
-                    reach = Reach(name, function.qualname, function.handler, 0)
-                    queue.append((name, function.qualname, False, reach))
+            for handler in module.summary.functions:
+                if handler.handler is not None:
+                    reach = Reach(name, handler.qualname, handler.handler, 0)
+                    queue.append((name, handler.qualname, False, reach))
         while queue:
             module_name, qualname, long_lived, reach = queue.popleft()
             state = (module_name, qualname, long_lived)
@@ -338,8 +348,8 @@ class ProjectIndex:
             module = self.module(module_name)
             if module is None:
                 continue
-            function = module.functions.get(qualname)
-            if function is None:
+            current = module.functions.get(qualname)
+            if current is None:
                 continue
             # nested functions run with their parent (closures, local callbacks)
             for child in module.children.get(qualname, ()):
@@ -347,7 +357,7 @@ class ProjectIndex:
             if reach.depth >= self.call_depth:
                 continue
             deeper = Reach(reach.root_module, reach.root, reach.kind, reach.depth + 1)
-            for target in self._callees(module_name, function, long_lived):
+            for target in self._callees(module_name, current, long_lived):
                 callee = self.module(target.module)
                 if callee is None:
                     continue
@@ -625,13 +635,19 @@ class ProjectIndex:
         if target.kind in (FUNCTION, METHOD):
             module = self.module(target.module)
             function = module.functions.get(target.name) if module else None
-            if function is None or function.returns_ref is None:
+            if function is None or function.returns_ref is None or module is None:
                 return None
             returned = self.resolve(
                 target.module, function.qualname, function.returns_ref, target.long_lived, depth + 1
             )
             if returned is not None and returned.kind == INSTANCE and function.cached:
                 returned = returned._replace(long_lived=True)
+            if returned is None and function.cls is not None:
+                # ``return cls._instance`` in a singleton's accessor: the one instance
+                cls = module.classes.get(function.cls)
+                head = function.returns_ref.partition(".")[0]
+                if cls is not None and cls.singleton and head in ("cls", "self", cls.qualname):
+                    return Target(INSTANCE, target.module, cls.qualname, True)
             return returned
         return None
 
@@ -707,9 +723,31 @@ class ProjectIndex:
                 summary = module.classes.get(cls) if module else None
                 if summary is None:
                     continue
-                kind = dict(summary.containers).get(rest[0])
-                if kind is not None:
+                held = dict(summary.containers).get(rest[0])
+                if held is not None:
                     holder = ".".join(parts[:-1])
                     label = f"{holder}.{rest[0]}"
-                    return f"{kind} '{label}' of the long-lived {cls.rpartition('.')[2]}", kind
+                    return f"{held} '{label}' of the long-lived {cls.rpartition('.')[2]}", held
+        return None
+
+    def class_container(self, module_name: str, dotted: str) -> tuple[str, str, str] | None:
+        """(class name, attribute, kind) when ``dotted`` (``Registry.items``, used in
+        ``module_name``) is a mutable class attribute of a project class defined in
+        another module: shared by every instance in the process."""
+        owner_ref, _, attribute = dotted.rpartition(".")
+        if not owner_ref:
+            return None
+        owner = self.resolve(module_name, None, owner_ref, False)
+        if owner is None or owner.kind != CLASS:
+            return None
+        for cls_module, cls in self._mro(owner.module, owner.name, 0):
+            module = self.module(cls_module)
+            summary = module.classes.get(cls) if module else None
+            if summary is None:
+                continue
+            if attribute in dict(summary.containers):
+                return None  # each instance's own, set in a method
+            kind = dict(summary.class_containers).get(attribute)
+            if kind is not None:
+                return cls.rpartition(".")[2], attribute, kind
         return None

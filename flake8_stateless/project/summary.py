@@ -21,7 +21,6 @@ from flake8_stateless.semantic.syntax import (
     FUNCTION_TYPES,
     FunctionNode,
     is_self_attribute,
-    literal_mutable,
 )
 
 SUMMARY_FORMAT = 1
@@ -88,7 +87,8 @@ class FunctionSummary:
     locals: tuple[tuple[str, str], ...] = ()
     """(variable, ref) for local variables bound to a call result or another ref."""
     returns_ref: str | None = None
-    """Ref of what it returns when that is a call (``return Store(path)``)."""
+    """Ref of what it returns when that is a call or a name (``return Store(path)``,
+    ``return _store``, ``return cls._instance``): the last such return."""
     cached: bool = False
     """Decorated with an argument-less ``@cache``/``@lru_cache`` and taking no arguments:
     what it returns is built once per process."""
@@ -164,7 +164,11 @@ class ModuleSummary:
             classes=tuple(_class_from_json(c) for c in data["classes"]),
             handoffs=tuple(
                 Handoff(
-                    None if s is None else str(s), str(c), str(a), int(p), None if k is None else str(k)
+                    None if s is None else str(s),
+                    str(c),
+                    str(a),
+                    int(p),
+                    None if k is None else str(k),
                 )
                 for s, c, a, p, k in data["handoffs"]
             ),
@@ -361,7 +365,7 @@ class SummaryBuilder:
         kind = facts.mutable_kind(value)
         if kind is not None and not kind.endswith(" instance"):
             return f"container:{kind}"
-        if isinstance(value, ast.Call) or isinstance(value, (ast.Name, ast.Attribute)):
+        if isinstance(value, (ast.Call, ast.Name, ast.Attribute)):
             ref = ref_of(value)
             if ref is not None:
                 return f"ref:{ref}"
@@ -384,7 +388,11 @@ class SummaryBuilder:
                 if callee is None:
                     continue
                 for position, argument in enumerate(call.args):
-                    ref = ref_of(argument) if isinstance(argument, (ast.Name, ast.Attribute)) else None
+                    ref = (
+                        ref_of(argument)
+                        if isinstance(argument, (ast.Name, ast.Attribute))
+                        else None
+                    )
                     if ref is not None:
                         found.append(Handoff(scope, callee, ref, position))
                 for keyword in call.keywords:
@@ -425,7 +433,7 @@ class SummaryBuilder:
             elif isinstance(node, ast.Return) and node.value is not None:
                 if isinstance(node.value, ast.Name) and node.value.id in nested:
                     returns.append(node.value.id)
-                elif isinstance(node.value, ast.Call):
+                elif isinstance(node.value, (ast.Call, ast.Attribute, ast.Name)):
                     returns_ref = ref_of(node.value) or returns_ref
         decorators = tuple(
             ref for ref in (ref_of(d) for d in function.decorator_list) if ref is not None
@@ -516,11 +524,12 @@ class SummaryBuilder:
                         continue
                     if target.id in {"_instance", "__instance", "instance", "_singleton"}:
                         singleton = True
-                    if literal_mutable(statement.value) or facts.mutable_kind(statement.value):
-                        kind = facts.mutable_kind(statement.value)
-                        if kind is not None and not kind.endswith(" instance"):
-                            class_containers[target.id] = kind
+                    kind = facts.mutable_kind(statement.value)
+                    if kind is not None and not kind.endswith(" instance"):
+                        class_containers[target.id] = kind
         bases = tuple(ref for ref in (ref_of(b) for b in cls.bases) if ref is not None)
+        if facts.is_value_class(cls):
+            class_containers = {}  # defaults copied per instance (pydantic, dataclasses...)
         return ClassSummary(
             qualname=self.qualname(cls),
             line=cls.lineno,

@@ -31,7 +31,7 @@ class HandlerScope:
         self._registered: set[str] | None = None
 
     def kind_of(self, function: FunctionNode) -> HandlerKind | None:
-        """"request" or "task" when ``function`` is a handler, else None."""
+        """ "request" or "task" when ``function`` is a handler, else None."""
         facts = self.facts
         if facts.path.never_serves:
             return None
@@ -43,10 +43,10 @@ class HandlerScope:
             return "request"
         cls = facts.method_class.get(id(function))
         if cls is not None:
-            kind = self.class_kind(cls)
-            if kind is None or not serves_as_method(kind, function.name):
+            class_kind = self.class_kind(cls)
+            if class_kind is None or not serves_as_method(class_kind, function.name):
                 return None
-            return "task" if kind in frameworks.TASK_CLASS_KINDS else "request"
+            return "task" if class_kind in frameworks.TASK_CLASS_KINDS else "request"
         if facts.path.is_views_module and facts.function_parent.get(id(function)) is None:
             positional = [*function.args.posonlyargs, *function.args.args]
             if positional and positional[0].arg == "request":

@@ -150,8 +150,6 @@ class ModuleFacts:
         if last in REGISTRAR_LAST_NAMES:
             self.registrar_calls.append(node)
 
-
-
     @cached_property
     def text(self) -> str:
         """The module's source text, for cheap "is this word anywhere" questions."""
@@ -419,6 +417,26 @@ class ModuleFacts:
         self._instance_containers[key] = kinds
         return kinds
 
+    def local_container_kind(self, function: FunctionNode, name: str) -> str | None:
+        """The container kind of local variable ``name`` of ``function`` when every
+        assignment to it there builds a container (``cache = {}`` in an app factory)."""
+        kind = None
+        for node in self.own_nodes(function):
+            if isinstance(node, ast.Assign):
+                if not any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
+                    continue
+                value: ast.expr | None = node.value
+            elif isinstance(node, ast.AnnAssign):
+                if not (isinstance(node.target, ast.Name) and node.target.id == name):
+                    continue
+                value = node.value
+            else:
+                continue
+            kind = self.mutable_kind(value) if value is not None else None
+            if kind is None or kind.endswith(" instance"):
+                return None
+        return kind
+
     # ------------------------------------------------------------------ scopes
     def scope(self, function: FunctionNode) -> FunctionScope:
         """Local, global and nonlocal names of ``function`` (not of nested scopes)."""
@@ -533,7 +551,6 @@ class ModuleFacts:
                 if "environ" in name or "getenv" in name or head in {"env", "config", "decouple"}:
                     return True
         return False
-
 
     def enclosing_class(self, function: FunctionNode) -> ast.ClassDef | None:
         """The class whose method ``function`` is (or is nested in)."""

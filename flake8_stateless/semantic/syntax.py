@@ -167,7 +167,6 @@ class LineSpans:
         self._starts, self._ends = starts, ends
 
 
-
 @dataclass
 class FunctionScope:
     """Names a function binds locally, and those it declares global or nonlocal."""

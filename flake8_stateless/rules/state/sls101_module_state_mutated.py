@@ -38,7 +38,7 @@ def _state(
     if root.id == "self":
         return _long_lived_container(container, function, context)
     if context.binds_locally(function, root.id):
-        return None
+        return _captured_container(root.id, function, context)
     kind = context.module_mutable_kind(root.id)
     if kind is not None:
         if container is root and isinstance(reported, ast.Attribute) and not kind.endswith(
@@ -53,6 +53,20 @@ def _state(
             if found is not None:
                 return found[0]
     return None
+
+
+def _captured_container(name: str, function: FunctionNode, context: Context) -> str | None:
+    """A container an enclosing function created and its closures keep: ``cache = {}``
+    in an app factory whose handlers fill it lives as long as the app."""
+    if name in context.scope(function).local:
+        return None
+    owner = context.binding_function(function, name)
+    if owner is None or context.is_request_serving(owner):
+        return None  # a closure over one request's own variable
+    kind = context.local_container_kind(owner, name)
+    if kind is None:
+        return None
+    return f"{kind} '{name}' captured from '{owner.name}'"
 
 
 def _held(container: ast.expr) -> str | None:

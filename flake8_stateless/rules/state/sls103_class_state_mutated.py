@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from flake8_stateless.context import Context, FunctionNode, mutation_sites
+from flake8_stateless.context import Context, FunctionNode, dotted_name, mutation_sites, root_name
 from flake8_stateless.registry import Finding, Rule
 
 
@@ -23,6 +23,28 @@ def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Ite
         if found is not None:
             owner, attr, kind = found
             yield RULE.finding(reported, cls=owner.name, attr=attr, kind=kind)
+            continue
+        imported = _imported_class_attribute(container, function, context)
+        if imported is not None:
+            name, attr, kind = imported
+            yield RULE.finding(reported, cls=name, attr=attr, kind=kind)
+
+
+def _imported_class_attribute(
+    expression: ast.expr, function: FunctionNode, context: Context
+) -> tuple[str, str, str] | None:
+    """``Registry.items`` where ``Registry`` comes from another module of the project."""
+    while isinstance(expression, ast.Subscript):
+        expression = expression.value
+    if not isinstance(expression, ast.Attribute):
+        return None
+    root = root_name(expression)
+    if root is None or root.id in {"self", "cls"} or root.id in context.classes:
+        return None
+    if not context.is_imported(root.id) or context.binds_locally(function, root.id):
+        return None
+    dotted = dotted_name(expression)
+    return context.project_class_container(dotted) if dotted is not None else None
 
 
 def _shared_attribute(
