@@ -246,7 +246,8 @@ def _calls_to_index(root: Path) -> int:
     findings = lint(root / "gen" / "m0.py", Settings(no_cache=True))
     profiler.disable()
     assert codes(findings) == [(12, "SLS201")]
-    return sum(stats[1] for stats in pstats.Stats(profiler).stats.values())  # type: ignore[attr-defined]
+    table = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+    return sum(stats[1] for stats in table.values())
 
 
 @pytest.mark.slow

@@ -553,9 +553,9 @@ class ProjectIndex:
             if kind == "class":
                 return Target(CLASS, module_name, name)
             if kind.startswith("import:"):
-                target = self._absolute(kind[len("import:") :], depth + 1)
+                target = self._absolute(kind.removeprefix("import:"), depth + 1)
             elif kind.startswith("ref:"):
-                target = self.resolve(module_name, None, kind[len("ref:") :], False, depth + 1)
+                target = self.resolve(module_name, None, kind.removeprefix("ref:"), False, depth + 1)
                 if target is not None and target.kind == INSTANCE:
                     target = target._replace(long_lived=True)  # lives as long as the module
             else:
@@ -615,7 +615,7 @@ class ProjectIndex:
                 continue
             init = f"{cls}.__init__"
             if ref.startswith("param:"):
-                found = self._params.get((module_name, init, ref[len("param:") :]))
+                found = self._params.get((module_name, init, ref.removeprefix("param:")))
             else:
                 scope = init if init in module.functions else None
                 found = self.resolve(module_name, scope, ref, target.long_lived, depth + 1)
@@ -697,7 +697,7 @@ class ProjectIndex:
         if len(parts) == 1:
             module = self.module(module_name)
             kinds = module.bindings.get(dotted) if module else None
-            imported = [k[len("import:") :] for k in kinds or () if k.startswith("import:")]
+            imported = [k.removeprefix("import:") for k in kinds or () if k.startswith("import:")]
             if len(imported) != 1 or len(kinds or ()) != 1:
                 return None
             owner_name, _, attribute = imported[0].rpartition(".")
@@ -713,7 +713,7 @@ class ProjectIndex:
             module = self.module(owner.module)
             kinds = module.bindings.get(rest[0]) if module else None
             if kinds and all(k.startswith("container:") for k in kinds):
-                kind = kinds[-1][len("container:") :]
+                kind = kinds[-1].removeprefix("container:")
                 label = f"{owner.module.rpartition('.')[2]}.{rest[0]}"
                 return f"module-level {kind} '{label}'", kind
             return None
