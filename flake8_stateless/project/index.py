@@ -555,7 +555,8 @@ class ProjectIndex:
             if kind.startswith("import:"):
                 target = self._absolute(kind.removeprefix("import:"), depth + 1)
             elif kind.startswith("ref:"):
-                target = self.resolve(module_name, None, kind.removeprefix("ref:"), False, depth + 1)
+                ref = kind.removeprefix("ref:")
+                target = self.resolve(module_name, None, ref, False, depth + 1)
                 if target is not None and target.kind == INSTANCE:
                     target = target._replace(long_lived=True)  # lives as long as the module
             else:
