@@ -35,8 +35,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.corpus import CorpusError, CorpusPackage, ensure_corpus, load_pins
+from benchmarks.corpus import CorpusError, CorpusPackage, default_cache_dir, ensure_corpus, load_pins
 from flake8_stateless import engine
+from flake8_stateless.project.cache import CACHE_DIR_ENV
 from flake8_stateless.rules import ALL_RULES
 
 PRIMER_DIR = Path(__file__).with_name("primer")
@@ -85,6 +86,8 @@ def lint(package: CorpusPackage) -> list[Finding]:
     """flake8 with only this plugin loaded, every rule on, over one unpacked package."""
     env = dict(os.environ)
     env.pop(engine.RAISE_ENV, None)
+    # the corpus is read-only: the project index caches its summaries beside it
+    env.setdefault(CACHE_DIR_ENV, str(default_cache_dir().parent / "summaries"))
     repo = str(Path(__file__).resolve().parent.parent)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (repo, env.get("PYTHONPATH")) if p)
     command = [

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Sequence
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from flake8_stateless import project
 from flake8_stateless.project import Reach
+from flake8_stateless.project.summary import Qualnames
 from flake8_stateless.scope.handlers import HandlerScope
 from flake8_stateless.scope.requests import RequestScope
 from flake8_stateless.semantic.model import ModuleFacts
@@ -111,6 +113,21 @@ class Context(ModuleFacts):
         if index.layout is None:
             return None
         return index.container(self.module_name, dotted)
+
+    def long_lived_object(self, function: FunctionNode | None, name: str) -> str | None:
+        """The class of the project object ``name`` refers to in ``function`` when it lives
+        as long as the process (handed to a factory at set-up, a module-level instance, a
+        singleton), else None."""
+        index = self.located.index
+        if index.layout is None:
+            return None
+        scope = self.qualnames.by_id.get(id(function)) if function is not None else None
+        return index.long_lived_object(self.module_name, scope, name)
+
+    @cached_property
+    def qualnames(self) -> Qualnames:
+        """Python-style qualified names of this module's functions and classes."""
+        return Qualnames.of(self)
 
     def project_class_container(self, dotted: str) -> tuple[str, str, str] | None:
         """(class, attribute, kind) when ``dotted`` (``Registry.items``) is a mutable

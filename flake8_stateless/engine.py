@@ -128,7 +128,38 @@ def _run_rule(rule: Rule, buckets: dict[type[ast.AST], Bucket], context: Context
     if scope == "config" and found and context.guarded_spans:
         # findings are rare: filter them, not the many nodes, by the debug switches
         found = [f for f in found if not context.is_guarded_line(f.line)]
-    return found
+    return _grouped(found, context.lines)
+
+
+def _grouped(findings: list[Finding], lines: Sequence[str]) -> list[Finding]:
+    """One finding per group (see ``Finding.group``): the first site, naming the others.
+    A site whose line carries a ``noqa`` comment stays a finding of its own, so that
+    ``noqa`` keeps working per site: silencing one site leaves the others reported."""
+    if not any(f.group for f in findings):
+        return findings
+    first: dict[str, Finding] = {}
+    others: dict[str, list[int]] = {}
+    kept: list[Finding] = []
+    for finding in sorted(findings):
+        if not finding.group or _has_noqa(lines, finding.line):
+            kept.append(finding._replace(group=""))
+        elif finding.group not in first:
+            first[finding.group] = finding
+        elif finding.line != first[finding.group].line:
+            others.setdefault(finding.group, []).append(finding.line)
+    for group, finding in first.items():
+        lines = sorted(set(others.get(group, ())))
+        if lines:
+            also = ", ".join(str(line) for line in lines)
+            label = "line" if len(lines) == 1 else "lines"
+            head, separator, tail = finding.message.partition("; ")
+            finding = finding._replace(message=f"{head}, also on {label} {also}{separator}{tail}")
+        kept.append(finding._replace(group=""))
+    return kept
+
+
+def _has_noqa(lines: Sequence[str], line: int) -> bool:
+    return 0 < line <= len(lines) and "noqa" in lines[line - 1].lower()
 
 
 def _place(finding: Finding, owner: FunctionNode | None, context: Context) -> Finding:

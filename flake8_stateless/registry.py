@@ -33,6 +33,10 @@ class Finding(NamedTuple):
     col: int
     code: str
     message: str
+    group: str = ""
+    """Findings of one rule with the same non-empty group (one object changed in one
+    function) are reported once, at the first, naming the other lines: one fix covers
+    them all. A ``# noqa`` on the reported line silences the group."""
 
 
 Check = Callable[[ast.AST, "FunctionNode | None", "Context"], Iterable[Finding]]
@@ -99,14 +103,16 @@ class Rule:
     the same line, the engine drops this rule's finding there; when none does, this
     rule's finding stands (no finding is lost to a hand-off)."""
 
-    def finding(self, node: ast.AST, **values: object) -> Finding:
+    def finding(self, node: ast.AST, *, group: str = "", **values: object) -> Finding:
         """A finding at ``node`` with this rule's message filled in (``{where}``,
-        ``{via}`` and ``{unit}`` are left to the engine, see ``PLACES``)."""
+        ``{via}`` and ``{unit}`` are left to the engine, see ``PLACES``); ``group``: see
+        :attr:`Finding.group`."""
         return Finding(
             getattr(node, "lineno", 1),
             getattr(node, "col_offset", 0),
             self.code,
             f"{self.code} {self.message.format_map({**PLACES, **values})}",
+            group,
         )
 
 

@@ -441,6 +441,8 @@ class ProjectIndex:
                     argument = self.resolve(name, handoff.scope, handoff.argument, False)
                     if argument is None or argument.kind != INSTANCE:
                         continue
+                    if not (handoff.set_up or argument.long_lived):
+                        continue  # a fresh object handed on within one request
                     callee = self.resolve(name, handoff.scope, handoff.callee, False)
                     if callee is None:
                         continue
@@ -530,6 +532,8 @@ class ProjectIndex:
                 return bound
             local = module.local(function, name)
             if local is not None:
+                if local.startswith("import:"):
+                    return self._absolute(local.removeprefix("import:"), depth + 1)
                 return self.resolve(module_name, current, local, long_lived, depth + 1)
             if name in function.params:
                 return None  # an unbound parameter hides the module-level name
@@ -752,3 +756,14 @@ class ProjectIndex:
             if kind is not None:
                 return cls.rpartition(".")[2], attribute, kind
         return None
+
+    def long_lived_object(self, module_name: str, scope: str | None, name: str) -> str | None:
+        """The class of the object ``name`` holds in function ``scope`` of ``module_name``
+        (None: module level) when that object lives as long as the process: a parameter
+        bound at set-up (``construct_blueprint(datastore)``), a module-level instance of a
+        project class, a singleton."""
+        self.reach()  # binds the parameters handed over at set-up
+        target = self.resolve(module_name, scope, name, False)
+        if target is None or target.kind != INSTANCE or not target.long_lived:
+            return None
+        return target.name.rpartition(".")[2]

@@ -23,7 +23,7 @@ from flake8_stateless.semantic.syntax import (
     is_self_attribute,
 )
 
-SUMMARY_FORMAT = 1
+SUMMARY_FORMAT = 3
 """Bumped whenever the summary's shape or meaning changes (part of the cache key)."""
 
 MAX_REF_SEGMENTS = 6
@@ -85,7 +85,8 @@ class FunctionSummary:
     returns: tuple[str, ...] = ()
     """Names of the nested functions it returns (a decorator's wrapper)."""
     locals: tuple[tuple[str, str], ...] = ()
-    """(variable, ref) for local variables bound to a call result or another ref."""
+    """(variable, ref) for local variables bound to a call result or another ref, and
+    (name, ``import:a.b``) for imports inside the function."""
     returns_ref: str | None = None
     """Ref of what it returns when that is a call or a name (``return Store(path)``,
     ``return _store``, ``return cls._instance``): the last such return."""
@@ -113,8 +114,9 @@ class ClassSummary:
 
 @dataclass(frozen=True)
 class Handoff:
-    """``construct_blueprint(datastore)`` in set-up code: an object handed to a function
-    that keeps it for its handlers."""
+    """``construct_blueprint(datastore)``: an object handed to a function. In set-up code
+    any object so handed lives as long as the app; elsewhere, the index binds the
+    parameter only to objects already known to live as long as the process."""
 
     scope: str | None
     """Qualname of the function making the call, None at module level."""
@@ -124,6 +126,8 @@ class Handoff:
     position: int
     """Its positional index, or -1 for a keyword."""
     keyword: str | None = None
+    set_up: bool = True
+    """Made at module level, in an entry point or in a factory-named function."""
 
 
 @dataclass(frozen=True)
@@ -147,7 +151,8 @@ class ModuleSummary:
             "functions": [_function_json(f) for f in self.functions],
             "classes": [_class_json(c) for c in self.classes],
             "handoffs": [
-                [h.scope, h.callee, h.argument, h.position, h.keyword] for h in self.handoffs
+                [h.scope, h.callee, h.argument, h.position, h.keyword, h.set_up]
+                for h in self.handoffs
             ],
             "has_handlers": self.has_handlers,
         }
@@ -162,18 +167,21 @@ class ModuleSummary:
             bindings=tuple((str(n), tuple(str(k) for k in ks)) for n, ks in data["bindings"]),
             functions=tuple(_function_from_json(f) for f in data["functions"]),
             classes=tuple(_class_from_json(c) for c in data["classes"]),
-            handoffs=tuple(
-                Handoff(
-                    None if s is None else str(s),
-                    str(c),
-                    str(a),
-                    int(p),
-                    None if k is None else str(k),
-                )
-                for s, c, a, p, k in data["handoffs"]
-            ),
+            handoffs=tuple(_handoff_from_json(h) for h in data["handoffs"]),
             has_handlers=bool(data["has_handlers"]),
         )
+
+
+def _handoff_from_json(data: Any) -> Handoff:
+    scope, callee, argument, position, keyword, set_up = data
+    return Handoff(
+        None if scope is None else str(scope),
+        str(callee),
+        str(argument),
+        int(position),
+        None if keyword is None else str(keyword),
+        bool(set_up),
+    )
 
 
 def _pairs(values: tuple[tuple[str, str], ...]) -> list[list[str]]:
@@ -372,35 +380,31 @@ class SummaryBuilder:
         return "value"
 
     def _handoffs(self) -> tuple[Handoff, ...]:
-        """Objects handed to a function at set-up: at module level, in entry points and
-        in factory-named functions (``create_app``, ``construct_blueprint``)."""
+        """Objects handed to functions: everything handed over at module level, in entry
+        points and in factory-named functions (``create_app``, ``construct_blueprint``);
+        elsewhere, names only (``_handle_operations(op, datastore)``)."""
         facts = self.facts
         found: list[Handoff] = []
-        scopes: list[tuple[str | None, list[ast.Call]]] = [(None, facts.module_calls)]
+        scopes: list[tuple[str | None, bool, list[ast.Call]]] = [(None, True, facts.module_calls)]
         for function in facts.functions:
-            if self._named(function) and _is_set_up(function.name):
-                scopes.append(
-                    (self.qualname(function), facts.calls_by_function.get(id(function), []))
-                )
-        for scope, calls in scopes:
+            if self._named(function):
+                calls = facts.calls_by_function.get(id(function), [])
+                scopes.append((self.qualname(function), _is_set_up(function.name), calls))
+        for scope, set_up, calls in scopes:
+            kinds = (ast.Name, ast.Attribute) if set_up else (ast.Name,)
             for call in calls:
                 callee = ref_of(call.func)
                 if callee is None:
                     continue
-                for position, argument in enumerate(call.args):
-                    ref = (
-                        ref_of(argument)
-                        if isinstance(argument, (ast.Name, ast.Attribute))
-                        else None
-                    )
+                handed: list[tuple[int, str | None, ast.expr]]
+                handed = [(i, None, a) for i, a in enumerate(call.args)]
+                handed += [(-1, k.arg, k.value) for k in call.keywords if k.arg]
+                for position, keyword, value in handed:
+                    if not isinstance(value, kinds):
+                        continue
+                    ref = ref_of(value)
                     if ref is not None:
-                        found.append(Handoff(scope, callee, ref, position))
-                for keyword in call.keywords:
-                    value = keyword.value
-                    if keyword.arg and isinstance(value, (ast.Name, ast.Attribute)):
-                        ref = ref_of(value)
-                        if ref is not None:
-                            found.append(Handoff(scope, callee, ref, -1, keyword.arg))
+                        found.append(Handoff(scope, callee, ref, position, keyword, set_up))
         return tuple(found)
 
     # --------------------------------------------------------------- functions
@@ -430,6 +434,9 @@ class SummaryBuilder:
                     ref = ref_of(node.value)
                     if ref is not None and ref != target.id:
                         local_refs[target.id] = ref
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                for name, imported in self._imported(node):
+                    local_refs[name] = f"import:{imported}"
             elif isinstance(node, ast.Return) and node.value is not None:
                 if isinstance(node.value, ast.Name) and node.value.id in nested:
                     returns.append(node.value.id)
@@ -453,6 +460,24 @@ class SummaryBuilder:
             returns_ref=returns_ref,
             cached=self._is_cached_factory(function),
         )
+
+    def _imported(self, node: ast.Import | ast.ImportFrom) -> list[tuple[str, str]]:
+        """(bound name, absolute target) for an import statement inside a function."""
+        found: list[tuple[str, str]] = []
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    found.append((alias.asname, alias.name))
+                else:
+                    top = alias.name.partition(".")[0]
+                    found.append((top, top))
+            return found
+        module = "." * node.level + (node.module or "")
+        prefix = module if module.endswith(".") else module + "."
+        for alias in node.names:
+            if alias.name != "*":
+                found.append((alias.asname or alias.name, self.absolute(prefix + alias.name)))
+        return found
 
     def _handed_functions(self, call: ast.Call, local: set[str], nested: set[str]) -> list[str]:
         """Functions handed to a call (``Thread(target=self.run)``, ``submit(work, x)``,

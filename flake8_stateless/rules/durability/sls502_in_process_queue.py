@@ -41,7 +41,7 @@ def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Ite
     fed = fed_queue(node, function, context)
     if fed is not None:
         kind, name = fed
-        yield RULE.finding(node, kind=kind, name=name)
+        yield RULE.finding(node, kind=kind, name=name, group=f"{id(function)}:{name}")
 
 
 def fed_queue(call: ast.Call, function: FunctionNode, context: Context) -> tuple[str, str] | None:

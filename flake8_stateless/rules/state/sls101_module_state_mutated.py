@@ -23,7 +23,7 @@ def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Ite
             continue  # live connections can only be tracked where they live (SLS302)
         what = _state(container, reported, function, context)
         if what is not None:
-            yield RULE.finding(reported, what=what)
+            yield RULE.finding(reported, what=what, group=f"{id(function)}:{what}")
 
 
 def _state(
@@ -36,9 +36,11 @@ def _state(
     if root is None:
         return None
     if root.id == "self":
-        return _long_lived_container(container, function, context)
+        return _long_lived_container(container, reported, function, context)
     if context.binds_locally(function, root.id):
-        return _captured_container(root.id, function, context)
+        return _captured_container(root.id, function, context) or _held_by_long_lived(
+            container, reported, function, context
+        )
     kind = context.module_mutable_kind(root.id)
     if kind is not None:
         if container is root and isinstance(reported, ast.Attribute) and not kind.endswith(
@@ -52,7 +54,28 @@ def _state(
             found = context.project_container(held)
             if found is not None:
                 return found[0]
+        return _held_by_long_lived(container, reported, function, context)
     return None
+
+
+def _held_by_long_lived(
+    container: ast.expr, reported: ast.expr, function: FunctionNode, context: Context
+) -> str | None:
+    """``datastore.data["watching"][uuid] = watch`` where ``datastore`` is an object that
+    lives as long as the process (handed to a blueprint factory at set-up, a module-level
+    instance, a singleton): an item stored in something it holds. Only item assignment
+    and deletion count here, whose target is certainly a container; method calls on an
+    unknown attribute (``db.session.add``) do not."""
+    if not _certainly_a_container(container, reported):
+        return None
+    held = _held(container)
+    if held is None or "." not in held:
+        return None
+    name = held.partition(".")[0]
+    cls = context.long_lived_object(function, name)
+    if cls is None:
+        return None
+    return f"'{held}' held by the long-lived {cls} '{name}'"
 
 
 def _captured_container(name: str, function: FunctionNode, context: Context) -> str | None:
@@ -78,10 +101,13 @@ def _held(container: ast.expr) -> str | None:
 
 
 def _long_lived_container(
-    container: ast.expr, function: FunctionNode, context: Context
+    container: ast.expr, reported: ast.expr, function: FunctionNode, context: Context
 ) -> str | None:
     """``self.sessions[k] = v`` in a method reached on an object that lives as long as
-    the process (a module-level instance, a singleton, an object handed to a factory)."""
+    the process (a module-level instance, a singleton, an object handed to a factory):
+    on an attribute known to hold a container, any mutation; on another attribute, item
+    assignment and deletion (certainly a container; ``self.db.add(x)`` is not)."""
+    certain = _certainly_a_container(container, reported)
     while isinstance(container, ast.Subscript):
         container = container.value
     if not (
@@ -96,9 +122,29 @@ def _long_lived_container(
     if cls is None:
         return None
     kind = context.instance_containers(cls).get(container.attr)
-    if kind is None:
-        return None
-    return f"{kind} 'self.{container.attr}' of the long-lived {cls.name}"
+    if kind is not None:
+        return f"{kind} 'self.{container.attr}' of the long-lived {cls.name}"
+    if certain and container.attr not in _class_level(cls):
+        return f"'self.{container.attr}' held by the long-lived {cls.name}"
+    return None
+
+
+def _certainly_a_container(container: ast.expr, reported: ast.expr) -> bool:
+    """Item assignment or deletion (``x.data[k] = v``), or a mutating method called on an
+    item (``x.data["settings"].update(...)``): what changes is certainly a container,
+    while a method on an attribute (``db.session.add(user)``) may be anything."""
+    return isinstance(reported, ast.Subscript) or isinstance(container, ast.Subscript)
+
+
+def _class_level(cls: ast.ClassDef) -> set[str]:
+    """Names assigned in the class body: shared class attributes are SLS103's."""
+    names: set[str] = set()
+    for statement in cls.body:
+        targets = statement.targets if isinstance(statement, ast.Assign) else []
+        if isinstance(statement, ast.AnnAssign):
+            targets = [statement.target]
+        names.update(t.id for t in targets if isinstance(t, ast.Name))
+    return names
 
 
 CONNECTION_NAMES = frozenset(

@@ -22,12 +22,14 @@ def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Ite
                 found = _rebound_class_attribute(reported, function, context)
         if found is not None:
             owner, attr, kind = found
-            yield RULE.finding(reported, cls=owner.name, attr=attr, kind=kind)
+            group = f"{id(function)}:{owner.name}.{attr}"
+            yield RULE.finding(reported, cls=owner.name, attr=attr, kind=kind, group=group)
             continue
         imported = _imported_class_attribute(container, function, context)
         if imported is not None:
             name, attr, kind = imported
-            yield RULE.finding(reported, cls=name, attr=attr, kind=kind)
+            group = f"{id(function)}:{name}.{attr}"
+            yield RULE.finding(reported, cls=name, attr=attr, kind=kind, group=group)
 
 
 def _imported_class_attribute(
