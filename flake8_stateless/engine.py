@@ -148,13 +148,14 @@ def _grouped(findings: list[Finding], lines: Sequence[str]) -> list[Finding]:
         elif finding.line != first[finding.group].line:
             others.setdefault(finding.group, []).append(finding.line)
     for group, finding in first.items():
-        lines = sorted(set(others.get(group, ())))
-        if lines:
-            also = ", ".join(str(line) for line in lines)
-            label = "line" if len(lines) == 1 else "lines"
-            head, separator, tail = finding.message.partition("; ")
-            finding = finding._replace(message=f"{head}, also on {label} {also}{separator}{tail}")
-        kept.append(finding._replace(group=""))
+        also = sorted(set(others.get(group, ())))
+        message = finding.message
+        if also:
+            label = "line" if len(also) == 1 else "lines"
+            head, separator, tail = message.partition("; ")
+            numbers = ", ".join(str(line) for line in also)
+            message = f"{head}, also on {label} {numbers}{separator}{tail}"
+        kept.append(finding._replace(message=message, group=""))
     return kept
 
 
