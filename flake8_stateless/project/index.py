@@ -333,7 +333,7 @@ class ProjectIndex:
             for handler in module.summary.functions:
                 if handler.handler is not None:
                     reach = Reach(name, handler.qualname, handler.handler, 0)
-                    queue.append((name, handler.qualname, False, reach))
+                    queue.append((name, handler.qualname, handler.shared_self, reach))
         while queue:
             module_name, qualname, long_lived, reach = queue.popleft()
             state = (module_name, qualname, long_lived)
@@ -558,9 +558,9 @@ class ProjectIndex:
                 return Target(CLASS, module_name, name)
             if kind.startswith("import:"):
                 target = self._absolute(kind.removeprefix("import:"), depth + 1)
-            elif kind.startswith("ref:"):
-                ref = kind.removeprefix("ref:")
-                target = self.resolve(module_name, None, ref, False, depth + 1)
+            elif kind.startswith(("ref:", "scoped:")):
+                scope, _, ref = kind.partition(":")[2].rpartition("|")
+                target = self.resolve(module_name, scope or None, ref, False, depth + 1)
                 if target is not None and target.kind == INSTANCE:
                     target = target._replace(long_lived=True)  # lives as long as the module
             else:

@@ -23,7 +23,7 @@ from flake8_stateless.semantic.syntax import (
     is_self_attribute,
 )
 
-SUMMARY_FORMAT = 3
+SUMMARY_FORMAT = 5
 """Bumped whenever the summary's shape or meaning changes (part of the cache key)."""
 
 MAX_REF_SEGMENTS = 6
@@ -93,6 +93,9 @@ class FunctionSummary:
     cached: bool = False
     """Decorated with an argument-less ``@cache``/``@lru_cache`` and taking no arguments:
     what it returns is built once per process."""
+    shared_self: bool = False
+    """A handler method whose object serves every request (a route decorator on a method
+    of a plugin or resource object, a Falcon responder): ``self`` is long-lived."""
 
 
 @dataclass(frozen=True)
@@ -136,7 +139,8 @@ class ModuleSummary:
     is_package: bool
     bindings: tuple[tuple[str, tuple[str, ...]], ...] = ()
     """(module-level name, what each binding is): ``def``, ``class``, ``import:a.b``,
-    ``ref:Foo()``, ``container:dict``, ``value``."""
+    ``ref:Foo()``, ``scoped:start|Foo()`` (assigned through ``global`` in function
+    ``start``), ``container:dict``, ``value``."""
     functions: tuple[FunctionSummary, ...] = ()
     classes: tuple[ClassSummary, ...] = ()
     handoffs: tuple[Handoff, ...] = ()
@@ -207,12 +211,13 @@ def _function_json(f: FunctionSummary) -> list[Any]:
         _pairs(f.locals),
         f.returns_ref,
         f.cached,
+        f.shared_self,
     ]
 
 
 def _function_from_json(data: Any) -> FunctionSummary:
     (qualname, line, handler, entry, cls, parent, params, calls, decorators, returns,
-     local_refs, returns_ref, cached) = data  # fmt: skip
+     local_refs, returns_ref, cached, shared_self) = data  # fmt: skip
     return FunctionSummary(
         qualname=str(qualname),
         line=int(line),
@@ -227,6 +232,7 @@ def _function_from_json(data: Any) -> FunctionSummary:
         locals=_unpairs(local_refs),
         returns_ref=None if returns_ref is None else str(returns_ref),
         cached=bool(cached),
+        shared_self=bool(shared_self),
     )
 
 
@@ -352,14 +358,27 @@ class SummaryBuilder:
 
     # --------------------------------------------------------------- module level
     def _bindings(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """Every binding of each module-level name: at module level, and in functions
+        that declare it ``global`` (``global user_manager; user_manager = Manager()`` in
+        a server's start-up), as ``scoped:<function>|<ref>``."""
         facts = self.facts
-        result: list[tuple[str, tuple[str, ...]]] = []
+        kinds: dict[str, list[str]] = {}
         for name, bound in facts.module_bindings.items():
-            kinds: list[str] = []
-            for value in bound:
-                kinds.append(self._binding_kind(name, value))
-            result.append((name, tuple(kinds)))
-        return tuple(result)
+            kinds[name] = [self._binding_kind(name, value) for value in bound]
+        for function in facts.functions:
+            declared = facts.scope(function).global_
+            if not declared or not self._named(function):
+                continue
+            for node in facts.own_nodes(function):
+                if not isinstance(node, ast.Assign) or len(node.targets) != 1:
+                    continue
+                target = node.targets[0]
+                if isinstance(target, ast.Name) and target.id in declared:
+                    value = self._binding_kind(target.id, node.value)
+                    if value.startswith("ref:"):
+                        value = f"scoped:{self.qualname(function)}|{value.removeprefix('ref:')}"
+                    kinds.setdefault(target.id, []).append(value)
+        return tuple((name, tuple(values)) for name, values in kinds.items())
 
     def _binding_kind(self, name: str, value: ast.AST) -> str:
         facts = self.facts
@@ -432,7 +451,7 @@ class SummaryBuilder:
                     node.value, (ast.Call, ast.Attribute, ast.Name)
                 ):
                     ref = ref_of(node.value)
-                    if ref is not None and ref != target.id:
+                    if ref is not None and ref != target.id and target.id not in scope.global_:
                         local_refs[target.id] = ref
             elif isinstance(node, (ast.Import, ast.ImportFrom)):
                 for name, imported in self._imported(node):
@@ -459,6 +478,7 @@ class SummaryBuilder:
             locals=tuple(sorted(local_refs.items())),
             returns_ref=returns_ref,
             cached=self._is_cached_factory(function),
+            shared_self=self.handlers.shares_self(function),
         )
 
     def _imported(self, node: ast.Import | ast.ImportFrom) -> list[tuple[str, str]]:
