@@ -179,6 +179,10 @@ class ProjectIndex:
         self._reach: dict[tuple[str, str], Reach] | None = None
         self._long_lived: set[tuple[str, str]] = set()
         self._reached_modules: frozenset[str] | None = None
+        self._set_up_scopes: set[tuple[str, str | None]] = set()
+        """Factory-named functions whose hand-overs were taken as set-up."""
+        self._not_set_up: set[tuple[str, str | None]] = set()
+        """Those that turned out to serve requests."""
         self.loaded_from_disk = 0
         """Modules parsed from disk (not from the cache) by this index: for tests."""
         self.resolutions = 0
@@ -323,6 +327,23 @@ class ProjectIndex:
         for name in [*seeds, *self.set_up_modules()]:
             self.module(name)
         self._bind_handoffs()
+        found = self._walk_from(seeds)
+        # a factory-named function that turns out to serve requests (a ``create_shelf``
+        # view) hands over per-request objects, not long-lived ones: bind again without
+        served = {(m, q) for m, q in self._set_up_scopes if (m, q) in found}
+        if served:
+            self._not_set_up |= served
+            self._params.clear()
+            self._resolved.clear()
+            self._long_lived.clear()
+            self._bind_handoffs()
+            found = self._walk_from(seeds)
+        self._reach = found
+        return found
+
+    def _walk_from(self, seeds: list[str]) -> dict[tuple[str, str], Reach]:
+        """Breadth first from every handler of the seed modules: each function gets the
+        handler that reaches it in the fewest calls."""
         found: dict[tuple[str, str], Reach] = {}
         queue: deque[tuple[str, str, bool, Reach]] = deque()
         expanded: set[tuple[str, str, bool]] = set()
@@ -365,7 +386,6 @@ class ProjectIndex:
                 if summary is None or summary.entry:
                     continue
                 queue.append((target.module, target.name, target.long_lived, deeper))
-        self._reach = found
         return found
 
     def reached_modules(self) -> frozenset[str]:
@@ -441,7 +461,14 @@ class ProjectIndex:
                     argument = self.resolve(name, handoff.scope, handoff.argument, False)
                     if argument is None or argument.kind != INSTANCE:
                         continue
-                    if not (handoff.set_up or argument.long_lived):
+                    set_up = handoff.set_up and (name, handoff.scope) not in self._not_set_up
+                    if set_up and handoff.scope is not None:
+                        scope = module.functions.get(handoff.scope)
+                        if scope is not None and scope.handler is not None:
+                            set_up = False  # a handler named like a factory
+                        else:
+                            self._set_up_scopes.add((name, handoff.scope))
+                    if not (set_up or argument.long_lived):
                         continue  # a fresh object handed on within one request
                     callee = self.resolve(name, handoff.scope, handoff.callee, False)
                     if callee is None:

@@ -63,9 +63,14 @@ def _held_by_long_lived(
 ) -> str | None:
     """``datastore.data["watching"][uuid] = watch`` where ``datastore`` is an object that
     lives as long as the process (handed to a blueprint factory at set-up, a module-level
-    instance, a singleton): an item stored in something it holds. Only item assignment
-    and deletion count here, whose target is certainly a container; method calls on an
-    unknown attribute (``db.session.add``) do not."""
+    instance, a singleton): an item stored in something it holds, or one of its
+    attributes rebound from outside (``config.mail_server = ...``). Only what certainly
+    changes a container counts; method calls on an unknown attribute (``db.session.add``)
+    do not."""
+    if isinstance(container, ast.Name) and isinstance(reported, ast.Attribute):
+        # ``config.mail_server = form.server``: the object's own attribute rebound
+        cls = context.long_lived_object(function, container.id)
+        return None if cls is None else f"the long-lived {cls} '{container.id}'"
     if not _certainly_a_container(container, reported):
         return None
     held = _held(container)
