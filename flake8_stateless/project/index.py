@@ -99,13 +99,17 @@ class _Module:
         for function in summary.functions:
             if function.parent is not None:
                 self.children.setdefault(function.parent, []).append(function.qualname)
-        self._locals: dict[str, dict[str, str]] = {}
+        self._locals: dict[str, dict[str, list[str]]] = {}
 
-    def local(self, function: FunctionSummary, name: str) -> str | None:
+    def local(self, function: FunctionSummary, name: str) -> list[str]:
+        """The refs local variable ``name`` of ``function`` is bound to, in source order."""
         table = self._locals.get(function.qualname)
         if table is None:
-            table = self._locals[function.qualname] = dict(function.locals)
-        return table.get(name)
+            table = {}
+            for variable, ref in function.locals:
+                table.setdefault(variable, []).append(ref)
+            self._locals[function.qualname] = table
+        return table.get(name, [])
 
     def class_of_scope(self, scope: str | None) -> str | None:
         """The class whose method ``scope`` is, or encloses ``scope``."""
@@ -557,11 +561,16 @@ class ProjectIndex:
             bound = self._params.get((module_name, current, name))
             if bound is not None:
                 return bound
-            local = module.local(function, name)
-            if local is not None:
-                if local.startswith("import:"):
-                    return self._absolute(local.removeprefix("import:"), depth + 1)
-                return self.resolve(module_name, current, local, long_lived, depth + 1)
+            refs = module.local(function, name)
+            if refs:
+                for ref in refs:  # every binding counts: the first that resolves
+                    if ref.startswith("import:"):
+                        found = self._absolute(ref.removeprefix("import:"), depth + 1)
+                    else:
+                        found = self.resolve(module_name, current, ref, long_lived, depth + 1)
+                    if found is not None:
+                        return found
+                return None
             if name in function.params:
                 return None  # an unbound parameter hides the module-level name
             current = function.parent

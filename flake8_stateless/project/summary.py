@@ -23,7 +23,7 @@ from flake8_stateless.semantic.syntax import (
     is_self_attribute,
 )
 
-SUMMARY_FORMAT = 5
+SUMMARY_FORMAT = 7
 """Bumped whenever the summary's shape or meaning changes (part of the cache key)."""
 
 MAX_REF_SEGMENTS = 6
@@ -86,7 +86,8 @@ class FunctionSummary:
     """Names of the nested functions it returns (a decorator's wrapper)."""
     locals: tuple[tuple[str, str], ...] = ()
     """(variable, ref) for local variables bound to a call result or another ref, and
-    (name, ``import:a.b``) for imports inside the function."""
+    (name, ``import:a.b``) for imports inside the function; one pair per binding, in
+    source order (every binding counts)."""
     returns_ref: str | None = None
     """Ref of what it returns when that is a call or a name (``return Store(path)``,
     ``return _store``, ``return cls._instance``): the last such return."""
@@ -434,7 +435,8 @@ class SummaryBuilder:
         arguments = function.args
         params = tuple(a.arg for a in [*arguments.posonlyargs, *arguments.args])
         calls: list[str] = []
-        local_refs: dict[str, str] = {}
+        local_refs: dict[str, dict[str, int]] = {}
+        """name -> its refs in source order (the value: first line), every binding kept."""
         returns: list[str] = []
         returns_ref: str | None = None
         nested = self.nested_names.get(id(function), set())
@@ -452,15 +454,16 @@ class SummaryBuilder:
                 ):
                     ref = ref_of(node.value)
                     if ref is not None and ref != target.id and target.id not in scope.global_:
-                        local_refs[target.id] = ref
+                        local_refs.setdefault(target.id, {}).setdefault(ref, node.lineno)
             elif isinstance(node, (ast.Import, ast.ImportFrom)):
                 for name, imported in self._imported(node):
-                    local_refs[name] = f"import:{imported}"
+                    local_refs.setdefault(name, {}).setdefault(f"import:{imported}", node.lineno)
             elif isinstance(node, ast.Return) and node.value is not None:
                 if isinstance(node.value, ast.Name) and node.value.id in nested:
                     returns.append(node.value.id)
                 elif isinstance(node.value, (ast.Call, ast.Attribute, ast.Name)):
                     returns_ref = ref_of(node.value) or returns_ref
+        calls.extend(_dependencies(function))
         decorators = tuple(
             ref for ref in (ref_of(d) for d in function.decorator_list) if ref is not None
         )
@@ -475,7 +478,11 @@ class SummaryBuilder:
             calls=tuple(dict.fromkeys(calls)),
             decorators=decorators,
             returns=tuple(dict.fromkeys(returns)),
-            locals=tuple(sorted(local_refs.items())),
+            locals=tuple(
+                (name, ref)
+                for name, refs in sorted(local_refs.items())
+                for ref, _ in sorted(refs.items(), key=lambda item: (item[1], item[0]))
+            ),
             returns_ref=returns_ref,
             cached=self._is_cached_factory(function),
             shared_self=self.handlers.shares_self(function),
@@ -585,6 +592,46 @@ class SummaryBuilder:
             class_containers=tuple(sorted(class_containers.items())),
             singleton=singleton,
         )
+
+
+DEPENDENCY_MARKERS = frozenset({"Depends", "Security", "Provide"})
+"""FastAPI's ``Depends``/``Security`` and Litestar's ``Provide``: the function they name
+runs on every request to the endpoint that declares it."""
+
+
+def _dependencies(function: FunctionNode) -> list[str]:
+    """Refs of the dependencies a function declares in its parameters' defaults and
+    annotations (``user=Depends(get_current_user)``, ``Annotated[User, Depends(f)]``) or
+    in its decorators (``@app.get("/", dependencies=[Depends(check)])``)."""
+    arguments = function.args
+    places: list[ast.AST | None] = [
+        *arguments.defaults,
+        *arguments.kw_defaults,
+        *function.decorator_list,
+    ]
+    places += [
+        a.annotation
+        for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)
+        if a.annotation is not None
+    ]
+    found: list[str] = []
+    pending: list[ast.AST] = [p for p in places if p is not None]
+    budget = 2_000  # parameters are small; a bound keeps generated code cheap
+    while pending and budget:
+        budget -= 1
+        node = pending.pop()
+        if isinstance(node, ast.Call):
+            func = node.func
+            last = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if last in DEPENDENCY_MARKERS:
+                target = node.args[0] if node.args else next(
+                    (k.value for k in node.keywords if k.arg == "dependency"), None
+                )
+                ref = ref_of(target) if target is not None else None
+                if ref is not None:
+                    found.append(ref)
+        pending.extend(ast.iter_child_nodes(node))
+    return found
 
 
 def _is_set_up(name: str) -> bool:

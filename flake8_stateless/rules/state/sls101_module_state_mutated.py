@@ -32,6 +32,9 @@ def _state(
     """How to name the state ``container`` is part of, when it outlives the request:
     a module-level container of this module or of another one, or a container held on
     an object that lives as long as the process."""
+    shared = _app_state(container, reported)
+    if shared is not None:
+        return shared
     root = root_name(container)
     if root is None:
         return None
@@ -95,6 +98,41 @@ def _captured_container(name: str, function: FunctionNode, context: Context) -> 
     if kind is None:
         return None
     return f"{kind} '{name}' captured from '{owner.name}'"
+
+
+APP_NAMES = frozenset({"app", "application", "current_app"})
+"""Names of the running application object in handlers (``request.app``, Tornado's
+``self.application``, Flask's ``current_app``)."""
+APP_STORES = frozenset({"state", "config", "extensions", "settings", "config_dict"})
+"""What an app keeps for every request: Starlette's ``app.state``, Flask's
+``app.config`` and ``app.extensions``, Tornado's ``settings``."""
+
+
+def _app_state(container: ast.expr, reported: ast.expr) -> str | None:
+    """The application's own shared state changed while serving a request:
+    ``request.app.state.model = ...``, ``current_app.config["X"] = ...``,
+    ``request.app["clients"][k] = ...`` (aiohttp), ``self.application.cache[k] = ...``.
+    It lives as long as the process, one copy per process."""
+    chain: list[ast.expr] = [reported]
+    node: ast.expr = reported
+    while isinstance(node, (ast.Attribute, ast.Subscript)):
+        node = node.value
+        chain.append(node)
+    for index, part in enumerate(chain[:-1]):
+        owner = chain[index + 1]
+        owner_name = dotted_name(owner)
+        if owner_name is None:
+            continue
+        last = owner_name.rpartition(".")[2]
+        if isinstance(part, ast.Attribute) and last in APP_NAMES and part.attr in APP_STORES:
+            if part is reported:
+                return None  # ``app.state = State()``: replacing the store is set-up
+            return f"app state '{owner_name}.{part.attr}'"
+        if isinstance(part, ast.Subscript) and last in APP_NAMES and "." in owner_name:
+            return f"app state '{owner_name}[...]'"  # aiohttp's request.app[key]
+        if isinstance(part, ast.Attribute) and owner_name == "self.application":
+            return "app state 'self.application'"
+    return None
 
 
 def _held(container: ast.expr) -> str | None:
