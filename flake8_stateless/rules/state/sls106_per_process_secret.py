@@ -7,7 +7,13 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from flake8_stateless.context import Context, FunctionNode, dotted_name, string_value
+from flake8_stateless.context import (
+    Context,
+    FunctionNode,
+    debug_branch,
+    dotted_name,
+    string_value,
+)
 from flake8_stateless.registry import Finding, Rule
 from flake8_stateless.rules.files.common import bindings, bound_names, label
 
@@ -495,7 +501,12 @@ def _value_parts(node: ast.AST, per_instance_defaults: bool = False) -> list[ast
             base = base.value
         return [node.value] if isinstance(base, ast.Call) else []  # ``uuid4().hex``
     if isinstance(node, ast.IfExp):
-        return [node.body, node.orelse]
+        development = debug_branch(node.test)  # ``get_random_secret_key() if DEBUG else ...``
+        return [
+            part
+            for part, branch in ((node.body, "body"), (node.orelse, "orelse"))
+            if branch != development
+        ]
     if isinstance(node, ast.Lambda):
         return [node.body]
     if isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp)):
