@@ -87,13 +87,25 @@ CONFIG_RECEIVERS = frozenset(
 """Objects whose settings are the app's configuration wherever they are written."""
 KEYWORD_SINKS = frozenset(
     {
-        "Application", "SessionMiddleware", "add_middleware", "Middleware", "update",
-        "from_mapping", "Flask", "Quart", "Starlette", "FastAPI", "JWTStrategy",
-        "CookieTransport", "Settings", "SessionInterface",
+        "Application", "SessionMiddleware", "add_middleware", "Middleware", "Flask", "Quart",
+        "Starlette", "FastAPI", "JWTStrategy", "CookieTransport", "SessionInterface",
     }
 )  # fmt: skip
 """Calls that configure an app, a middleware or an auth backend: a ``secret_key=``
 keyword given to them inside a function is configuration."""
+CONFIG_METHODS = frozenset({"update", "from_mapping", "setdefault"})
+"""``app.config.update(SECRET_KEY=...)``: configuration when called on the app's config
+(``profile.update(secret=...)`` is not)."""
+SERVER_PACKAGES = frozenset(
+    {
+        "aiohttp", "bottle", "falcon", "fastapi", "flask", "litestar", "pyramid", "quart",
+        "sanic", "starlette", "tornado", "uvicorn", "gunicorn", "hypercorn", "waitress",
+        "werkzeug", "granian", "daphne",
+    }
+)  # fmt: skip
+"""A module importing one of these builds or starts a server: the defaults of its
+options and parameters are the server's keys (Django is left out: scripts import it for
+``get_random_secret_key`` alone)."""
 HANDED_OUT = frozenset(
     {
         "write", "write_text", "write_bytes", "writelines", "set", "save", "dump", "put",
@@ -111,10 +123,11 @@ STANDALONE_KEYS = frozenset(
 SETTINGS_BASES = frozenset(
     {"pydantic_settings.BaseSettings", "pydantic.BaseSettings", "pydantic.v1.BaseSettings"}
 )
-CONFIG_CLASS_WORDS = frozenset(
-    {"config", "settings", "configuration", "conf", "options", "setup", "app", "application"}
+CONFIG_CLASS_WORDS = frozenset({"config", "settings", "configuration", "conf", "options"})
+WRAPPERS = frozenset(
+    {"str", "bytes", "b64encode", "urlsafe_b64encode", "hexlify", "join", "hex", "encode"}
 )
-PER_INSTANCE_DEFAULTS = frozenset({"default", "default_factory", "server_default"})
+"""Calls that only re-encode the random value they are given (``str(uuid4())``)."""
 _CAMEL_WORDS = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 TRANSFORMS = frozenset(
     {"encode", "decode", "hex", "hexdigest", "digest", "strip", "lower", "upper", "format"}
@@ -215,7 +228,7 @@ def _slots(
             if name is not None:
                 for value in node.values[1:]:
                     yield _Slot(node, name, value, "falls back to")
-    elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+    elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and _serves(context):
         arguments = node.args
         positional = [*arguments.posonlyargs, *arguments.args]
         first_defaulted = len(positional) - len(arguments.defaults)
@@ -283,7 +296,16 @@ def _call_slots(
     for keyword in call.keywords:
         if keyword.arg is None or not is_secret_name(keyword.arg):
             continue
-        if function is None or keyword.arg.isupper() or last in KEYWORD_SINKS:
+        if (
+            function is None
+            or keyword.arg.isupper()
+            or last in KEYWORD_SINKS
+            or (
+                last in CONFIG_METHODS
+                and isinstance(func, ast.Attribute)
+                and _config_receiver(func.value)
+            )
+        ):
             yield _Slot(keyword.value, keyword.arg, keyword.value, "is")
 
 
@@ -307,11 +329,25 @@ def _named_read(
         return name
     if serving:
         return None
-    if function is None or last in OPTION_DEFINERS:
+    if last in OPTION_DEFINERS:
+        return name if _serves(context) or _is_tornado_define(func, context) else None
+    if function is None:
         return name
     if isinstance(func, ast.Attribute) and _config_receiver(func.value):
         return name
     return None
+
+
+def _serves(context: Context) -> bool:
+    """Whether the module belongs to a server (imports a web framework or a server): a
+    random default of a standalone script's option is that script's business."""
+    return context.has_request_serving_code or not context.imported_packages.isdisjoint(
+        SERVER_PACKAGES
+    )
+
+
+def _is_tornado_define(func: ast.expr, context: Context) -> bool:
+    return (context.qualified_name(func) or "").startswith("tornado.options.")
 
 
 def _last_name(func: ast.expr, context: Context) -> str:
@@ -373,9 +409,12 @@ class _Search:
 
     context: Context
     slot_function: FunctionNode | None
-    per_instance_defaults: bool = False
-    """The slot is a field of a model, schema or dataclass: ``default=``/``default_factory=``
-    make a value per object (a webhook's secret, stored with it), not per process."""
+    record_field: bool = False
+    """The slot is a field of a model, schema, factory or dataclass: a random value
+    handed to a field or factory (``CharField(default=secrets.token_hex)``,
+    ``Field(default_factory=...)``, ``LazyFunction(...)``) is made per object (a
+    webhook's secret, stored with it), not per process; only a random value drawn for
+    the class itself counts."""
     seen: set[int] = field(default_factory=set)
 
     def random_source(
@@ -408,7 +447,7 @@ class _Search:
                     followed.append(node)
             elif isinstance(node, ast.Name):
                 followed.append(node)
-            pending.extend(reversed(_value_parts(node, self.per_instance_defaults)))
+            pending.extend(reversed(_value_parts(node, self.record_field)))
         if depth >= _FOLLOW_DEPTH:
             return None
         for part in followed:  # only when the value itself draws nothing
@@ -480,18 +519,18 @@ def _reads(expr: ast.AST, name: str) -> bool:
     return any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(expr))
 
 
-def _value_parts(node: ast.AST, per_instance_defaults: bool = False) -> list[ast.AST]:
+def _value_parts(node: ast.AST, record_field: bool = False) -> list[ast.AST]:
     """The parts of an expression that its value is made of: the arguments of a call
     and the text a method transforms (``secret.encode()``), not the object an attribute
-    or key is read from (``settings.SECRET_KEY`` is not ``settings``) nor a condition."""
+    or key is read from (``settings.SECRET_KEY`` is not ``settings``) nor a condition.
+    For a record's field, only the arguments of calls that re-encode their argument."""
     if isinstance(node, ast.Call):
-        parts: list[ast.AST] = [*node.args]
-        parts.extend(
-            k.value
-            for k in node.keywords
-            if not (per_instance_defaults and k.arg in PER_INSTANCE_DEFAULTS)
-        )
         func = node.func
+        callee = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        parts: list[ast.AST] = []
+        if not record_field or callee in WRAPPERS:
+            parts.extend(node.args)
+            parts.extend(k.value for k in node.keywords)
         if isinstance(func, ast.Attribute) and func.attr in TRANSFORMS:
             parts.append(func.value)
         return parts
@@ -508,7 +547,7 @@ def _value_parts(node: ast.AST, per_instance_defaults: bool = False) -> list[ast
             if branch != development
         ]
     if isinstance(node, ast.Lambda):
-        return [node.body]
+        return [] if record_field else [node.body]
     if isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp)):
         return [node.elt, *(g.iter for g in node.generators)]
     if isinstance(node, (ast.BinOp, ast.BoolOp, ast.UnaryOp, ast.JoinedStr, ast.FormattedValue,
@@ -613,7 +652,10 @@ app.secret_key = os.environ["SECRET_KEY"]
         "Leaves alone keys read from the environment, a file or a secrets manager without a "
         "random fallback; a key generated once and written where it is read back (a key "
         "file, the app's settings store) or printed for the operator (a `generate-secret` "
-        "command); random values in request-serving code other than a key setting or a "
+        "command); option and parameter defaults of standalone scripts (modules that "
+        "neither serve requests nor import a web framework or server); random defaults of "
+        "model, schema, factory and dataclass fields (one per object, stored with it); "
+        "random values in request-serving code other than a key setting or a "
         "signer (tokens, nonces, ids and credentials that the request stores); test code "
         "and settings, development settings and config classes, and code under `if DEBUG:`.",
     ),
