@@ -138,6 +138,8 @@ _WALK_LIMIT = 400
 """Nodes of one value looked at: configuration values are small; a generated
 thousand-entry literal is not a key."""
 _FOLLOW_DEPTH = 3
+_FILE_BUDGET = 50_000
+"""Value nodes looked at per file, over all slots: far above any real module's needs."""
 
 FALLBACK_FIX = "make the environment variable required"
 DIRECT_FIX = "load it from the environment"
@@ -150,6 +152,8 @@ def is_secret_name(name: str) -> bool:
     ``WTF_CSRF_SECRET_KEY``, ``--secret-key``, ``session.secret``, ``secretKey``."""
     normalised = _CAMEL.sub("_", name.strip("-_")).lower().replace("-", "_").replace(".", "_")
     tokens = [token for token in normalised.split("_") if token]
+    while tokens and tokens[-1].isdigit():
+        tokens.pop()  # ``SECRET_KEY_2``
     if not tokens:
         return False
     if "secret" in tokens and tokens[-1] in SECRET_TAILS:
@@ -380,26 +384,37 @@ def _in_record_class(node: ast.AST, function: FunctionNode | None, context: Cont
     """Whether ``node`` is a class-level statement of a class that is not configuration
     (a Django model, a pydantic schema, a dataclass): not pydantic ``BaseSettings``,
     nor a class named for configuration (``Config``, ``AppSettings``, ``Options``)."""
-    if function is not None or not isinstance(node, (ast.Assign, ast.AnnAssign)):
+    cls = _owner_class(node, function, context)
+    if cls is None:
         return False
-    for cls in context.classes.values():
-        if any(statement is node for statement in cls.body):
-            words = {w.lower() for w in _CAMEL_WORDS.findall(cls.name)}
-            if words & CONFIG_CLASS_WORDS:
-                return False
-            return not any(context.qualified_name(base) in SETTINGS_BASES for base in cls.bases)
-    return False
+    words = {w.lower() for w in _CAMEL_WORDS.findall(cls.name)}
+    return not words & CONFIG_CLASS_WORDS and not _is_settings_class(cls, context)
 
 
 def _settings_field(node: ast.AST, function: FunctionNode | None, context: Context) -> bool:
     """A field default of a pydantic ``BaseSettings`` class: the environment wins."""
+    cls = _owner_class(node, function, context)
+    return cls is not None and _is_settings_class(cls, context)
+
+
+def _is_settings_class(cls: ast.ClassDef, context: Context) -> bool:
+    return any(context.qualified_name(base) in SETTINGS_BASES for base in cls.bases)
+
+
+def _owner_class(
+    node: ast.AST, function: FunctionNode | None, context: Context
+) -> ast.ClassDef | None:
+    """The class whose body holds the statement ``node``, from a map built once per file."""
     if function is not None or not isinstance(node, (ast.Assign, ast.AnnAssign)):
-        return False
-    return any(
-        any(statement is node for statement in cls.body)
-        and any(context.qualified_name(base) in SETTINGS_BASES for base in cls.bases)
-        for cls in context.classes.values()
-    )
+        return None
+    owners = context.rule_memo.get(("sls106-class-owners", 0))
+    if not isinstance(owners, dict):
+        owners = {
+            id(statement): cls for cls in context.classes.values() for statement in cls.body
+        }
+        context.rule_memo[("sls106-class-owners", 0)] = owners
+    found = owners.get(id(node))
+    return found if isinstance(found, ast.ClassDef) else None
 
 
 # ------------------------------------------------------------------ random values
@@ -431,7 +446,7 @@ class _Search:
         pending: list[ast.AST] = [value]
         followed: list[ast.Call | ast.Name] = []
         for _ in range(_WALK_LIMIT):
-            if not pending:
+            if not pending or not self._spend():
                 break
             node = pending.pop()
             if (
@@ -459,6 +474,15 @@ class _Search:
             if found is not None:
                 return found
         return None
+
+    def _spend(self) -> bool:
+        """One node of the file's budget: whatever a file holds, the rule looks at a
+        bounded number of value nodes in all (silence beyond it, never a slow run)."""
+        key = ("sls106-budget", 0)
+        left = self.context.rule_memo.get(key, _FILE_BUDGET)
+        assert isinstance(left, int)
+        self.context.rule_memo[key] = left - 1
+        return left > 0
 
     def _bound(self, name: str, function: FunctionNode | None, depth: int) -> ast.expr | None:
         """A random value bound to ``name`` (locally, else at module level) and kept
@@ -497,26 +521,51 @@ class _Search:
         """Whether ``name`` is written to a file or settings store or printed in its
         scope (``f.write(secret)``, ``s.set([...], secret_key)``), or returned by the
         function the slot is in (``return key, Fernet(key).encrypt(data)``)."""
-        nodes = self.context.own_nodes(scope) if scope is not None else _module_nodes(self.context)
-        returns = scope is not None and scope is self.slot_function
-        for node in nodes:
-            if isinstance(node, (ast.Return, ast.Yield)):
-                if returns and node.value is not None and _reads(node.value, name):
-                    return True
-                continue
-            if not isinstance(node, ast.Call):
-                continue
+        stored, returned = _kept_names(scope, self.context)
+        return name in stored or (scope is not None and scope is self.slot_function and (
+            name in returned
+        ))
+
+
+def _kept_names(scope: FunctionNode | None, context: Context) -> tuple[set[str], set[str]]:
+    """Names passed to a call that keeps or shows them (``write``, ``set``, ``print``...)
+    and names returned or yielded, in a function's own code or the module's: one pass
+    per scope, whatever the number of keys asked about."""
+    key = ("sls106-kept", id(scope) if scope is not None else 0)
+    known = context.rule_memo.get(key)
+    if isinstance(known, tuple):
+        return known
+    stored: set[str] = set()
+    returned: set[str] = set()
+    seen_stored: set[int] = set()  # nested keeping calls are read once, not once per level
+    seen_returned: set[int] = set()
+    nodes = context.own_nodes(scope) if scope is not None else _module_nodes(context)
+    for node in nodes:
+        if isinstance(node, (ast.Return, ast.Yield)) and node.value is not None:
+            returned.update(_names_in(node.value, seen_returned))
+        elif isinstance(node, ast.Call):
             func = node.func
             last = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-            if last in HANDED_OUT and any(
-                _reads(a, name) for a in [*node.args, *(k.value for k in node.keywords)]
-            ):
-                return True
-        return False
+            if last in HANDED_OUT:
+                for argument in [*node.args, *(k.value for k in node.keywords)]:
+                    stored.update(_names_in(argument, seen_stored))
+    context.rule_memo[key] = (stored, returned)
+    return stored, returned
 
 
-def _reads(expr: ast.AST, name: str) -> bool:
-    return any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(expr))
+def _names_in(expr: ast.AST, visited: set[int]) -> set[str]:
+    """Names read in ``expr``, skipping the subtrees already read."""
+    names: set[str] = set()
+    pending = [expr]
+    while pending:
+        node = pending.pop()
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        if isinstance(node, ast.Name):
+            names.add(node.id)
+        pending.extend(ast.iter_child_nodes(node))
+    return names
 
 
 def _value_parts(node: ast.AST, record_field: bool = False) -> list[ast.AST]:
