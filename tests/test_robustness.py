@@ -290,6 +290,14 @@ DEEP_SOURCES.update({
     "190 nested and-groups in a debug switch": (
         "if " + "(" * 190 + "DEBUG" + " and X)" * 190 + ":\n    CACHE_TYPE = 'simple'\n"
     ),
+    "95 nested ifs after a started task": _handler(
+        "import asyncio\ntask = asyncio.ensure_future(work())\n"
+        + _nested_blocks(lambda level: f"if request.args{level}:", 95, "task.cancel()")
+    ),
+    "95 nested ifs around a started task": _handler(_nested_blocks(
+        lambda level: f"if request.args{level}:", 95,
+        "task = asyncio.ensure_future(work())",
+    ) + "import asyncio\n"),
     "2000-class local inheritance chain": (
         "from django.views import View\nclass C0(View):\n    pass\n"
         + "".join(f"class C{i}(C{i - 1}):\n    pass\n" for i in range(1, 2000))

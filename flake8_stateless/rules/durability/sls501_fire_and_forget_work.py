@@ -737,7 +737,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     _TRY_TYPES = (ast.Try,)
 _OWN_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
-_PATH_DEPTH = 40
+_PATH_DEPTH = 12
 """Nesting of blocks followed; deeper code is taken as waited (silence over a guess)."""
 
 
