@@ -296,6 +296,8 @@ def _attached_file(
     bare = attached.strip("'\"")
     if bare in ("", ":memory:") or "mode=memory" in bare or bare.startswith("file::memory:"):
         return None
+    if "://" in bare or bare.startswith("md:"):
+        return None  # DuckDB attaching a remote database (``s3://``, MotherDuck)
     if attached.startswith(("?", ":")):
         return None  # a parameter: judged where the path is made, if anywhere
     if any(_path_from_environment(part, function, context) for part in computed):
