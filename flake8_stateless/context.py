@@ -1006,6 +1006,12 @@ _SWITCH_DEPTH = 8
 shallow, and a bound keeps generated or pathological code from exhausting the stack."""
 
 
+def debug_branch(test: ast.expr) -> str | None:
+    """Which branch of ``if test:`` (or ``a if test else b``) only runs in debug or
+    development: "body", "orelse" or None."""
+    return _debug_branch(test)
+
+
 def _debug_branch(test: ast.expr, depth: int = 0) -> str | None:
     """Which branch of ``if test:`` is debug/development-only: "body", "orelse" or None."""
     negated = False
