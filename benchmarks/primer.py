@@ -35,7 +35,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.corpus import CorpusError, CorpusPackage, default_cache_dir, ensure_corpus, load_pins
+from benchmarks.corpus import (
+    CorpusError,
+    CorpusPackage,
+    default_cache_dir,
+    ensure_corpus,
+    load_pins,
+)
 from flake8_stateless import engine
 from flake8_stateless.project.cache import CACHE_DIR_ENV
 from flake8_stateless.rules import ALL_RULES

@@ -290,6 +290,14 @@ DEEP_SOURCES.update({
     "190 nested and-groups in a debug switch": (
         "if " + "(" * 190 + "DEBUG" + " and X)" * 190 + ":\n    CACHE_TYPE = 'simple'\n"
     ),
+    "95 nested ifs after a started task": _handler(
+        "import asyncio\ntask = asyncio.ensure_future(work())\n"
+        + _nested_blocks(lambda level: f"if request.args{level}:", 95, "task.cancel()")
+    ),
+    "95 nested ifs around a started task": _handler(_nested_blocks(
+        lambda level: f"if request.args{level}:", 95,
+        "task = asyncio.ensure_future(work())",
+    ) + "import asyncio\n"),
     "2000-class local inheritance chain": (
         "from django.views import View\nclass C0(View):\n    pass\n"
         + "".join(f"class C{i}(C{i - 1}):\n    pass\n" for i in range(1, 2000))
@@ -403,6 +411,48 @@ limiter_%% = Limiter(get_remote_address, app=app, storage_uri="memory://")
 if __name__ == "__main__":
     app.run(debug=True)
 """
+SECRETS_AND_WORK_UNIT = """\
+import asyncio
+import secrets
+import sqlite3
+
+from cryptography.fernet import Fernet
+from fastapi import BackgroundTasks, FastAPI
+from whoosh.index import create_in
+
+api = FastAPI()
+SECRET_KEY_%% = os.environ.get("SECRET_KEY_%%", secrets.token_hex(32))
+KEY_%% = secrets.token_hex()
+with open("key-%%", "w") as out_%%:
+    out_%%.write(KEY_%%)
+app.config["JWT_SECRET_%%"] = KEY_%%
+cipher_%% = Fernet(Fernet.generate_key())
+app.config["WHOOSH_BASE"] = os.path.join("/srv", "index-%%")
+index_%% = create_in("index-%%", None)
+
+
+def threadpool_%%(func):
+    def wrapper(*args):
+        return executor_%%.submit(func, *args)
+
+    return wrapper
+
+
+@threadpool_%%
+def send_%%(to):
+    print(to)
+
+
+@api.post("/jobs/%%", status_code=202)
+async def job_%%(tasks: BackgroundTasks, wait: bool = False):
+    tasks.add_task(send_%%, "x")
+    task = asyncio.create_task(asyncio.sleep(1))
+    if wait:
+        await task
+    send_%%("y")
+    sqlite3.connect(":memory:").execute("ATTACH DATABASE 'db-%%.sqlite' AS d")
+    return {"token": secrets.token_hex()}
+"""
 PRELUDE = """\
 import json
 import os
@@ -462,6 +512,12 @@ LONG_FILES = [
         10_000,
         EVERY_RULE_BUT_KNOWN_QUADRATIC,
         id="configuration with debug switches",
+    ),
+    pytest.param(
+        SECRETS_AND_WORK_UNIT,
+        10_000,
+        EVERY_RULE_BUT_KNOWN_QUADRATIC,
+        id="secrets, search indexes and accepted work",
     ),
 ]
 

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import ast
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from flake8_stateless.context import Context, FunctionNode, dotted_name
-from flake8_stateless.registry import Finding, Rule
+from flake8_stateless.registry import UNIT_MARK, Finding, Rule
+from flake8_stateless.rules.durability.background import (
+    BACKGROUND_TASK_NAMES,
+    accepted_background_task,
+    answers_accepted,
+    task_name,
+)
 
 THREAD_CLASSES = {
     "threading.Thread": "thread",
@@ -75,9 +82,12 @@ TRIGGER_NAMES = frozenset(
         "start_background_task",
         "spawn_callback",
         "add_callback",
+        "add_task",
+        *BACKGROUND_TASK_NAMES,
     }
 )
-"""Last names of every call this rule looks at: a cheap first filter."""
+"""Last names of every call this rule looks at: a cheap first filter (calls of functions
+wrapped by a decorator that starts work are looked up separately)."""
 
 ASYNC_WAITERS = frozenset(
     {
@@ -195,24 +205,194 @@ class _Work:
     handle_call: ast.expr | None
     source: ast.Call
     """The call naming the work and its arguments (``Thread(target=..., args=...)``)."""
+    via: str = ""
+    """The decorator that starts it, for a call of a decorated function (``@threadpool``)."""
 
 
 def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Iterator[Finding]:
     if function is None or not isinstance(node, ast.Call):
         return
     func = node.func
-    last = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
-    if last not in TRIGGER_NAMES and not (
-        isinstance(func, ast.Name)
-        and context.aliases.get(func.id, "").rpartition(".")[2] in TRIGGER_NAMES
-    ):
+    if isinstance(func, ast.Attribute):
+        last = original = func.attr
+    elif isinstance(func, ast.Name):
+        last, original = func.id, context.aliases.get(func.id, "").rpartition(".")[2]
+    else:
+        return
+    if last not in TRIGGER_NAMES and original not in TRIGGER_NAMES:
+        if last in _starting_decorated(context):
+            yield from _decorated_start(node, function, context)
+        return
+    if (
+        last == "add_task" or last in BACKGROUND_TASK_NAMES or original in BACKGROUND_TASK_NAMES
+    ) and accepted_background_task(node, function, context):
+        yield RULE.finding(
+            node, kind="background task", name=task_name(node),
+            response="202 Accepted response", way_out="persist the job",
+        )
         return
     work = _started_work(node, function, context)
+    yield from _unless_waited(work, function, context)
+
+
+def _unless_waited(
+    work: _Work | None, function: FunctionNode, context: Context
+) -> Iterator[Finding]:
     if work is None or work.name.rpartition(".")[2] in CONNECTION_IO:
         return
+    if not work.via and _in_starter_wrapper(function, context):
+        return  # reported where the decorated function is called
     if _feeds_the_response(work, function, context) or _waited_for(work, function, context):
         return
-    yield RULE.finding(node, kind=work.kind, name=work.name, way_out=WAY_OUT[work.kind])
+    accepted = answers_accepted(function, context)
+    yield RULE.finding(
+        work.call, kind=f"{work.via} {work.kind}".lstrip(), name=work.name,
+        way_out=WAY_OUT[work.kind], response="202 Accepted response" if accepted else UNIT_MARK,
+    )
+
+
+# ------------------------------------------------------------ starting decorators
+KNOWN_STARTERS = {"tornado.concurrent.run_on_executor": ("executor job", True)}
+"""Library decorators that run the decorated function elsewhere: (kind, returns a handle)."""
+
+
+@dataclass(frozen=True)
+class _Starter:
+    """A decorator whose wrapper starts the decorated function as background work."""
+
+    decorator: str
+    kind: str
+    returns_handle: bool
+
+
+def _starting_decorated(context: Context) -> dict[str, list[tuple[FunctionNode, _Starter]]]:
+    """Functions of the module wrapped by a decorator that starts them as background
+    work (``@threadpool``, ``@run_on_executor``), by name: built once per file."""
+    key = ("sls501-decorated", 0)
+    known = context.rule_memo.get(key)
+    if isinstance(known, dict):
+        return known
+    index: dict[str, list[tuple[FunctionNode, _Starter]]] = {}
+    context.rule_memo[("sls501-wrappers", 0)] = set()
+    for function in context.functions:
+        for decorator in function.decorator_list:
+            starter = _starter(decorator, context)
+            if starter is not None:
+                index.setdefault(function.name, []).append((function, starter))
+                break
+    context.rule_memo[key] = index
+    return index
+
+
+def _starter(decorator: ast.expr, context: Context) -> _Starter | None:
+    target = decorator.func if isinstance(decorator, ast.Call) else decorator
+    shown = dotted_name(target)
+    if shown is None:
+        return None
+    known = KNOWN_STARTERS.get(context.qualified_name(target) or "")
+    if known is not None:
+        return _Starter(shown, *known)
+    if not isinstance(target, ast.Name):
+        return None
+    bound = context.module_bindings.get(target.id, ())
+    if len(bound) != 1 or not isinstance(bound[0], (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return None
+    key = ("sls501-starter", id(bound[0]))
+    if key not in context.rule_memo:
+        context.rule_memo[key] = _local_starter(bound[0], shown, context)
+    found = context.rule_memo[key]
+    return found if isinstance(found, _Starter) else None
+
+
+def _local_starter(
+    decorator: FunctionNode, shown: str, context: Context
+) -> _Starter | None:
+    """Whether a decorator of this module wraps the function it is given in work that
+    it starts (``executor.submit(f, ...)``, ``Thread(target=f).start()``,
+    ``create_task(f(...))``) without waiting for it, directly or as a decorator factory;
+    and whether the wrapper returns the handle to its caller."""
+    nested = [
+        node
+        for node in ast.walk(decorator)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node is not decorator
+    ]
+    parameters = {
+        argument.arg
+        for function in [decorator, *nested]
+        for argument in [*function.args.posonlyargs, *function.args.args]
+    }
+    for wrapper in nested:
+        for call in context.calls_by_function.get(id(wrapper), ()):
+            work = _started_work(call, wrapper, context)
+            if work is None or work.name not in parameters:
+                continue
+            if work.handle_call is None:
+                returns_handle = False
+            elif _returned(work.handle_call, wrapper, context):
+                returns_handle = True
+            elif not _waited_for(work, wrapper, context):
+                returns_handle = False
+            else:
+                continue
+            wrappers = context.rule_memo.setdefault(("sls501-wrappers", 0), set())
+            assert isinstance(wrappers, set)
+            wrappers.add(id(wrapper))
+            return _Starter(shown, work.kind, returns_handle=returns_handle)
+    return None
+
+
+def _in_starter_wrapper(function: FunctionNode, context: Context) -> bool:
+    """Whether ``function`` is the wrapper of a starting decorator applied in this
+    module: its work is reported at the calls of the decorated functions instead."""
+    _starting_decorated(context)
+    wrappers = context.rule_memo.get(("sls501-wrappers", 0))
+    return isinstance(wrappers, set) and id(function) in wrappers
+
+
+def _returned(handle: ast.expr, function: FunctionNode, context: Context) -> bool:
+    """``return executor.submit(...)``, or the name it is kept under returned."""
+    parents = context.parents(function)
+    parent = parents.get(id(handle))
+    if isinstance(parent, ast.Return):
+        return True
+    if isinstance(parent, ast.Assign):
+        kept = {p for t in parent.targets for p in _target_paths(t)}
+    else:
+        kept = set(_target_paths(handle))
+    return any(
+        isinstance(node, ast.Return) and node.value is not None and _holds(node.value, kept)
+        for node in context.own_nodes(function)
+    )
+
+
+def _decorated_start(call: ast.Call, function: FunctionNode, context: Context) -> Iterator[Finding]:
+    """A call of a function wrapped by a starting decorator: ``send_email(to)`` after
+    ``@threadpool def send_email(...)``, ``self.crunch()`` after ``@run_on_executor``."""
+    func = call.func
+    candidates = _starting_decorated(context).get(
+        func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", ""), []
+    )
+    for target, starter in candidates:
+        if isinstance(func, ast.Name):
+            if context.binds_locally(function, func.id) or id(target) in context.method_class:
+                continue
+            if context.function_parent.get(id(target)) is not None:
+                continue
+        elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+            cls = context.enclosing_class(function) if func.value.id in {"self", "cls"} else None
+            owner = context.method_class.get(id(target))
+            if cls is None or owner is None or (
+                owner is not cls and owner not in context.local_ancestors(cls)
+            ):
+                continue
+        else:
+            continue
+        work = _Work(
+            starter.kind, target.name, call, call if starter.returns_handle else None, call,
+            via=f"@{starter.decorator}",
+        )
+        yield from _unless_waited(work, function, context)
+        return
 
 
 # ------------------------------------------------------------------ what is started
@@ -456,7 +636,7 @@ def _waited_for(work: _Work, function: FunctionNode, context: Context) -> bool:
         names = {path}
     if names & context.scope(function).global_:
         return True  # a per-process service started on first use (``global worker``)
-    return _names_waited(names, function, context)
+    return _names_waited(names, work.call, function, context)
 
 
 def _fate(call: ast.Call, parents: dict[int, ast.AST], context: Context) -> bool | set[str]:
@@ -522,24 +702,160 @@ def _argument_fate(call: ast.Call, context: Context) -> bool | str | None:
     return True
 
 
-def _names_waited(names: set[str], function: FunctionNode, context: Context) -> bool:
+def _names_waited(
+    names: set[str], anchor: ast.Call, function: FunctionNode, context: Context
+) -> bool:
     """Whether anything kept under ``names`` (or copied from them into other names,
-    containers and loop variables) is waited for or handed on in the function, or,
-    for ``self.`` attributes, in any method of the class."""
+    containers and loop variables) is waited for or handed on on every path of the
+    function after ``anchor`` (the call that started the work), or, for ``self.``
+    attributes, in any other method of the class. A task awaited on one branch only
+    (``if wait: await task``) is still fire-and-forget on the others."""
     nodes = context.own_nodes(function)
     names = _aliases(names, nodes)
-    if _any_wait(names, nodes, context):
+    if _any_wait(names, nodes, context) and _waited_on_every_path(
+        anchor, names, function, context
+    ):
         return True
     own = {name for name in names if name.startswith("self.")}
     cls = context.enclosing_class(function) if own else None
     if cls is None:
         return False
     for statement in cls.body:
-        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)) and (
+            statement is not function
+        ):
             method_nodes = context.own_nodes(statement)
             if _any_wait(_aliases(own, method_nodes), method_nodes, context):
                 return True
     return False
+
+
+# ------------------------------------------------------------------ paths
+_WAIT, _RETURN, _RAISE, _THROUGH = "wait", "return", "raise", "through"
+if sys.version_info >= (3, 11):
+    _TRY_TYPES: tuple[type[ast.stmt], ...] = (ast.Try, ast.TryStar)
+else:  # pragma: no cover
+    _TRY_TYPES = (ast.Try,)
+_OWN_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+_PATH_DEPTH = 12
+"""Nesting of blocks followed; deeper code is taken as waited (silence over a guess)."""
+
+
+def _waited_on_every_path(
+    anchor: ast.AST, names: set[str], function: FunctionNode, context: Context
+) -> bool:
+    """Whether every way out of ``function`` after ``anchor`` waits for ``names``
+    first: the statements after it in its block, then after each enclosing block;
+    ``finally`` blocks count on every path; exception handlers are error paths."""
+    parents = context.parents(function)
+    ends: set[str] = set()
+    node: ast.AST = anchor
+    while node is not function:
+        parent = parents.get(id(node))
+        if parent is None:
+            break
+        block = _block_holding(parent, node) if isinstance(node, ast.stmt) else None
+        if block is not None:
+            finalbody: list[ast.stmt] = getattr(parent, "finalbody", [])
+            if (
+                isinstance(parent, _TRY_TYPES)
+                and block is not finalbody
+                and _outcomes(finalbody, names, context, 0) == {_WAIT}
+            ):
+                return True
+            after = next(i for i, statement in enumerate(block) if statement is node) + 1
+            found = _outcomes(block[after:], names, context, 0)
+            ends |= found - {_THROUGH}
+            if _THROUGH not in found:
+                return _WAIT in ends and ends <= {_WAIT, _RAISE}
+        node = parent
+    return False  # the function ends on a path that never waited
+
+
+def _block_holding(parent: ast.AST, statement: ast.stmt) -> list[ast.stmt] | None:
+    for field in ("body", "orelse", "finalbody"):
+        block = getattr(parent, field, None)
+        if isinstance(block, list) and any(s is statement for s in block):
+            return block
+    return None
+
+
+def _outcomes(
+    statements: list[ast.stmt], names: set[str], context: Context, depth: int
+) -> set[str]:
+    """How running ``statements`` can end: having waited, by ``return`` or ``raise``
+    without waiting, or falling through."""
+    possible = {_THROUGH}
+    for statement in statements:
+        possible = (possible - {_THROUGH}) | _statement_outcomes(statement, names, context, depth)
+        if _THROUGH not in possible:
+            break
+    return possible
+
+
+def _statement_outcomes(
+    statement: ast.stmt, names: set[str], context: Context, depth: int
+) -> set[str]:
+    if depth > _PATH_DEPTH:
+        return {_WAIT}
+    deeper = depth + 1
+    if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return {_THROUGH}
+    if isinstance(statement, ast.If):
+        if _waits_in(statement.test, names, context):
+            return {_WAIT}
+        orelse = _outcomes(statement.orelse, names, context, deeper)
+        return _outcomes(statement.body, names, context, deeper) | orelse
+    if isinstance(statement, (ast.For, ast.AsyncFor, ast.While)):
+        header = statement.test if isinstance(statement, ast.While) else statement.iter
+        if _waits_in(header, names, context):
+            return {_WAIT}
+        return _outcomes(statement.body, names, context, deeper)  # loops over the handles
+    if isinstance(statement, _TRY_TYPES):
+        finalbody: list[ast.stmt] = getattr(statement, "finalbody", [])
+        if _outcomes(finalbody, names, context, deeper) == {_WAIT}:
+            return {_WAIT}
+        body: list[ast.stmt] = [*getattr(statement, "body", []), *getattr(statement, "orelse", [])]
+        return _outcomes(body, names, context, deeper)
+    if isinstance(statement, (ast.With, ast.AsyncWith)):
+        if any(_waits_in(item.context_expr, names, context) for item in statement.items):
+            return {_WAIT}
+        return _outcomes(statement.body, names, context, deeper)
+    if isinstance(statement, ast.Match):
+        if _waits_in(statement.subject, names, context):
+            return {_WAIT}
+        found: set[str] = set()
+        for case in statement.cases:
+            found |= _outcomes(case.body, names, context, deeper)
+        last = statement.cases[-1] if statement.cases else None
+        if not (
+            last is not None
+            and last.guard is None
+            and isinstance(last.pattern, ast.MatchAs)
+            and last.pattern.pattern is None
+        ):
+            found.add(_THROUGH)
+        return found
+    if _waits_in(statement, names, context):
+        return {_WAIT}
+    if isinstance(statement, ast.Return):
+        return {_RETURN}
+    if isinstance(statement, ast.Raise):
+        return {_RAISE}
+    return {_THROUGH}
+
+
+def _waits_in(node: ast.AST, names: set[str], context: Context) -> bool:
+    """Whether ``node`` itself (not the functions or lambdas it defines) waits for
+    ``names`` or hands them on."""
+    own: list[ast.AST] = []
+    pending = [node]
+    while pending:
+        current = pending.pop()
+        own.append(current)
+        if not isinstance(current, _OWN_SCOPES):
+            pending.extend(ast.iter_child_nodes(current))
+    return _any_wait(names, own, context)
 
 
 def _aliases(names: set[str], nodes: list[ast.AST]) -> set[str]:
@@ -664,7 +980,7 @@ RULE = Rule(
     code="SLS501",
     name="fire-and-forget-work",
     message=(
-        "{kind} '{name}' outlives the {unit}{via}, lost if the process dies; "
+        "{kind} '{name}' outlives the {response}{via}, lost if the process dies; "
         "{way_out} or use Celery/RQ/arq"
     ),
     summary="Request-serving code starts a thread, task or job it never waits for.",
@@ -723,11 +1039,25 @@ def signup():
         "`ensure_future`, `loop.create_task`, `run_coroutine_threadsafe`, "
         "`loop.run_in_executor`, `executor.submit`, gevent/eventlet `spawn`, Socket.IO "
         "`start_background_task` and Tornado `IOLoop.spawn_callback`/`add_callback`, when the "
-        "request does not wait for the result.",
+        "request does not wait for the result; also a call of a function wrapped by a "
+        "decorator that starts it as such work (a decorator of the same module whose "
+        "wrapper submits to an executor, starts a thread or creates a task, and Tornado's "
+        "`@run_on_executor`), reported at the call.",
+        "A handler that answers 202 Accepted (`status_code=status.HTTP_202_ACCEPTED` in its "
+        "route decorator, `JSONResponse(..., status_code=202)`, `Response(status=202)`, "
+        "Flask's `return body, 202`, `HTTPStatus.ACCEPTED`, `response.status_code = 202`) "
+        "and hands the accepted work to FastAPI/Starlette background tasks "
+        "(`background_tasks.add_task(...)`, `background=BackgroundTask(...)`) is reported "
+        "here, on by default: the client was told the work is queued, and only this "
+        "process's memory holds it. Other background tasks are SLS504's (opt-in), which "
+        "leaves a 202 handler's tasks to this rule.",
         "Silent when the work is awaited, joined, gathered (`await asyncio.gather(...)`, "
         "`asyncio.wait`, `concurrent.futures.wait`), its result read (`future.result()`), "
         "cancelled before the response, or when the handle is returned or passed on to other "
-        "code. Jobs submitted inside `with ThreadPoolExecutor() as executor:` are silent "
+        "code, on every path after it is started (a task awaited on one branch only, or "
+        "after an early `return`, is still reported; `finally` blocks count on every path, "
+        "exception handlers and `raise` are error paths). Jobs submitted inside "
+        "`with ThreadPoolExecutor() as executor:` are silent "
         "(leaving the block waits for them), and so are tasks of an `asyncio.TaskGroup` or "
         "an anyio task group. Handles kept in a module-level set or on `self` are still "
         "fire-and-forget, unless a method of the class awaits or cancels them.",

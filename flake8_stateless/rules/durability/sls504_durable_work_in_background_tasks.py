@@ -6,113 +6,29 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from flake8_stateless.context import Context, FunctionNode, dotted_name, statements_of
+from flake8_stateless.context import Context, FunctionNode
 from flake8_stateless.registry import Finding, Rule
-
-BACKGROUND_TASKS = frozenset(
-    {
-        "fastapi.BackgroundTasks",
-        "fastapi.background.BackgroundTasks",
-        "starlette.background.BackgroundTasks",
-    }
+from flake8_stateless.rules.durability.background import (
+    BACKGROUND_TASK_NAMES,
+    accepted_background_task,
+    background_task_call,
+    task_name,
 )
-BACKGROUND_TASK = frozenset({"starlette.background.BackgroundTask"})
-BACKGROUND_TASK_NAMES = frozenset({"BackgroundTask"})
-FRAMEWORKS = frozenset({"fastapi", "starlette"})
-"""Background tasks come from these imports: files without them pay nothing."""
-CLEANUP_NAMES = frozenset({"aclose", "release", "unlink", "remove", "rmtree", "cleanup"})
-CONVENTIONAL_NAMES = frozenset({"background_tasks"})
-"""The parameter name FastAPI's documentation uses throughout: a ``background_tasks``
-receiving ``add_task`` is a ``BackgroundTasks`` even when unannotated."""
 
 
 def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Iterator[Finding]:
     if function is None or not isinstance(node, ast.Call):
         return
-    if FRAMEWORKS.isdisjoint(context.imported_packages) or context.path.never_serves:
+    if not background_task_call(node, function, context):
         return
-    func = node.func
-    if isinstance(func, ast.Attribute) and func.attr == "add_task":
-        receiver = func.value
-        if isinstance(receiver, ast.Name) and _is_background_tasks(receiver.id, function, context):
-            yield from _unless_cleanup(node)
-    elif (
-        _last_name(func, context) in BACKGROUND_TASK_NAMES
-        and context.qualified_name(func) in BACKGROUND_TASK
-        and context.is_request_serving(function)
-    ):
-        yield from _unless_cleanup(node)
+    if _sls501_enabled(context) and accepted_background_task(node, function, context):
+        return  # a 202 Accepted handler's work: SLS501, on by default, reports it
+    yield RULE.finding(node, name=task_name(node))
 
 
-def _unless_cleanup(call: ast.Call) -> Iterator[Finding]:
-    """Closing a stream or removing a temporary file after the response is not work
-    anyone waits for: losing it loses nothing a user asked for."""
-    name = _task_name(call)
-    last = name.rpartition(".")[2].lower()
-    if last in CLEANUP_NAMES or last.startswith(("cleanup", "clean_up", "close")):
-        return
-    yield RULE.finding(call, name=name)
-
-
-def _last_name(func: ast.expr, context: Context) -> str:
-    """``BackgroundTask`` for ``BackgroundTask``, ``background.BackgroundTask`` or an
-    alias imported as ``BT``: cheap, before resolving the whole name."""
-    if isinstance(func, ast.Attribute):
-        return func.attr
-    if isinstance(func, ast.Name):
-        return context.aliases.get(func.id, func.id).rpartition(".")[2]
-    return ""
-
-
-def _is_background_tasks(name: str, function: FunctionNode, context: Context) -> bool:
-    """A parameter annotated ``BackgroundTasks`` (FastAPI injects it per request, so the
-    function runs while serving one, dependencies included), a local
-    ``BackgroundTasks()``, or the conventional name in request-serving code."""
-    current: FunctionNode | None = function
-    while current is not None:
-        arguments = current.args
-        for argument in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]:
-            if argument.arg == name:
-                if argument.annotation is not None and _annotated(argument.annotation, context):
-                    return True
-                return name in CONVENTIONAL_NAMES and context.is_request_serving(function)
-        for node in statements_of(current):
-            if (
-                isinstance(node, ast.Assign)
-                and isinstance(node.value, ast.Call)
-                and context.qualified_name(node.value.func) in BACKGROUND_TASKS
-                and any(isinstance(t, ast.Name) and t.id == name for t in node.targets)
-            ):
-                return context.is_request_serving(function)
-        current = context.function_parent.get(id(current))
-    return False
-
-
-def _annotated(annotation: ast.expr, context: Context) -> bool:
-    """``BackgroundTasks``, ``Optional[BackgroundTasks]``, ``BackgroundTasks | None``,
-    ``Annotated[BackgroundTasks, ...]`` or the same as a string."""
-    for node in ast.walk(annotation):
-        if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            try:
-                parsed = ast.parse(node.value, mode="eval").body
-            except SyntaxError:
-                continue
-            if any(context.qualified_name(n) in BACKGROUND_TASKS for n in ast.walk(parsed)):
-                return True
-        elif context.qualified_name(node) in BACKGROUND_TASKS:
-            return True
-    return False
-
-
-def _task_name(call: ast.Call) -> str:
-    target = (
-        call.args[0]
-        if call.args
-        else next((k.value for k in call.keywords if k.arg in {"func", "function"}), None)
-    )
-    if target is None:
-        return "task"
-    return dotted_name(target) or ast.unparse(target)[:40]
+def _sls501_enabled(context: Context) -> bool:
+    codes = context.settings.enabled_codes
+    return codes is None or "SLS501" in codes
 
 
 RULE = Rule(
@@ -180,6 +96,8 @@ async def pay(order_id: int):
         "so endpoints and their dependencies are covered), on a local `BackgroundTasks()`, "
         "or on a `background_tasks` parameter in request-serving code, and "
         "`BackgroundTask(...)` objects made in request-serving code.",
-        "Leaves alone Celery/RQ/arq/Dramatiq enqueueing (the way out) and tests.",
+        "Leaves alone Celery/RQ/arq/Dramatiq enqueueing (the way out) and tests. Background "
+        "tasks of a handler that answers 202 Accepted are reported by SLS501 (on by "
+        "default) instead, unless SLS501 is turned off.",
     ),
 )

@@ -22,6 +22,7 @@ from flake8_stateless.context import (
     dotted_name,
     string_value,
 )
+from flake8_stateless.semantic.syntax import LineSpans
 
 TEMP_FACTORIES = frozenset(
     {
@@ -938,13 +939,19 @@ def chosen_by_environment(node: ast.AST, function: FunctionNode | None, context:
     """Whether ``node`` sits in a branch of an ``if`` whose test reads the environment
     (``if os.getenv("DB_TYPE") == "sqlite":``, ``elif not os.environ.get(...)``): the
     deployer picks the branch, not the code."""
-    line = getattr(node, "lineno", 0)
     scope: ast.AST = function if function is not None else context.tree
+    return getattr(node, "lineno", 0) in memoised(
+        context, "environment branches", scope, lambda: _environment_branches(scope, context)
+    )
+
+
+def _environment_branches(scope: ast.AST, context: Context) -> LineSpans:
+    """The lines under an ``if`` whose test reads the environment, found in one walk of
+    the scope: asked for every candidate finding of a long module, never rescanned."""
+    spans = LineSpans()
     for candidate in ast.walk(scope):
-        if (
-            isinstance(candidate, ast.If)
-            and candidate.lineno < line <= (candidate.end_lineno or candidate.lineno)
-            and context.from_environment(candidate.test)
-        ):
-            return True
-    return False
+        if isinstance(candidate, ast.If) and context.from_environment(candidate.test):
+            end = candidate.end_lineno or candidate.lineno
+            if end > candidate.lineno:
+                spans.append((candidate.lineno + 1, end))
+    return spans

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from flake8_stateless.context import Context, FunctionNode, dotted_name, string_value
 from flake8_stateless.frameworks import NON_REQUEST_FUNCTION_NAMES
@@ -66,6 +66,31 @@ SQLITE_ENGINES = frozenset(
 ENVIRONMENT_READERS = frozenset(
     {"dj_database_url.config", "environs.Env", "decouple.config", "os.getenv", "os.environ.get"}
 )
+SEARCH_FIX = "use a search service or the database's full-text search"
+SEARCH_INDEXES: dict[str, tuple[int, str]] = {
+    # qualified name: (position, keyword) of the index's directory
+    "whoosh.index.create_in": (0, "dirname"),
+    "whoosh.index.open_dir": (0, "dirname"),
+    "whoosh.filedb.filestore.FileStorage": (0, "path"),
+    "tantivy.Index": (1, "path"),
+    "tantivy.Index.open": (0, "path"),
+    "xapian.WritableDatabase": (0, "path"),
+}
+"""Search engines that keep their index in a local directory when given one."""
+SEARCH_INDEX_NAMES = frozenset(name.rpartition(".")[2] for name in SEARCH_INDEXES)
+INDEX_EXTENSIONS = {
+    # qualified name: (settings that choose the index's place, the default directory)
+    "flask_whooshee.Whooshee": (("WHOOSHEE_DIR", "WHOOSHEE_MEMORY_STORAGE"), "whooshee"),
+    "flask_whooshalchemy.whoosh_index": (("WHOOSH_BASE",), "whoosh_index"),
+    "flask_whooshalchemy.search_index": (("WHOOSH_BASE",), "whoosh_index"),
+}
+"""Flask extensions that put a Whoosh index in a local directory unless configured."""
+INDEX_EXTENSION_NAMES = frozenset(name.rpartition(".")[2] for name in INDEX_EXTENSIONS)
+INDEX_SETTINGS = frozenset({"WHOOSH_BASE", "WHOOSHEE_DIR", "WHOOSH_INDEX_PATH"})
+WHOOSH_ENGINES = frozenset({"haystack.backends.whoosh_backend.WhooshEngine"})
+"""django-haystack's Whoosh backend: its ``PATH`` is a local directory."""
+SQL_RUNNERS = frozenset({"execute", "executescript", "executemany", "exec_driver_sql"})
+_ATTACH = re.compile(r"\s*attach\s+(?:database\s+)?(?P<file>'[^']*'|\"[^\"]*\"|\S+)", re.I)
 CLI_PACKAGES = frozenset({"argparse", "optparse", "click", "typer", "fire", "docopt"})
 ENTRY_DECORATORS = ("command", "group", "callback")
 """``@click.command()``, ``@app.cli.command()``, ``@cli.group()``, Typer ``callback``."""
@@ -174,17 +199,24 @@ def _call(
     passed to an engine (config-like)."""
     func = call.func
     last = callee_last_name(func, context)
-    if last in CONNECTOR_NAMES:
+    known = CONNECTORS.get(context.qualified_name(func) or "") if last in CONNECTOR_NAMES else None
+    if known is not None:
         name = context.qualified_name(func) or ""
-        known = CONNECTORS.get(name)
-        if known is None:
-            return None
         keywords, purpose, fix = known
         path = argument(call, 0, *keywords)
         if _is_memory_path(path) or _in_memory_tinydb(call, name, context):
             return None
         shown = f"{label(func)}({label(path, 24)})" if path is not None else f"{label(func)}()"
         return RULE.finding(call, what=shown, purpose=purpose, fix=fix), False
+    if last in SEARCH_INDEX_NAMES or last in INDEX_EXTENSION_NAMES:
+        return _search_index(call, function, context)
+    if last in SQL_RUNNERS and call.args:
+        attached = _attached_file(call.args[0], function, context)
+        if attached is not None:
+            return RULE.finding(
+                call.args[0], what=f"ATTACH DATABASE {attached}", purpose="data", fix=DATABASE_FIX
+            ), False
+        return None
     if last in URL_TAKER_NAMES and call.args:
         name = context.qualified_name(func) or ""
         url = _url_argument(call.args[0], function, context) if name in URL_TAKERS else None
@@ -194,6 +226,121 @@ def _call(
                 fix=DATABASE_FIX,
             ), True
     return None
+
+
+def _search_index(
+    call: ast.Call, function: FunctionNode | None, context: Context
+) -> tuple[Finding, bool] | None:
+    """A search index in a local directory: Whoosh ``create_in``/``open_dir``/
+    ``FileStorage``, tantivy and xapian given a path, Flask-Whooshee and
+    Flask-WhooshAlchemy with their default directory. In-memory indexes (``RamStorage``,
+    tantivy without a path) and directories from the environment are silent."""
+    name = context.qualified_name(call.func) or ""
+    extension = INDEX_EXTENSIONS.get(name)
+    if extension is not None:
+        settings, default = extension
+        if any(setting in context.text for setting in settings):
+            return None  # configured: the setting is reported where it names a directory
+        return RULE.finding(
+            call, what=f"{label(call.func)}() (default '{default}' folder)",
+            purpose="the search index", fix=SEARCH_FIX,
+        ), False
+    place = SEARCH_INDEXES.get(name)
+    if place is None:
+        return None
+    path = argument(call, *place)
+    if path is None or string_value(path) == "" or _path_from_environment(path, function, context):
+        return None
+    return RULE.finding(
+        call, what=f"{label(call.func)}({label(path, 24)})", purpose="the search index",
+        fix=SEARCH_FIX,
+    ), False
+
+
+def _path_from_environment(
+    expr: ast.expr, function: FunctionNode | None, context: Context
+) -> bool:
+    """A directory read from the environment, in place or through a name bound to it
+    (locally, else at module level): the deployer chooses where the index lives."""
+    if context.from_environment(expr):
+        return True
+    names = {n.id for n in ast.walk(expr) if isinstance(n, ast.Name)}
+    for name in names:
+        if function is not None and context.binds_locally(function, name):
+            values = [v for t, v in bindings(function, context) if isinstance(t, ast.Name)
+                      and t.id == name]
+        else:
+            values = [v for v in context.module_bindings.get(name, ()) if isinstance(v, ast.expr)]
+        if values and all(context.from_environment(value) for value in values):
+            return True
+    return False
+
+
+def _attached_file(
+    sql: ast.expr, function: FunctionNode | None, context: Context
+) -> str | None:
+    """The file an ``ATTACH DATABASE`` statement adds to a connection (also through
+    SQLAlchemy's ``text()``), shown for the message; None when it is not an attach,
+    attaches an in-memory database, or takes its file from the environment."""
+    if isinstance(sql, ast.Call) and sql.args and (
+        context.qualified_name(sql.func) or ""
+    ).endswith("text"):
+        sql = sql.args[0]
+    text, computed = _sql_text(sql)
+    if text is None or "attach" not in text[:40].lower():
+        return None
+    match = _ATTACH.match(text)
+    if match is None:
+        return None
+    attached = match["file"]
+    bare = attached.strip("'\"")
+    if bare in ("", ":memory:") or "mode=memory" in bare or bare.startswith("file::memory:"):
+        return None
+    if "://" in bare or bare.startswith("md:"):
+        return None  # DuckDB attaching a remote database (``s3://``, MotherDuck)
+    if attached.startswith(("?", ":")):
+        return None  # a parameter: judged where the path is made, if anywhere
+    if any(_path_from_environment(part, function, context) for part in computed):
+        return None
+    return attached if len(attached) <= 30 else attached[:29] + "…"
+
+
+def _sql_text(sql: ast.expr) -> tuple[str | None, list[ast.expr]]:
+    """The text of a SQL statement with ``{…}`` where it is computed (f-strings,
+    ``.format()``, ``%`` and ``+``), and the computed parts."""
+    if isinstance(sql, ast.JoinedStr):
+        text = "".join(
+            v.value if isinstance(v, ast.Constant) and isinstance(v.value, str) else _PLACEHOLDER
+            for v in sql.values
+        )
+        return text, [v.value for v in sql.values if isinstance(v, ast.FormattedValue)]
+    if (
+        isinstance(sql, ast.Call)
+        and isinstance(sql.func, ast.Attribute)
+        and sql.func.attr == "format"
+        and isinstance(sql.func.value, ast.Constant)
+        and isinstance(sql.func.value.value, str)
+    ):
+        text = re.sub(r"\{[^{}]*\}", _PLACEHOLDER, sql.func.value.value)
+        return text, [*sql.args, *(k.value for k in sql.keywords)]
+    if isinstance(sql, ast.BinOp) and isinstance(sql.op, ast.Mod):
+        head = string_value(sql.left)
+        if head is not None:
+            return re.sub(r"%(\(\w*\))?s", _PLACEHOLDER, head), [sql.right]
+    if isinstance(sql, ast.BinOp) and isinstance(sql.op, ast.Add):
+        operands: list[ast.expr] = []
+        left: ast.expr = sql
+        while isinstance(left, ast.BinOp) and isinstance(left.op, ast.Add):
+            operands.append(left.right)
+            left = left.left
+        operands.append(left)
+        operands.reverse()
+        if string_value(operands[0]) is not None:
+            texts = [string_value(operand) for operand in operands]
+            return "".join(_PLACEHOLDER if t is None else t for t in texts), [
+                operand for operand, t in zip(operands, texts, strict=True) if t is None
+            ]
+    return string_value(sql), []
 
 
 def _url_argument(
@@ -247,6 +394,9 @@ def _assignment(
             value, what=f"{_target_label(target)} {_shown(url)}", purpose="data",
             fix=DATABASE_FIX,
         )
+    index = _index_setting(targets, value, function, context)
+    if index is not None:
+        return None if _in_settings_class(node, context) else index
     for target in targets:
         if isinstance(target, ast.Subscript) and string_value(target.slice) == "ENGINE":
             engine = string_value(value)
@@ -258,9 +408,43 @@ def _assignment(
     return None
 
 
+def _index_setting(
+    targets: Sequence[ast.expr], value: ast.expr, function: FunctionNode | None, context: Context
+) -> Finding | None:
+    """``WHOOSH_BASE = os.path.join(basedir, "search.db")``, ``app.config["WHOOSHEE_DIR"]
+    = ...``, a config class attribute: where Flask-WhooshAlchemy and Flask-Whooshee keep
+    the index."""
+    for target in targets:
+        name = setting_name(target)
+        if name not in INDEX_SETTINGS:
+            continue
+        if isinstance(target, ast.Name) and _environment_default(target.id, context):
+            return None
+        return _index_directory(name, value, function, context)
+    return None
+
+
+def _index_directory(
+    name: str, value: ast.expr, function: FunctionNode | None, context: Context
+) -> Finding | None:
+    if isinstance(value, ast.Constant) and value.value in (None, "", False):
+        return None
+    if _path_from_environment(value, function, context):
+        return None
+    return RULE.finding(
+        value, what=f"{name} {label(value, 28)}", purpose="the search index", fix=SEARCH_FIX
+    )
+
+
 def _entry(name: str, value: ast.expr, holder: ast.AST, context: Context) -> Finding | None:
     """A keyword or dict entry: ``SQLALCHEMY_DATABASE_URI="sqlite:///..."``,
     ``db_url="sqlite://db.sqlite3"``, ``{"ENGINE": "django.db.backends.sqlite3"}``."""
+    if name in INDEX_SETTINGS:
+        return _index_directory(name, value, None, context)
+    if name == "ENGINE" and isinstance(holder, ast.Dict) and string_value(value) in WHOOSH_ENGINES:
+        return RULE.finding(
+            value, what="haystack WhooshEngine", purpose="the search index", fix=SEARCH_FIX
+        )
     if name == "ENGINE" and isinstance(holder, ast.Dict):
         engine = string_value(value)
         if engine in SQLITE_ENGINES and not _memory_database(holder):
@@ -375,14 +559,18 @@ RULE = Rule(
     code="SLS203",
     name="local-database-file",
     message="{what} stores {purpose} in a local file; {fix}",
-    summary="The app keeps its data in a file-backed embedded store (SQLite, shelve, dbm...).",
+    summary=(
+        "The app keeps its data or search index in a file-backed embedded store (SQLite, "
+        "shelve, dbm, Whoosh...)."
+    ),
     rationale=(
-        "SQLite, shelve, dbm, TinyDB and diskcache keep their data in a file on the "
-        "machine that runs the code. A second replica gets its own, empty copy; a "
+        "SQLite, shelve, dbm, TinyDB, diskcache and search engines such as Whoosh keep "
+        "their data in a file on the machine that runs the code. A second replica gets its "
+        "own, empty copy (a post indexed on one machine is never found on the others); a "
         "container that is replaced loses it; several processes writing one SQLite file "
         "over a network volume corrupt it or serialize on its lock. An app that must "
         "scale out or survive redeploys keeps its data in a database server (or Redis for "
-        "a cache) whose address comes from the environment."
+        "a cache, a search service for an index) whose address comes from the environment."
     ),
     bad_example='''\
 from sqlalchemy import create_engine
@@ -406,6 +594,7 @@ SessionLocal = sessionmaker(bind=engine)
     scope="module",
     triggers=(
         "*sqlite*", "peewee", "playhouse", "shelve", "dbm", "tinydb", "diskcache", "spatialite",
+        "*whoosh*", "tantivy", "xapian", "attach",
     ),
     options=("handler-decorators", "call-depth"),
     references=(
@@ -423,7 +612,13 @@ SessionLocal = sessionmaker(bind=engine)
         "(`SQLALCHEMY_DATABASE_URI`, `DATABASE_URL`, `app.config[...]`, config classes) or "
         "passed as a keyword or dict value (`app.config.update(...)`, `db_url=`, "
         "`SQLALCHEMY_BINDS`); Django `DATABASES` entries with the `sqlite3` or "
-        "`spatialite` engine.",
+        "`spatialite` engine; SQLite files attached with `ATTACH DATABASE 'file.db'` "
+        "(`execute`, `executescript`, `exec_driver_sql`, SQLAlchemy `text()`), also to an "
+        "in-memory engine; local search indexes: Whoosh `create_in`/`open_dir`/"
+        "`FileStorage`, `WHOOSH_BASE`/`WHOOSHEE_DIR` settings, Flask-Whooshee and "
+        "Flask-WhooshAlchemy left on their default folder, django-haystack's "
+        "`WhooshEngine`, tantivy `Index(schema, path=...)` and xapian `WritableDatabase` "
+        "on a path.",
         "Scope: both a request handler opening the store and module-level set-up "
         "(`engine = create_engine(...)` in `database.py`, `DATABASES` in `settings.py`, a "
         "`Config` class) are the app's persistence, so the rule fires in request-serving "
@@ -440,6 +635,9 @@ SessionLocal = sessionmaker(bind=engine)
         "pydantic `BaseSettings` field defaults, a constant used only as such a default, "
         "a branch the environment chooses: `if os.getenv(\"DB_TYPE\") == \"sqlite\":`), "
         "test helpers (functions named `..._test_...`), and JSON or pickle files written as "
-        "a store, which SLS201 reports where they are written.",
+        "a store, which SLS201 reports where they are written. In-memory search indexes "
+        "(Whoosh `RamStorage`, tantivy without a path, `xapian.inmemory_open()`, "
+        "`WHOOSHEE_MEMORY_STORAGE`), index directories read from the environment, and "
+        "databases attached from `:memory:` or through a parameter are silent too.",
     ),
 )

@@ -9,6 +9,7 @@ from flake8_stateless.rules.state import (
     sls103_class_state_mutated,
     sls104_in_memory_backend,
     sls105_shared_memory,
+    sls106_per_process_secret,
 )
 
 RULES: tuple[Rule, ...] = (
@@ -17,4 +18,5 @@ RULES: tuple[Rule, ...] = (
     sls103_class_state_mutated.RULE,
     sls104_in_memory_backend.RULE,
     sls105_shared_memory.RULE,
+    sls106_per_process_secret.RULE,
 )
