@@ -83,7 +83,7 @@ def test_the_message_says_where_the_path_points(path: str, said: str | None) -> 
     if said is None:
         assert ", " not in message.partition(";")[0].partition(") writes")[2]
     else:
-        assert f"request code, {said};" in message
+        assert f"serving requests, {said};" in message
 
 
 HANDLERS = """

@@ -179,10 +179,13 @@ class ProjectIndex:
         self._canonical: dict[str, str] = {}
         self._modules: dict[str, _Module | None] = {}
         self._resolved: dict[tuple[str, str | None, str, bool], Target | None] = {}
+        self._bindings: dict[tuple[str, str], Target | None] = {}
         self._params: dict[tuple[str, str, str], Target] = {}
         self._reach: dict[tuple[str, str], Reach] | None = None
         self._long_lived: set[tuple[str, str]] = set()
         self._reached_modules: frozenset[str] | None = None
+        self._base: ProjectIndex | None = None
+        """For modules that exist only in the editor: the project without them."""
         self._set_up_scopes: set[tuple[str, str | None]] = set()
         """Factory-named functions whose hand-overs were taken as set-up."""
         self._not_set_up: set[tuple[str, str | None]] = set()
@@ -205,6 +208,11 @@ class ProjectIndex:
         )
         index._paths = self._paths
         index._canonical = self._canonical
+        if not any(self.canonical(name) for name in overrides):
+            # modules that exist only in the editor: nothing on disk can import them, so
+            # the rest of the project is reached as before, and only their own handlers
+            # are new (``reach`` adds what they reach to the base's answer)
+            index._base = self
         return index
 
     @property
@@ -327,6 +335,8 @@ class ProjectIndex:
         behalf of a request: handlers, what they call, what they start."""
         if self._reach is not None:
             return self._reach
+        if self._base is not None:
+            return self._reach_beside(self._base)
         seeds = self.seed_modules()
         for name in [*seeds, *self.set_up_modules()]:
             self.module(name)
@@ -339,9 +349,24 @@ class ProjectIndex:
             self._not_set_up |= served
             self._params.clear()
             self._resolved.clear()
+            self._bindings.clear()
             self._long_lived.clear()
             self._bind_handoffs()
             found = self._walk_from(seeds)
+        self._reach = found
+        return found
+
+    def _reach_beside(self, base: ProjectIndex) -> dict[tuple[str, str], Reach]:
+        """The base project's reach, plus what the new modules' own handlers reach (with
+        the objects the base project hands over at set-up)."""
+        found = dict(base.reach())
+        self._params = dict(base._params)
+        self._long_lived = set(base._long_lived)
+        new = sorted(self._overrides)
+        for name in new:
+            self.module(name)
+        for key, reach in self._walk_from(new).items():
+            found.setdefault(key, reach)
         self._reach = found
         return found
 
@@ -500,6 +525,7 @@ class ProjectIndex:
                     if self._params.get(key) != bound:
                         self._params[key] = bound
                         self._resolved.clear()
+                        self._bindings.clear()
                         changed = True
             if not changed:
                 return
@@ -577,7 +603,17 @@ class ProjectIndex:
         return self._binding(module_name, name, depth)
 
     def _binding(self, module_name: str, name: str, depth: int) -> Target | None:
-        """A module-level name: the first of its bindings that resolves."""
+        """A module-level name: the first of its bindings that resolves (memoised: it
+        does not depend on where the name is used)."""
+        key = (module_name, name)
+        if key in self._bindings:
+            return self._bindings[key]
+        self._bindings[key] = None  # a cycle through this name resolves to nothing
+        found = self._binding_uncached(module_name, name, depth)
+        self._bindings[key] = found
+        return found
+
+    def _binding_uncached(self, module_name: str, name: str, depth: int) -> Target | None:
         module = self.module(module_name)
         if module is None:
             return None

@@ -379,7 +379,8 @@ class SummaryBuilder:
                     if value.startswith("ref:"):
                         value = f"scoped:{self.qualname(function)}|{value.removeprefix('ref:')}"
                     kinds.setdefault(target.id, []).append(value)
-        return tuple((name, tuple(values)) for name, values in kinds.items())
+        # a name imported the same way in ten places is one binding
+        return tuple((name, tuple(dict.fromkeys(values))) for name, values in kinds.items())
 
     def _binding_kind(self, name: str, value: ast.AST) -> str:
         facts = self.facts

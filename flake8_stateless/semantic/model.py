@@ -74,6 +74,7 @@ class ModuleFacts:
         self._mutating_methods: dict[int, set[str]] = {}
         self._instance_attributes: dict[int, set[str]] = {}
         self._instance_containers: dict[int, dict[str, str]] = {}
+        self._value_classes: dict[int, bool] = {}
         self._parents: dict[int, dict[int, ast.AST]] = {}
         self._own_nodes: dict[int, list[ast.AST]] = {}
 
@@ -319,15 +320,39 @@ class ModuleFacts:
 
     def is_value_class(self, cls: ast.ClassDef) -> bool:
         """Pydantic models, dataclasses, enums... whose class-level defaults are copied
-        per instance or are not state at all (the class itself or a local ancestor)."""
-        for current in [cls, *self.local_ancestors(cls)]:
-            for decorator in current.decorator_list:
-                target = decorator.func if isinstance(decorator, ast.Call) else decorator
-                if self.qualified_name(target) in VALUE_CLASS_DECORATORS:
-                    return True
-            if any(self.qualified_name(base) in VALUE_CLASS_BASES for base in current.bases):
+        per instance or are not state at all (the class itself or a local ancestor).
+        Memoised per class, bases first, so a long inheritance chain stays linear."""
+        known = self._value_classes.get(id(cls))
+        if known is not None:
+            return known
+        pending = [cls]
+        waiting = {id(cls)}
+        while pending:
+            current = pending[-1]
+            if id(current) in self._value_classes:
+                pending.pop()
+                continue
+            bases = [
+                b
+                for b in self.local_bases(current)
+                if id(b) not in self._value_classes and id(b) not in waiting
+            ]
+            if bases:
+                pending.extend(bases)
+                waiting.update(id(b) for b in bases)
+                continue
+            pending.pop()
+            self._value_classes[id(current)] = self._is_value_class_itself(current) or any(
+                self._value_classes.get(id(b), False) for b in self.local_bases(current)
+            )
+        return self._value_classes[id(cls)]
+
+    def _is_value_class_itself(self, cls: ast.ClassDef) -> bool:
+        for decorator in cls.decorator_list:
+            target = decorator.func if isinstance(decorator, ast.Call) else decorator
+            if self.qualified_name(target) in VALUE_CLASS_DECORATORS:
                 return True
-        return False
+        return any(self.qualified_name(base) in VALUE_CLASS_BASES for base in cls.bases)
 
     def class_holds_mutable_state(self, cls: ast.ClassDef) -> bool:
         """Whether instances of ``cls`` carry mutable containers (class-level or set on

@@ -108,6 +108,10 @@ APP_STORES = frozenset({"state", "config", "extensions", "settings", "config_dic
 ``app.config`` and ``app.extensions``, Tornado's ``settings``."""
 
 
+APP_DEPTH = 4
+"""How far from the root the app store may sit: ``self.request.app.state``."""
+
+
 def _app_state(container: ast.expr, reported: ast.expr) -> str | None:
     """The application's own shared state changed while serving a request:
     ``request.app.state.model = ...``, ``current_app.config["X"] = ...``,
@@ -118,7 +122,11 @@ def _app_state(container: ast.expr, reported: ast.expr) -> str | None:
     while isinstance(node, (ast.Attribute, ast.Subscript)):
         node = node.value
         chain.append(node)
-    for index, part in enumerate(chain[:-1]):
+    # the app and its store sit next to the root (``request.app.state``): only the
+    # links nearest it are looked at, so a 2,000-link target costs no more than a short one
+    start = max(len(chain) - 1 - APP_DEPTH, 0)
+    for index in range(start, len(chain) - 1):
+        part = chain[index]
         owner = chain[index + 1]
         owner_name = dotted_name(owner)
         if owner_name is None:
