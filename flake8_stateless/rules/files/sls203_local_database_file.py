@@ -331,7 +331,7 @@ def _environment_defaults(text: str) -> frozenset[str]:
         while start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):
             start -= 1
         callee = text[start:end]
-        dotted_get = callee == "get" and text[start - 1 : start] == "."
+        dotted_get = callee == "get" and start > 0 and text[start - 1] == "."
         if dotted_get or "env" in callee or callee.endswith(("config", "str")):
             found.add(match[1])
             if match[1] == "default" and match[2] is not None:
