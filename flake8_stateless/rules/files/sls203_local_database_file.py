@@ -16,6 +16,7 @@ from flake8_stateless.rules.files.common import (
     chosen_by_environment,
     config_entries,
     label,
+    memoised,
     setting_name,
 )
 
@@ -493,8 +494,33 @@ def _reads_environment(call: ast.Call, context: Context) -> bool:
 def _environment_default(name: str, context: Context) -> bool:
     """Whether module-level ``name`` only serves as the default of an environment read
     (``os.getenv("DATABASE_URL", DEFAULT_URL)``)."""
-    reader = r"(getenv|\.get|env\w*|config|str)\(\s*['\"]\w+['\"]\s*,\s*(default\s*=\s*)?"
-    return re.search(reader + re.escape(name) + r"\b", context.text) is not None
+    defaults = memoised(
+        context, "environment defaults", context.tree, lambda: _environment_defaults(context.text)
+    )
+    return name in defaults
+
+
+_READ_ARGUMENTS = re.compile(r"\(\s*['\"]\w+['\"]\s*,\s*(\w+)(?:\s*=\s*(\w+))?")
+"""``("KEY", NAME`` or ``("KEY", default=NAME``: the start of a call's arguments."""
+
+
+def _environment_defaults(text: str) -> frozenset[str]:
+    """The names given as the default of a call that reads like an environment read:
+    ``getenv("KEY", NAME)``, ``env.str("KEY", default=NAME)``, ``config("KEY", NAME)``,
+    ``environ.get(...)``. One pass over the text: the word before each ``(`` is read
+    backwards (a regex searching ``env\\w*\\(`` rescans a long word at each ``env``)."""
+    found: set[str] = set()
+    for match in _READ_ARGUMENTS.finditer(text):
+        start = end = match.start()
+        while start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):
+            start -= 1
+        callee = text[start:end]
+        dotted_get = callee == "get" and start > 0 and text[start - 1] == "."
+        if dotted_get or "env" in callee or callee.endswith(("config", "str")):
+            found.add(match[1])
+            if match[1] == "default" and match[2] is not None:
+                found.add(match[2])
+    return frozenset(found)
 
 
 def _in_settings_class(node: ast.AST, context: Context) -> bool:
