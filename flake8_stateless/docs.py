@@ -78,13 +78,18 @@ def _status(rule: Rule) -> str:
     return ""
 
 
+def _inline_code(text: str) -> str:
+    """Markdown inline code that may hold backticks (messages quote code in them)."""
+    return f"`` {text} ``" if "`" in text else f"`{text}`"
+
+
 def rule_markdown(rule: Rule) -> str:
     """A rule's whole page, as ``ruff rule`` prints one."""
     head = [f"# {rule.name} ({rule.code})", f"Derived from the **{LINTER}** linter."]
     status = _status(rule)
     if status:
         head.append(status)
-    head.append(f"Added in {rule.added_in}. Message: `{rule.code} {rule.message}`")
+    head.append(f"Added in {rule.added_in}. Message: {_inline_code(f'{rule.code} {rule.message}')}")
     return "\n\n".join(head) + "\n\n" + explanation(rule)
 
 

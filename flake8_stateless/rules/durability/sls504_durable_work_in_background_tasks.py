@@ -7,6 +7,7 @@ import ast
 from collections.abc import Iterator
 
 from flake8_stateless.context import Context, FunctionNode, dotted_name, statements_of
+from flake8_stateless.excerpts import quoted
 from flake8_stateless.registry import Finding, Rule
 
 BACKGROUND_TASKS = frozenset(
@@ -35,23 +36,23 @@ def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Ite
     if isinstance(func, ast.Attribute) and func.attr == "add_task":
         receiver = func.value
         if isinstance(receiver, ast.Name) and _is_background_tasks(receiver.id, function, context):
-            yield from _unless_cleanup(node)
+            yield from _unless_cleanup(node, context)
     elif (
         _last_name(func, context) in BACKGROUND_TASK_NAMES
         and context.qualified_name(func) in BACKGROUND_TASK
         and context.is_request_serving(function)
     ):
-        yield from _unless_cleanup(node)
+        yield from _unless_cleanup(node, context)
 
 
-def _unless_cleanup(call: ast.Call) -> Iterator[Finding]:
+def _unless_cleanup(call: ast.Call, context: Context) -> Iterator[Finding]:
     """Closing a stream or removing a temporary file after the response is not work
     anyone waits for: losing it loses nothing a user asked for."""
-    name = _task_name(call)
+    name = _task_name(call, context)
     last = name.rpartition(".")[2].lower()
     if last in CLEANUP_NAMES or last.startswith(("cleanup", "clean_up", "close")):
         return
-    yield RULE.finding(call, name=name)
+    yield RULE.finding(call, name=quoted(name))
 
 
 def _last_name(func: ast.expr, context: Context) -> str:
@@ -104,7 +105,7 @@ def _annotated(annotation: ast.expr, context: Context) -> bool:
     return False
 
 
-def _task_name(call: ast.Call) -> str:
+def _task_name(call: ast.Call, context: Context) -> str:
     target = (
         call.args[0]
         if call.args
@@ -112,14 +113,14 @@ def _task_name(call: ast.Call) -> str:
     )
     if target is None:
         return "task"
-    return dotted_name(target) or ast.unparse(target)[:40]
+    return dotted_name(target) or context.excerpts.label(target, 40)
 
 
 RULE = Rule(
     code="SLS504",
     name="durable-work-in-background-tasks",
     message=(
-        "background task '{name}' is lost if the process dies after the response; "
+        "background task {name} is lost if the process dies after the response; "
         "use Celery or arq for durable work"
     ),
     summary="FastAPI/Starlette background tasks carry work that runs after the response (opt-in).",

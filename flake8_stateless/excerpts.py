@@ -1,0 +1,162 @@
+"""The user's code, quoted in messages the way they wrote it.
+
+Messages name what they found in the user's own words: ``open(f"logs/{name}", "a")``,
+not ``ast.unparse``'s respelling of it (which changes between Python versions: 3.12
+started to reuse the outer quote inside f-strings). An excerpt is the source text of a
+node, read from the lines the engine already has (the plugin gets them from flake8, the
+standalone command from its own read), put on one line and shortened to its head when
+long (``os.path.join(REPORTS, …)``).
+
+How messages quote (see the README's *Messages*): a plain name in single quotes
+(``'sessions'``, as flake8's own messages do), any other code in backticks, so that its
+own quotes stay as written (```request.files['f']```), a string value as a Python
+literal (``'memory://'``).
+
+Cost: an excerpt reads only the lines its node spans, and stops once it has more
+characters than the message can use; a non-ASCII line is encoded once per module, to
+turn the AST's UTF-8 byte columns into characters. No scan of the module per node.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Sequence
+
+ELLIPSIS = "…"
+NAME_WIDTH = 80
+"""A dotted name too long for its slot is still shown whole, up to this width."""
+
+_OPERATORS: dict[type[ast.operator], str] = {
+    ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.MatMult: "@", ast.Div: "/",
+    ast.FloorDiv: "//", ast.Mod: "%", ast.Pow: "**", ast.LShift: "<<", ast.RShift: ">>",
+    ast.BitOr: "|", ast.BitXor: "^", ast.BitAnd: "&",
+}
+_OPENING = "([{"
+_CLOSING = ")]}"
+
+
+def code(text: str) -> str:
+    """Code in a message: in backticks, its own quotes untouched."""
+    return f"`{text}`"
+
+
+def quoted(text: str) -> str:
+    """A name in single quotes (``'sessions'``, ``'form.photo.data'``), other code in
+    backticks (```request.files['f']```): the quoting never nests."""
+    if text and all(part.isidentifier() for part in text.split(".")):
+        return f"'{text}'"
+    return code(text)
+
+
+class Excerpts:
+    """Source text of the nodes of one module, from its lines (as split for the parser:
+    ``lines[0]`` is line 1)."""
+
+    def __init__(self, lines: Sequence[str]) -> None:
+        self._lines = lines
+        self._encoded: dict[int, bytes] = {}
+        self._ascii: dict[int, bool] = {}
+
+    def label(self, node: ast.AST, limit: int = 24) -> str:
+        """``node`` as written when at most ``limit`` characters, else its head:
+        ``os.path.join(REPORTS, …)``, ``DATA_DIR / …``, ``f"logs/{request.args['n…``.
+        At most a dozen excerpts per call, whatever the expression's size or depth."""
+        return self._label(node, limit, 0)
+
+    def _label(self, node: ast.AST, limit: int, depth: int) -> str:
+        text, whole = self.flat(node, limit)
+        if whole:
+            return text
+        if depth < 3:
+            half = limit // 2
+            if isinstance(node, ast.Call) and node.args:
+                head = self._label(node.args[0], half, depth + 1)
+                more = f", {ELLIPSIS}" if len(node.args) > 1 or node.keywords else ""
+                return f"{self._label(node.func, half, depth + 1)}({head}{more})"
+            if isinstance(node, ast.BinOp):
+                left: ast.expr = node
+                while isinstance(left, ast.BinOp):
+                    left = left.left
+                symbol = _OPERATORS.get(type(node.op), "+")
+                return f"{self._label(left, half, depth + 1)} {symbol} {ELLIPSIS}"
+        if _is_dotted(node):
+            name, whole = self.flat(node, NAME_WIDTH)
+            if name:
+                return name if whole else name + ELLIPSIS
+        if text:
+            return text[: max(limit - 1, 1)] + ELLIPSIS
+        return ELLIPSIS
+
+    def flat(self, node: ast.AST, limit: int) -> tuple[str, bool]:
+        """The source text of ``node`` on one line, and whether that is all of it: at
+        most ``limit`` characters are kept (``("", False)`` when the node has no
+        position in these lines). A line break becomes one space (none after an opening
+        or before a closing bracket, and a trailing comma before a closing bracket goes);
+        a comment in a multi-line node ends the excerpt."""
+        first = getattr(node, "lineno", None)
+        last = getattr(node, "end_lineno", None)
+        start = getattr(node, "col_offset", None)
+        end = getattr(node, "end_col_offset", None)
+        if first is None or last is None or start is None or end is None:
+            return "", False
+        if not 1 <= first <= last <= len(self._lines):
+            return "", False
+        if first == last:
+            begin = self._column(first, start)
+            stop = min(self._column(first, end), begin + limit + 1)
+            text = self._lines[first - 1][begin:stop].rstrip("\r\n")
+            return (text, True) if len(text) <= limit else (text[:limit], False)
+        pieces: list[str] = []
+        size = 0
+        for number in range(first, last + 1):
+            line = self._lines[number - 1]
+            begin = self._column(number, start) if number == first else 0
+            stop = self._column(number, end) if number == last else len(line)
+            piece = line[begin:stop]
+            if "#" in piece:
+                return _joined(pieces)[:limit], False
+            piece = piece.rstrip().removesuffix("\\").strip()
+            if not piece:
+                continue
+            pieces.append(piece)
+            size += len(piece) + 1
+            if size > limit + 1 and number < last:
+                return _joined(pieces)[:limit], False
+        text = _joined(pieces)
+        return (text, True) if len(text) <= limit else (text[:limit], False)
+
+    def _column(self, number: int, byte_offset: int) -> int:
+        """The character column of a UTF-8 byte offset on line ``number``."""
+        if byte_offset == 0:
+            return 0
+        is_ascii = self._ascii.get(number)
+        if is_ascii is None:
+            is_ascii = self._ascii[number] = self._lines[number - 1].isascii()
+        if is_ascii:
+            return byte_offset
+        encoded = self._encoded.get(number)
+        if encoded is None:
+            encoded = self._encoded[number] = self._lines[number - 1].encode(
+                "utf-8", "surrogatepass"
+            )
+        return len(encoded[:byte_offset].decode("utf-8", "ignore"))
+
+
+def _joined(pieces: list[str]) -> str:
+    """Pieces of consecutive lines as one line of code."""
+    if not pieces:
+        return ""
+    text = pieces[0]
+    for piece in pieces[1:]:
+        if piece[0] in _CLOSING:
+            text = text.removesuffix(",")
+        elif text[-1] not in _OPENING:
+            text += " "
+        text += piece
+    return text
+
+
+def _is_dotted(node: ast.AST) -> bool:
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    return isinstance(node, ast.Name)
