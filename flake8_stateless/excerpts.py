@@ -20,7 +20,7 @@ turn the AST's UTF-8 byte columns into characters. No scan of the module per nod
 from __future__ import annotations
 
 import ast
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 ELLIPSIS = "…"
 NAME_WIDTH = 80
@@ -92,7 +92,7 @@ class Excerpts:
         most ``limit`` characters are kept (``("", False)`` when the node has no
         position in these lines). A line break becomes one space (none after an opening
         or before a closing bracket, and a trailing comma before a closing bracket goes);
-        a comment in a multi-line node ends the excerpt."""
+        a comment in a multi-line node ends the excerpt (see :func:`one_line`)."""
         first = getattr(node, "lineno", None)
         last = getattr(node, "end_lineno", None)
         start = getattr(node, "col_offset", None)
@@ -106,24 +106,16 @@ class Excerpts:
             stop = min(self._column(first, end), begin + limit + 1)
             text = self._lines[first - 1][begin:stop].rstrip("\r\n")
             return (text, True) if len(text) <= limit else (text[:limit], False)
-        pieces: list[str] = []
-        size = 0
+        return one_line(self._spanned(first, start, last, end), limit)
+
+    def _spanned(self, first: int, start: int, last: int, end: int) -> Iterator[str]:
+        """The text of lines ``first`` to ``last``, from byte ``start`` of the first to
+        byte ``end`` of the last, a line at a time (the reader stops when it has enough)."""
         for number in range(first, last + 1):
             line = self._lines[number - 1]
             begin = self._column(number, start) if number == first else 0
             stop = self._column(number, end) if number == last else len(line)
-            piece = line[begin:stop]
-            if "#" in piece:
-                return _joined(pieces)[:limit], False
-            piece = piece.rstrip().removesuffix("\\").strip()
-            if not piece:
-                continue
-            pieces.append(piece)
-            size += len(piece) + 1
-            if size > limit + 1 and number < last:
-                return _joined(pieces)[:limit], False
-        text = _joined(pieces)
-        return (text, True) if len(text) <= limit else (text[:limit], False)
+            yield line[begin:stop]
 
     def _column(self, number: int, byte_offset: int) -> int:
         """The character column of a UTF-8 byte offset on line ``number``."""
@@ -140,6 +132,36 @@ class Excerpts:
                 "utf-8", "surrogatepass"
             )
         return len(encoded[:byte_offset].decode("utf-8", "ignore"))
+
+
+def one_line(lines: Iterable[str], limit: int) -> tuple[str, bool]:
+    """Consecutive lines of one piece of code as one line of at most ``limit``
+    characters, and whether that is all of it. Reads no further than it needs; a comment
+    (a ``#`` on any line but the last: on the last line it can only be inside a string)
+    ends the text there."""
+    pieces: list[str] = []
+    size = 0
+    pending = iter(lines)
+    line = next(pending, None)
+    while line is not None:
+        following = next(pending, None)
+        if following is not None and "#" in line:
+            return _joined(pieces)[:limit], False
+        piece = line.rstrip().removesuffix("\\").strip()
+        if piece:
+            pieces.append(piece)
+            size += len(piece) + 1
+            if size > limit + 1 and following is not None:
+                return _joined(pieces)[:limit], False
+        line = following
+    text = _joined(pieces)
+    return (text, True) if len(text) <= limit else (text[:limit], False)
+
+
+def shorten(text: str, width: int) -> str:
+    """Code (ast-grep's text of a node) on one line, ``…`` when longer than ``width``."""
+    flat, whole = one_line(text.splitlines(), width)
+    return flat if whole else flat[: max(width - 1, 0)] + ELLIPSIS
 
 
 def _joined(pieces: list[str]) -> str:

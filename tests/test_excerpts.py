@@ -11,7 +11,7 @@ from typing import overload
 
 import pytest
 
-from flake8_stateless.excerpts import Excerpts, quoted
+from flake8_stateless.excerpts import Excerpts, quoted, shorten
 from tests.helpers import lint_source
 
 
@@ -164,3 +164,17 @@ def test_a_non_ascii_line_is_encoded_once() -> None:
     shown = {excerpts.label(call) for call in calls}
     assert len(shown) == 2_000
     assert CountingLine.encodes == 1
+
+
+def test_a_hash_in_a_string_is_not_a_comment() -> None:
+    assert excerpt('open("#tag.txt", "w")') == 'open("#tag.txt", "w")'
+    assert excerpt('open(\n    name,\n    "#w")', 40) == 'open(name, "#w")'
+
+
+def test_pattern_captures_read_like_ast_excerpts() -> None:
+    """ast-grep rules quote their metavariables through the same one-line rendering."""
+    assert shorten('Broadcast(\n    "memory://",  # in-process\n)', 60) == "Broadcast(…"
+    assert shorten('InMemoryChannelLayer(\n    capacity=100,\n)', 60) == (
+        "InMemoryChannelLayer(capacity=100)"
+    )
+    assert shorten("x" * 100, 10) == "x" * 9 + "…"
