@@ -13,14 +13,17 @@ own quotes stay as written (```request.files['f']```), a string value as a Pytho
 literal (``'memory://'``).
 
 Cost: an excerpt reads only the lines its node spans, and stops once it has more
-characters than the message can use; a non-ASCII line is encoded once per module, to
-turn the AST's UTF-8 byte columns into characters. No scan of the module per node.
+characters than the message can use; the AST's UTF-8 byte columns become characters
+through a table made once per non-ASCII line. No scan of the module, or of a line, per
+node.
 """
 
 from __future__ import annotations
 
 import ast
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Sequence
+from itertools import accumulate
 
 ELLIPSIS = "…"
 NAME_WIDTH = 80
@@ -54,8 +57,8 @@ class Excerpts:
 
     def __init__(self, lines: Sequence[str]) -> None:
         self._lines = lines
-        self._encoded: dict[int, bytes] = {}
-        self._ascii: dict[int, bool] = {}
+        self._starts: dict[int, list[int]] = {}
+        """Per line read: the UTF-8 offset of each character, or [] for an ASCII line."""
 
     def label(self, node: ast.AST, limit: int = 24) -> str:
         """``node`` as written when at most ``limit`` characters, else its head:
@@ -118,20 +121,23 @@ class Excerpts:
             yield line[begin:stop]
 
     def _column(self, number: int, byte_offset: int) -> int:
-        """The character column of a UTF-8 byte offset on line ``number``."""
+        """The character column of a UTF-8 byte offset on line ``number``: the offset
+        itself on an ASCII line, else found in the line's table of character starts,
+        made once per line."""
         if byte_offset == 0:
             return 0
-        is_ascii = self._ascii.get(number)
-        if is_ascii is None:
-            is_ascii = self._ascii[number] = self._lines[number - 1].isascii()
-        if is_ascii:
-            return byte_offset
-        encoded = self._encoded.get(number)
-        if encoded is None:
-            encoded = self._encoded[number] = self._lines[number - 1].encode(
-                "utf-8", "surrogatepass"
+        starts = self._starts.get(number)
+        if starts is None:
+            line = self._lines[number - 1]
+            starts = self._starts[number] = (
+                [] if line.isascii() else list(accumulate(map(_utf8_size, line), initial=0))
             )
-        return len(encoded[:byte_offset].decode("utf-8", "ignore"))
+        return bisect_left(starts, byte_offset) if starts else byte_offset
+
+
+def _utf8_size(character: str) -> int:
+    code_point = ord(character)
+    return 1 if code_point < 0x80 else 2 if code_point < 0x800 else 3 if code_point < 0x10000 else 4
 
 
 def one_line(lines: Iterable[str], limit: int) -> tuple[str, bool]:
