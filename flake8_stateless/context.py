@@ -19,6 +19,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, TypeGuard
 
 from flake8_stateless import frameworks
+from flake8_stateless.excerpts import Excerpts
 
 if TYPE_CHECKING:
     from flake8_stateless.options import Settings
@@ -394,6 +395,11 @@ class Context:
     def text(self) -> str:
         """The module's source text, for cheap "is this word anywhere" questions."""
         return "".join(self.lines)
+
+    @cached_property
+    def excerpts(self) -> Excerpts:
+        """The user's code as written, for messages (see ``excerpts.py``)."""
+        return Excerpts(self.lines)
 
     @cached_property
     def method_calls_by_receiver(self) -> dict[tuple[str, str], list[FunctionNode]]:

@@ -70,6 +70,7 @@ class Audited:
 
 
 CONFIG = "configuration"
+SLS203_PATH = "rules/files/sls203_local_database_file.py"
 AUDIT = (
     # prefilter.py: the command's and the plugin's first look at every file
     Audited("prefilter.py", "_decorator_method_pattern", "user code, at one position",
@@ -141,6 +142,20 @@ AUDIT = (
             "fixed: .configure\\([^)]*jobstores rescanned to the next ')' from every "
             "'.configure(' (quadratic); now literals only, and _configured_elsewhere "
             "scans the .configure( calls with str.find"),
+    Audited(SLS203_PATH, "_ATTACH", "SQL strings run by execute()",
+            "linear: matched at the start only; \\s runs end at literal words, and the "
+            "file part is a quoted run or one \\S run"),
+    Audited("noqa.py", "_FLAKE8_FILE", "user comments, one line at a time",
+            "linear: matched at the start only; \\s runs end at literal characters"),
+    Audited("rules/state/sls106_per_process_secret.py", "_CAMEL", "setting names",
+            "linear: a zero-width position between two classes"),
+    Audited(SLS203_PATH, "_sql_text", "SQL string templates",
+            "linear: a negated class between braces; an optional \\w run in brackets"),
+    Audited("noqa.py", "_FLAKE8_INLINE", "user comments",
+            "linear: flake8's own NOQA_INLINE; codes are letters then digits, separators a "
+            "disjoint class, so each character is read one way"),
+    Audited("rules/state/sls106_per_process_secret.py", "_CAMEL_WORDS", "class names",
+            "linear: each alternative is one or two disjoint classes"),
     Audited("rules/build/runtime.py", "_WORDS", "the file's name", "linear: one class"),
     Audited("rules/build/sls403_build_tool_at_runtime.py", "_EXECUTABLE",
             "string constants (commands)",
@@ -444,7 +459,56 @@ def _cases() -> list[Case]:
         "extensions": lambda n: ".exe" * (n // 4) + "!",
     }.items():
         add(SLS403, "_EXECUTABLE", name, make, executable.search)
+    _regexes_of_rules_and_noqa(add)
     return cases
+
+
+def _regexes_of_rules_and_noqa(add: Callable[..., None]) -> None:
+    """SLS203's ATTACH reader and SQL templates, SLS106's name splitting, and flake8's
+    own noqa patterns the command mirrors."""
+    attach = _regex(SLS203, "_ATTACH")
+    for name, make in {
+        "spaces": lambda n: " " * n + "attach",
+        "attach and spaces": lambda n: "attach" + " " * n + "x",
+        "database words": lambda n: "attach " + "database " * (n // 9),
+        "an unclosed quote": lambda n: "attach '" + "a" * n,
+    }.items():
+        add(SLS203, "_ATTACH", name, make, attach.match)
+    flake8_file = _regex("noqa.py", "_FLAKE8_FILE")
+    for name, make in {
+        "spaces": lambda n: " " * n + "#",
+        "flake8 and spaces": lambda n: "# flake8:" + " " * n,
+    }.items():
+        add("noqa.py", "_FLAKE8_FILE", name, make, flake8_file.match)
+    inline = _regex("noqa.py", "_FLAKE8_INLINE")
+    for name, make in {
+        "noqa repeated": lambda n: "# noqa " * (n // 7),
+        "codes": lambda n: "# noqa:" + "A1," * (n // 3),
+        "separators": lambda n: "# noqa:A1" + ", " * (n // 2) + "!",
+    }.items():
+        add("noqa.py", "_FLAKE8_INLINE", name, make, inline.search)
+    sql = importlib.import_module("flake8_stateless.rules.files.sls203_local_database_file")
+    for name, make in {
+        "braces": lambda n: "attach '{" * (n // 9),
+        "percents": lambda n: "attach '%(" * (n // 10),
+    }.items():
+        add(SLS203, "_sql_text", name, make,
+            lambda text, m=sql: m._sql_text(_format_call(text)))
+    words = _regex("rules/state/sls106_per_process_secret.py", "_CAMEL_WORDS")
+    for name, make in {
+        "capitals": lambda n: "A" * n + "a",
+        "mixed": lambda n: "AbC1" * (n // 4),
+    }.items():
+        add("rules/state/sls106_per_process_secret.py", "_CAMEL_WORDS", name, make,
+            words.findall)
+    camel = _regex("rules/state/sls106_per_process_secret.py", "_CAMEL")
+    for name, make in {
+        "camel words": lambda n: "aB" * (n // 2),
+        "lower case": lambda n: "a" * n,
+        "upper case": lambda n: "A" * n,
+    }.items():
+        add("rules/state/sls106_per_process_secret.py", "_CAMEL", name, make,
+            lambda text, pattern=camel: pattern.sub("_", text))
 
 
 def sqlite_url_of(expr: ast.expr) -> object:

@@ -14,8 +14,9 @@ from flake8_stateless.context import (
     dotted_name,
     string_value,
 )
+from flake8_stateless.excerpts import code
 from flake8_stateless.registry import Finding, Rule
-from flake8_stateless.rules.files.common import bindings, bound_names, label
+from flake8_stateless.rules.files.common import bindings, bound_names
 
 GENERATORS = frozenset(
     {
@@ -196,7 +197,11 @@ def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Ite
         ):
             how = "falls back to"
         yield RULE.finding(
-            source, slot=repr(slot.name), how=how, source=label(source, 32), fix=FIXES[how]
+            source,
+            slot=repr(slot.name),
+            how=how,
+            source=code(context.excerpts.label(source, 32)),
+            fix=FIXES[how],
         )
 
 
