@@ -7,6 +7,12 @@ every machine of this project reaches) into a cache outside the work tree and un
 there once.
 
 Run ``python -m benchmarks.corpus`` to populate the cache and print its size.
+
+The manifest holds groups of pins, each cached in its own folder: ``packages`` (the
+default) is the benchmark and primer corpus; ``scientific`` (networkx and sympy: matrix
+products with ``@``, banner comments, very long modules) is linted only by the
+robustness tests, so adding to it changes no benchmark figure
+(``python -m benchmarks.corpus --group scientific``).
 """
 
 from __future__ import annotations
@@ -28,6 +34,16 @@ from pathlib import Path
 
 MANIFEST = Path(__file__).with_name("corpus.json")
 CACHE_ENV_VAR = "FLAKE8_STATELESS_CORPUS"
+BENCHMARK = "packages"
+"""The default group: what the speed benchmark and the primer read."""
+SCIENTIFIC = "scientific"
+"""Scientific libraries, for the robustness tests only."""
+GROUP_CACHES = {
+    BENCHMARK: (CACHE_ENV_VAR, "corpus"),
+    SCIENTIFIC: ("FLAKE8_STATELESS_SCIENTIFIC_CORPUS", "scientific"),
+}
+"""Per group: the environment variable naming its cache, and its default folder name
+under ``~/.cache/flake8-stateless``."""
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 # Written last into an unpacked package; holds the archive's sha256, so a package whose
@@ -52,7 +68,7 @@ class PinnedFile:
     version: str
     filename: str
     sha256: str
-    kind: str  # "framework" (volume for the benchmark) or "app" (read for findings)
+    kind: str  # "framework" (benchmark volume), "app" (primer findings), "scientific"
     note: str
 
     @property
@@ -83,19 +99,19 @@ class CorpusPackage:
         return sorted(path for path in self.root.rglob("*.py") if path.is_file())
 
 
-def load_pins(manifest: Path = MANIFEST) -> list[PinnedFile]:
-    """Read and check corpus.json, so that a typo fails before any download."""
+def load_pins(manifest: Path = MANIFEST, group: str = BENCHMARK) -> list[PinnedFile]:
+    """Read and check one group of corpus.json, so that a typo fails before any download."""
     data = json.loads(manifest.read_text(encoding="utf-8"))
-    entries = data.get("packages") if isinstance(data, dict) else None
+    entries = data.get(group) if isinstance(data, dict) else None
     if not isinstance(entries, list) or not entries:
-        raise CorpusError(f"{manifest}: expected a non-empty 'packages' list")
+        raise CorpusError(f"{manifest}: expected a non-empty {group!r} list")
     pins: list[PinnedFile] = []
     for index, entry in enumerate(entries):
         fields = ("name", "version", "filename", "sha256", "kind", "note")
         if not isinstance(entry, dict) or not all(
             isinstance(entry.get(field), str) and entry[field] for field in fields
         ):
-            raise CorpusError(f"{manifest}: packages[{index}] needs the string fields {fields}")
+            raise CorpusError(f"{manifest}: {group}[{index}] needs the string fields {fields}")
         pin = PinnedFile(**{field: entry[field] for field in fields})
         if len(pin.sha256) != 64 or any(c not in "0123456789abcdef" for c in pin.sha256):
             raise CorpusError(f"{manifest}: {pin.name}: sha256 must be 64 lowercase hex digits")
@@ -105,27 +121,32 @@ def load_pins(manifest: Path = MANIFEST) -> list[PinnedFile]:
     return pins
 
 
-def default_cache_dir() -> Path:
-    """``$FLAKE8_STATELESS_CORPUS``, else ``~/.cache/flake8-stateless/corpus``."""
-    configured = os.environ.get(CACHE_ENV_VAR)
+def default_cache_dir(group: str = BENCHMARK) -> Path:
+    """``$FLAKE8_STATELESS_CORPUS``, else ``~/.cache/flake8-stateless/corpus`` (for the
+    benchmark group; other groups have a variable and a folder of their own)."""
+    if group not in GROUP_CACHES:
+        raise CorpusError(f"unknown corpus group {group!r}: one of {sorted(GROUP_CACHES)}")
+    variable, folder = GROUP_CACHES[group]
+    configured = os.environ.get(variable)
     if configured:
         return Path(configured).expanduser()
-    return Path.home() / ".cache" / "flake8-stateless" / "corpus"
+    return Path.home() / ".cache" / "flake8-stateless" / folder
 
 
-def ensure_corpus(cache_dir: Path | None = None) -> list[CorpusPackage]:
+def ensure_corpus(cache_dir: Path | None = None, group: str = BENCHMARK) -> list[CorpusPackage]:
     """Make sure every pinned package is downloaded, verified and unpacked; return them.
 
     Idempotent: a package already unpacked from the pinned file is returned as it is,
     without network access, hashing or unpacking.
     """
-    cache = (cache_dir if cache_dir is not None else default_cache_dir()).expanduser().resolve()
+    chosen = cache_dir if cache_dir is not None else default_cache_dir(group)
+    cache = chosen.expanduser().resolve()
     if cache == REPO_ROOT or REPO_ROOT in cache.parents:
         # flake8 and git would pick up ~600k lines of other people's code.
         raise CorpusError(f"corpus cache {cache} must be outside the repository {REPO_ROOT}")
     cache.mkdir(parents=True, exist_ok=True)
     packages = []
-    for pin in load_pins():
+    for pin in load_pins(group=group):
         root = cache / pin.dirname
         if not _is_extracted(root, pin):
             archive = _ensure_archive(pin, cache / "archives")
@@ -246,10 +267,16 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help=f"where to keep the corpus (default: ${CACHE_ENV_VAR} or {default_cache_dir()})",
     )
+    parser.add_argument(
+        "--group",
+        choices=sorted(GROUP_CACHES),
+        default=BENCHMARK,
+        help=f"which pins of corpus.json (default: {BENCHMARK}, the benchmark corpus)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     try:
-        packages = ensure_corpus(args.cache_dir)
+        packages = ensure_corpus(args.cache_dir, args.group)
     except CorpusError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -14,6 +14,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from flake8_stateless import project
+from flake8_stateless.excerpts import Excerpts
 from flake8_stateless.project import Reach
 from flake8_stateless.project.summary import Qualnames
 from flake8_stateless.scope.handlers import HandlerScope
@@ -123,6 +124,11 @@ class Context(ModuleFacts):
             return None
         scope = self.qualnames.by_id.get(id(function)) if function is not None else None
         return index.long_lived_object(self.module_name, scope, name)
+
+    @cached_property
+    def excerpts(self) -> Excerpts:
+        """The user's code as written, for messages (see ``excerpts.py``)."""
+        return Excerpts(self.lines)
 
     @cached_property
     def qualnames(self) -> Qualnames:

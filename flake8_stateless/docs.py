@@ -80,6 +80,11 @@ def _status(rule: Rule) -> str:
     return ""
 
 
+def _inline_code(text: str) -> str:
+    """Markdown inline code that may hold backticks (messages quote code in them)."""
+    return f"`` {text} ``" if "`" in text else f"`{text}`"
+
+
 def rule_markdown(rule: Rule) -> str:
     """A rule's whole page, as ``ruff rule`` prints one."""
     head = [f"# {rule.name} ({rule.code})", f"Derived from the **{LINTER}** linter."]
@@ -89,7 +94,7 @@ def rule_markdown(rule: Rule) -> str:
     origin = (
         "Your own rule (`rules-file`)" if rule.added_in == "user" else f"Added in {rule.added_in}"
     )
-    head.append(f"{origin}. Message: `{rule.code} {rule.message}`")
+    head.append(f"{origin}. Message: {_inline_code(f'{rule.code} {rule.message}')}")
     return "\n\n".join(head) + "\n\n" + explanation(rule)
 
 

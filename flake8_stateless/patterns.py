@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from ast_grep_py import Config, SgNode, SgRoot
 
+from flake8_stateless.excerpts import shorten
 from flake8_stateless.registry import Finding
 
 if TYPE_CHECKING:
@@ -225,8 +226,7 @@ def metavariables(text: str) -> list[str]:
 
 
 def _shorten(text: str) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= _VALUE_WIDTH else flat[: _VALUE_WIDTH - 1] + "…"
+    return shorten(text, _VALUE_WIDTH)
 
 
 def _unique(findings: list[Finding]) -> list[Finding]:

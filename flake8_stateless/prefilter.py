@@ -49,31 +49,115 @@ CLASS_BASE_PREFIXES = (
 )
 """Qualified base-class prefixes that ``Context._class_kind_uncached`` treats as views."""
 
-_GAP = rb"(?:[\s\\()]|#[^\n]*)*"
-"""What may separate the tokens of a decorator: spaces, newlines and comments inside
-brackets, backslash continuations."""
+# ---------------------------------------------------------------- decorator scanner
+# ``@receiver.method`` (after any dotted receiver): the shape of every decorator whose
+# last attribute may register a handler (``@app.route(...)``, ``@sio.on``). Its tokens
+# may be separated by a "gap": spaces, newlines, brackets, backslash continuations and
+# comments, where a comment may end anywhere on its line (an over-approximation that is
+# safe here: a prefilter only has to keep every file that can report). As a regex:
+#
+#     @ GAP (NAME GAP \. GAP)+ METHOD (?!WORD)     GAP = (?:[\s\\()]|#[^\n]*)*
+#
+# Python's backtracking engine splits a run of ``#`` or of spaces inside a comment in
+# exponentially many ways there (a banner comment after a matrix product ``a @ b``
+# hung flake8), and Python 3.10 has neither possessive quantifiers nor atomic groups.
+# So the same language is recognised by a small automaton instead: one pass over the
+# text, each byte read once, whatever it holds (tests/test_linear_text.py checks it
+# against the regex above).
+
+_OTHER, _WORD, _GAP, _NEWLINE, _HASH, _DOT, _AT = range(7)
+"""The classes of bytes the automaton tells apart."""
+_BYTE_CLASS = bytes(
+    _WORD if b in _WORD_BYTES
+    else _GAP if b in b" \t\r\f\v\\()"
+    else _NEWLINE if b == ord("\n")
+    else _HASH if b == ord("#")
+    else _DOT if b == ord(".")
+    else _AT if b == ord("@")
+    else _OTHER
+    for b in range(256)
+)
+"""``bytes.translate`` table from a byte to its class."""
+
+# The automaton's states, one bit each: where a match that began at some ``@`` may be.
+_AFTER_AT = 1 << 0  # in the gap after ``@``
+_AFTER_AT_COMMENT = 1 << 1  # in a comment within that gap
+_IN_NAME = 1 << 2  # in a receiver's name
+_AFTER_NAME = 1 << 3  # in the gap between a name and its ``.``
+_AFTER_NAME_COMMENT = 1 << 4
+_AFTER_DOT = 1 << 5  # in the gap after a ``.``: a method (or another name) may start
+_AFTER_DOT_COMMENT = 1 << 6
+_METHOD_MAY_START = _AFTER_DOT | _AFTER_DOT_COMMENT
+_GAPS = (  # (a gap's plain state, its comment state, where a word goes, where a dot goes)
+    (_AFTER_AT, _AFTER_AT_COMMENT, _IN_NAME, 0),
+    (_AFTER_NAME, _AFTER_NAME_COMMENT, 0, _AFTER_DOT),
+    (_AFTER_DOT, _AFTER_DOT_COMMENT, _IN_NAME, 0),
+)
+
+
+def _step(state: int, byte_class: int) -> int:
+    """The states after reading one byte of ``byte_class`` in one ``state``."""
+    if state == _IN_NAME:  # the name goes on, or ends and its gap begins
+        stays = _IN_NAME if byte_class == _WORD else 0
+        return stays | _step(_AFTER_NAME, byte_class)
+    for plain, comment, on_word, on_dot in _GAPS:
+        if state == plain:
+            if byte_class in (_GAP, _NEWLINE):
+                return plain
+            return {_HASH: comment, _WORD: on_word, _DOT: on_dot}.get(byte_class, 0)
+        if state == comment:  # the comment goes on to the end of its line, or ends here
+            stays = comment if byte_class != _NEWLINE else 0
+            return stays | _step(plain, byte_class)
+    raise AssertionError(state)
+
+
+def _step_all(states: int, byte_class: int) -> int:
+    """The states after reading one byte of ``byte_class`` in a set of ``states``."""
+    found = _AFTER_AT if byte_class == _AT else 0  # a match may begin at every ``@``
+    for bit in range(7):
+        if states & (1 << bit):
+            found |= _step(1 << bit, byte_class)
+    return found
+
+
+_NEXT = tuple(
+    tuple(_step_all(states, byte_class) for byte_class in range(7)) for states in range(1 << 7)
+)
+"""The automaton's transitions between sets of states, by byte class."""
 
 
 def _decorator_method_pattern(methods: Iterable[str]) -> re.Pattern[bytes]:
-    """``@receiver.method`` (after any dotted receiver), the shape of every decorator
-    whose last attribute may register a handler (``@app.route(...)``, ``@sio.on``)."""
+    """One of ``methods`` as a whole word, tried at one position."""
     names = b"|".join(re.escape(m.encode()) for m in sorted(methods, key=len, reverse=True))
-    name = rb"[\w\x80-\xff]+"
-    return re.compile(
-        rb"@"
-        + _GAP
-        + rb"(?:"
-        + name
-        + _GAP
-        + rb"\."
-        + _GAP
-        + rb")+(?:"
-        + names
-        + rb")(?![\w\x80-\xff])"
-    )
+    return re.compile(rb"(?:" + names + rb")(?![\w\x80-\xff])")
 
 
 _DECORATOR_METHOD = _decorator_method_pattern(frameworks.HANDLER_DECORATOR_METHODS)
+
+
+def has_decorator_method(text: bytes) -> bool:
+    """Whether ``text`` holds an ``@receiver.method`` decorator shape (see above), in
+    time linear in its length: positions without an ``@`` are skipped at C speed, and
+    from each ``@`` on, bytes are read one by one only while some match is alive."""
+    at = text.find(b"@")
+    if at < 0:
+        return False
+    classes = text.translate(_BYTE_CLASS)
+    end = len(text)
+    while at >= 0:
+        states, position = _AFTER_AT, at + 1
+        while states and position < end:
+            byte_class = classes[position]
+            if (
+                states & _METHOD_MAY_START
+                and byte_class == _WORD
+                and _DECORATOR_METHOD.match(text, position)
+            ):
+                return True
+            states = _NEXT[states][byte_class]
+            position += 1
+        at = text.find(b"@", position)
+    return False
 
 
 def words_of(source: bytes) -> frozenset[bytes]:
@@ -312,4 +396,4 @@ def _may_hold_handlers(
         return True
     if any(all(f in text.normalised for f in fragments) for fragments in user_globs):
         return True
-    return _DECORATOR_METHOD.search(text.normalised) is not None
+    return has_decorator_method(text.normalised)

@@ -2,7 +2,9 @@
 
 flake8 aborts the user's whole run when a plugin raises, so every rule and the context
 must survive any module that parses: the whole standard library, generated programs,
-pathologically deep nesting, very long files. The conftest sets FLAKE8_STATELESS_RAISE,
+pathologically deep nesting, very long files. On real scientific code (networkx and
+sympy) no file may cost more than a few times its parse (issue 10: a banner comment
+after a matrix product hung the text prefilter). The conftest sets FLAKE8_STATELESS_RAISE,
 so a failing rule raises here instead of hiding behind an SLS000 finding.
 
 Most rules only look inside request-serving code, which the standard library and
@@ -17,9 +19,11 @@ import ast
 import cProfile
 import os
 import pstats
+import signal
 import sys
 import sysconfig
 import textwrap
+import time
 import tokenize
 import warnings
 from collections import Counter
@@ -34,6 +38,7 @@ import hypothesmith
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 
+from benchmarks.corpus import SCIENTIFIC, CorpusError, CorpusPackage, ensure_corpus
 from flake8_stateless import engine
 from flake8_stateless.context import Context, FunctionNode
 from flake8_stateless.options import Settings
@@ -98,6 +103,80 @@ def test_standard_library_lints_without_an_exception() -> None:
         linted += 1
     assert linted > 0.95 * len(paths)
     assert not failures, "\n".join(failures[:20])
+
+
+# ---------------------------------------------------------------- scientific corpus
+PARSES = 5
+"""What one file may cost through the plugin's path (the text prefilter, then every
+enabled rule), in times its ``ast.parse``: about one parse or less on this corpus today,
+where issue 10's hang never ended."""
+PARSE_FLOOR = 0.05
+"""Seconds allowed on top of that: fixed per-file costs, and timer noise on small files."""
+FILE_DEADLINE = 60.0
+"""Seconds after which one file fails the test instead of hanging it."""
+
+
+def scientific_corpus() -> list[CorpusPackage]:
+    """networkx and sympy (benchmarks/corpus.json, group "scientific"), downloaded into
+    the cache on first use; the test is skipped only when that fails (no network)."""
+    try:
+        return ensure_corpus(group=SCIENTIFIC)
+    except (CorpusError, OSError) as error:
+        pytest.skip(
+            "the scientific corpus could not be downloaded (python -m benchmarks.corpus "
+            f"--group scientific): {error}"
+        )
+
+
+def plugin_cost(source: str, display_name: str) -> tuple[float, float]:
+    """Seconds to parse ``source``, then to run the plugin's per-file work on the tree."""
+    lines = source.splitlines(keepends=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # invalid escapes in docstrings
+        start = time.perf_counter()
+        tree = ast.parse(source)
+        parsed = time.perf_counter() - start
+    start = time.perf_counter()
+    engine.check_file(tree, lines, display_name, EVERY_RULE)
+    return parsed, time.perf_counter() - start
+
+
+def too_slow(parsed: float, checked: float) -> bool:
+    return checked > PARSES * parsed + PARSE_FLOOR
+
+
+@pytest.mark.slow
+def test_scientific_code_costs_a_few_parses_per_file() -> None:
+    """About 2,100 modules and 950k lines, each parsed and checked once (a file over the
+    budget is measured twice more, the best times count, so that a noisy moment cannot
+    fail the run). 25-35 s here, most of it in ``ast.parse``."""
+    offenders: list[str] = []
+    checked_files = 0
+    for package in scientific_corpus():
+        for path in package.python_files():
+            source = _read_like_flake8(path)
+            display_name = path.relative_to(package.root).as_posix()
+            try:
+                with deadline(FILE_DEADLINE):
+                    parsed, checked = plugin_cost(source, display_name)
+                    for _ in range(2):
+                        if not too_slow(parsed, checked):
+                            break
+                        again = plugin_cost(source, display_name)
+                        parsed, checked = min(parsed, again[0]), min(checked, again[1])
+            except (SyntaxError, ValueError):
+                continue  # flake8 reports E999 and runs no plugin
+            except TooSlow:
+                offenders.append(f"{package.name}: {display_name}: over {FILE_DEADLINE:.0f} s")
+                continue
+            checked_files += 1
+            if too_slow(parsed, checked):
+                offenders.append(
+                    f"{package.name}: {display_name}: parsed in {parsed * 1e3:.1f} ms, "
+                    f"checked in {checked * 1e3:.1f} ms"
+                )
+    assert checked_files > 2000
+    assert not offenders, "\n".join(offenders[:20])
 
 
 # ---------------------------------------------------------------- generated programs
@@ -166,6 +245,27 @@ def test_programs_from_syntax_trees_never_make_a_rule_raise(source: str) -> None
 class TooMuchWork(BaseException):
     """Raised from the tracer, so a quadratic rule fails fast instead of hanging CI.
     A BaseException, so that no ``except Exception`` in the code under test eats it."""
+
+
+class TooSlow(BaseException):
+    """Raised by :func:`deadline`, so that a hang fails its test instead of the suite."""
+
+
+@contextmanager
+def deadline(seconds: float) -> Iterator[None]:
+    """Raise TooSlow in the block after ``seconds`` (the regex engine, too, checks for
+    signals as it runs). A hard stop for runaway work, never a measure of speed."""
+
+    def expire(signum: int, frame: FrameType | None) -> None:
+        raise TooSlow(f"still running after {seconds:.0f} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def python_steps(action: Callable[[], object], limit: int | None = None) -> int:

@@ -53,7 +53,7 @@ def background_task_call(call: ast.Call, function: FunctionNode, context: Contex
             and context.qualified_name(func) in BACKGROUND_TASK
             and context.is_request_serving(function)
         )
-    return found and not is_cleanup(task_name(call))
+    return found and not is_cleanup(task_name(call, context))
 
 
 def is_cleanup(name: str) -> bool:
@@ -61,7 +61,7 @@ def is_cleanup(name: str) -> bool:
     return last in CLEANUP_NAMES or last.startswith(("cleanup", "clean_up", "close"))
 
 
-def task_name(call: ast.Call) -> str:
+def task_name(call: ast.Call, context: Context) -> str:
     """The function a background task runs, as the user wrote it."""
     target = (
         call.args[0]
@@ -70,7 +70,7 @@ def task_name(call: ast.Call) -> str:
     )
     if target is None:
         return "task"
-    return dotted_name(target) or ast.unparse(target)[:40]
+    return dotted_name(target) or context.excerpts.label(target, 40)
 
 
 def _last_name(func: ast.expr, context: Context) -> str:

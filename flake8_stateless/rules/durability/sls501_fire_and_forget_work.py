@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from flake8_stateless.context import Context, FunctionNode, dotted_name
+from flake8_stateless.excerpts import Excerpts, quoted
 from flake8_stateless.registry import UNIT_MARK, Finding, Rule
 from flake8_stateless.rules.durability.background import (
     BACKGROUND_TASK_NAMES,
@@ -227,7 +228,7 @@ def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Ite
         last == "add_task" or last in BACKGROUND_TASK_NAMES or original in BACKGROUND_TASK_NAMES
     ) and accepted_background_task(node, function, context):
         yield RULE.finding(
-            node, kind="background task", name=task_name(node),
+            node, kind="background task", name=task_name(node, context),
             response="202 Accepted response", way_out="persist the job",
         )
         return
@@ -246,7 +247,7 @@ def _unless_waited(
         return
     accepted = answers_accepted(function, context)
     yield RULE.finding(
-        work.call, kind=f"{work.via} {work.kind}".lstrip(), name=work.name,
+        work.call, kind=f"{work.via} {work.kind}".lstrip(), name=quoted(work.name),
         way_out=WAY_OUT[work.kind], response="202 Accepted response" if accepted else UNIT_MARK,
     )
 
@@ -397,16 +398,17 @@ def _decorated_start(call: ast.Call, function: FunctionNode, context: Context) -
 
 # ------------------------------------------------------------------ what is started
 def _started_work(call: ast.Call, function: FunctionNode, context: Context) -> _Work | None:
+    def named(target: ast.expr | None) -> str:
+        return _work_name(target, context.excerpts)
+
     func = call.func
     qualified = context.qualified_name(func) or ""
     if qualified in TASK_FUNCTIONS:
         kind = TASK_FUNCTIONS[qualified]
         index = 1 if qualified.endswith(("spawn_later", "spawn_after")) else 0
-        return _Work(kind, _work_name(_argument(call, index, "coro")), call, call, call)
+        return _Work(kind, named(_argument(call, index, "coro")), call, call, call)
     if qualified in HANDLELESS_FUNCTIONS:
-        return _Work(
-            HANDLELESS_FUNCTIONS[qualified], _work_name(_argument(call, 0)), call, None, call
-        )
+        return _Work(HANDLELESS_FUNCTIONS[qualified], named(_argument(call, 0)), call, None, call)
     if not isinstance(func, ast.Attribute):
         return None
     method, receiver = func.attr, func.value
@@ -415,18 +417,16 @@ def _started_work(call: ast.Call, function: FunctionNode, context: Context) -> _
             return None  # ``.start()`` is common; threads need one of these imports
         return _started_thread(call, receiver, function, context)
     if method == "create_task" and _is_event_loop(receiver, context):
-        return _Work("asyncio task", _work_name(_argument(call, 0, "coro")), call, call, call)
+        return _Work("asyncio task", named(_argument(call, 0, "coro")), call, call, call)
     if method == "run_in_executor":
-        return _Work("executor job", _work_name(_argument(call, 1)), call, call, call)
+        return _Work("executor job", named(_argument(call, 1)), call, call, call)
     if method in {"submit", "submit_stored"} and _is_executor(receiver, call, function, context):
         index = 1 if method == "submit_stored" else 0
-        return _Work("executor job", _work_name(_argument(call, index, "fn")), call, call, call)
+        return _Work("executor job", named(_argument(call, index, "fn")), call, call, call)
     if method == "start_background_task":
-        return _Work("background task", _work_name(_argument(call, 0, "target")), call, call, call)
+        return _Work("background task", named(_argument(call, 0, "target")), call, call, call)
     if method in {"spawn_callback", "add_callback"} and _is_tornado_loop(receiver, context):
-        return _Work(
-            "Tornado callback", _work_name(_argument(call, 0, "callback")), call, None, call
-        )
+        return _Work("Tornado callback", named(_argument(call, 0, "callback")), call, None, call)
     return None
 
 
@@ -439,7 +439,7 @@ def _started_thread(
         kind = _thread_kind(receiver, context)
         if kind is None:
             return None
-        return _Work(kind, _thread_name(receiver, kind), call, None, receiver)
+        return _Work(kind, _thread_name(receiver, kind, context.excerpts), call, None, receiver)
     path = _path(receiver)
     if path is None:
         return None
@@ -458,7 +458,8 @@ def _started_thread(
     kind = _thread_kind(constructor, context)
     if kind is None:
         return None
-    return _Work(kind, _thread_name(constructor, kind), call, receiver, constructor)
+    name = _thread_name(constructor, kind, context.excerpts)
+    return _Work(kind, name, call, receiver, constructor)
 
 
 def _thread_kind(constructor: ast.Call, context: Context) -> str | None:
@@ -482,7 +483,7 @@ def _thread_kind(constructor: ast.Call, context: Context) -> str | None:
     return None
 
 
-def _thread_name(constructor: ast.Call, kind: str) -> str:
+def _thread_name(constructor: ast.Call, kind: str, excerpts: Excerpts) -> str:
     """The target the thread runs (``target=``, ``Timer``'s function), else its class."""
     if kind == "timer thread":
         target = _argument(constructor, 1, "function")
@@ -490,7 +491,7 @@ def _thread_name(constructor: ast.Call, kind: str) -> str:
         target = _argument(constructor, 1, "target")
     if target is None:
         return dotted_name(constructor.func) or "Thread"
-    return _work_name(target)
+    return _work_name(target, excerpts)
 
 
 def _argument(call: ast.Call, index: int, keyword: str | None = None) -> ast.expr | None:
@@ -502,7 +503,7 @@ def _argument(call: ast.Call, index: int, keyword: str | None = None) -> ast.exp
     return None if isinstance(positional, ast.Starred) else positional
 
 
-def _work_name(expr: ast.expr | None) -> str:
+def _work_name(expr: ast.expr | None, excerpts: Excerpts) -> str:
     """The user's name for the work: the coroutine function called, the target passed,
     unwrapping ``functools.partial(f, ...)`` and ``asyncio.to_thread(f, ...)``."""
     for _ in range(3):
@@ -522,8 +523,7 @@ def _work_name(expr: ast.expr | None) -> str:
     name = dotted_name(expr) if expr is not None else None
     if name is not None:
         return name
-    text = ast.unparse(expr) if expr is not None else "work"
-    return text if len(text) <= 40 else text[:37] + "..."
+    return excerpts.label(expr, 40) if expr is not None else "work"
 
 
 def _is_event_loop(receiver: ast.expr, context: Context) -> bool:
@@ -980,7 +980,7 @@ RULE = Rule(
     code="SLS501",
     name="fire-and-forget-work",
     message=(
-        "{kind} '{name}' outlives the {response}{via}, lost if the process dies; "
+        "{kind} {name} outlives the {response}{via}, lost if the process dies; "
         "{way_out} or use Celery/RQ/arq"
     ),
     summary="Request-serving code starts a thread, task or job it never waits for.",

@@ -34,11 +34,28 @@ SCHEDULE_LOOP = frozenset({"schedule.run_pending", "schedule.run_all"})
 SCHEDULE_CLASSES = frozenset({"schedule.Scheduler"})
 MEMORY_STORES = frozenset({"MemoryJobStore", "MemoryDataStore"})
 
-_CONFIGURED_ELSEWHERE = re.compile(
-    r"\badd_jobstore\b|\bSCHEDULER_JOBSTORES\b|\.configure\([^)]*jobstores"
-    r"|['\"]apscheduler\.jobstores\."
+_STORE_SETTINGS = re.compile(
+    r"\badd_jobstore\b|\bSCHEDULER_JOBSTORES\b|['\"]apscheduler\.jobstores\."
 )
-"""Job stores given after construction or through configuration keys."""
+
+
+def _configured_elsewhere(text: str) -> bool:
+    """Job stores given after construction or through configuration keys:
+    ``add_jobstore``, ``SCHEDULER_JOBSTORES``, ``"apscheduler.jobstores..."`` or
+    ``.configure(... jobstores ...)``. The last is searched by hand: the regex
+    ``\\.configure\\([^)]*jobstores`` rescans the text up to the next ``)`` from every
+    ``.configure(``, quadratic in a file of them."""
+    if _STORE_SETTINGS.search(text):
+        return True
+    start = 0
+    while (found := text.find(".configure(", start)) >= 0:
+        arguments = found + len(".configure(")
+        close = text.find(")", arguments)
+        end = len(text) if close < 0 else close
+        if text.find("jobstores", arguments, end) >= 0:
+            return True
+        start = end  # a later .configure( before that ")" has fewer arguments to search
+    return False
 
 
 SCHEDULER_PACKAGES = frozenset({"apscheduler", "flask_apscheduler", "schedule"})
@@ -77,7 +94,7 @@ def _in_memory_scheduler(call: ast.Call, qualified: str, context: Context) -> st
     if qualified in FLASK_APSCHEDULER:
         if _keyword(call, "scheduler") is not None or _unknown_configuration(call):
             return None  # the scheduler passed in is checked where it is made
-        if _CONFIGURED_ELSEWHERE.search(context.text):
+        if _configured_elsewhere(context.text):
             return None
         return "APScheduler"
     if qualified in SCHEDULE_LOOP:
@@ -99,7 +116,7 @@ def _persistent_v3(call: ast.Call, context: Context) -> bool:
     configuration we cannot see (``gconfig``, ``**options``, positional) counts too."""
     stores = _keyword(call, "jobstores")
     if stores is None:
-        return _unknown_configuration(call) or bool(_CONFIGURED_ELSEWHERE.search(context.text))
+        return _unknown_configuration(call) or _configured_elsewhere(context.text)
     if isinstance(stores, ast.Name):
         resolved = context.module_values.get(stores.id)
         if resolved is None:

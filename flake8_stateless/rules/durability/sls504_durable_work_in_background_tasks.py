@@ -7,6 +7,7 @@ import ast
 from collections.abc import Iterator
 
 from flake8_stateless.context import Context, FunctionNode
+from flake8_stateless.excerpts import quoted
 from flake8_stateless.registry import Finding, Rule
 from flake8_stateless.rules.durability.background import (
     BACKGROUND_TASK_NAMES,
@@ -23,7 +24,7 @@ def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Ite
         return
     if _sls501_enabled(context) and accepted_background_task(node, function, context):
         return  # a 202 Accepted handler's work: SLS501, on by default, reports it
-    yield RULE.finding(node, name=task_name(node))
+    yield RULE.finding(node, name=quoted(task_name(node, context)))
 
 
 def _sls501_enabled(context: Context) -> bool:
@@ -35,7 +36,7 @@ RULE = Rule(
     code="SLS504",
     name="durable-work-in-background-tasks",
     message=(
-        "background task '{name}' is lost if the process dies after the response; "
+        "background task {name} is lost if the process dies after the response; "
         "use Celery or arq for durable work"
     ),
     summary="FastAPI/Starlette background tasks carry work that runs after the response (opt-in).",

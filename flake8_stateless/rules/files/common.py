@@ -237,48 +237,6 @@ def is_special_device(expr: ast.AST, context: Context) -> bool:
     return text is not None and text.startswith(("/dev/", "/proc/", "/sys/"))
 
 
-def label(node: ast.AST, limit: int = 24, depth: int = 0) -> str:
-    """A short rendering of the user's expression for a message: whole when short,
-    else its head (``os.path.join(REPORTS, …)``, ``DATA_DIR / …``). Never recurses
-    with the expression's depth: a 2,000-term concatenation costs a few steps."""
-    name = dotted_name(node)
-    if name is not None and len(name) <= limit:
-        return name
-    if _is_shallow(node, 6):
-        text = ast.unparse(node)
-        if len(text) <= limit:
-            return text
-    if depth < 3:
-        if isinstance(node, ast.Call) and node.args:
-            head = label(node.args[0], limit // 2, depth + 1)
-            more = ", …" if len(node.args) > 1 or node.keywords else ""
-            return f"{label(node.func, limit // 2, depth + 1)}({head}{more})"
-        if isinstance(node, ast.BinOp):
-            left: ast.expr = node
-            while isinstance(left, ast.BinOp):
-                left = left.left
-            symbol = "/" if isinstance(node.op, ast.Div) else "+"
-            return f"{label(left, limit // 2, depth + 1)} {symbol} …"
-    if name is not None:
-        return name
-    if _is_shallow(node, 6):
-        return ast.unparse(node)[: max(limit - 1, 1)] + "…"
-    return "…"
-
-
-def _is_shallow(node: ast.AST, levels: int) -> bool:
-    """Whether ``node`` nests at most ``levels`` deep (checked without recursion), so
-    that ``ast.unparse``, which recurses, stays within a small stack."""
-    frontier = [node]
-    for _ in range(levels):
-        frontier = [child for parent in frontier for child in ast.iter_child_nodes(parent)]
-        if not frontier:
-            return True
-        if len(frontier) > 64:
-            return False
-    return False
-
-
 def callee_last_name(func: ast.expr, context: Context | None = None) -> str:
     """``connect`` for ``sqlite3.connect`` or ``connect``: the cheap first test. With a
     context, a bare name imported under an alias gives its original name
@@ -335,11 +293,13 @@ def local_write(call: ast.Call, function: FunctionNode, context: Context) -> Loc
     name = context.qualified_name(func)
     if name is not None and name in OPENERS:
         return _opener(call, name, function, context)
+    label = context.excerpts.label
     if name is not None and name in COPIERS:
         destination = argument(call, 1, COPIERS[name])
         if destination is None:
             return None
-        return LocalWrite(call, f"{label(func)}(…, {label(destination)})", destination, False)
+        shown = f"{label(func)}(…, {label(destination)})"
+        return LocalWrite(call, shown, destination, False)
     if name == "os.open":
         flags = argument(call, 1, "flags")
         if flags is None or not any(
@@ -348,7 +308,7 @@ def local_write(call: ast.Call, function: FunctionNode, context: Context) -> Loc
             return None
         path = argument(call, 0, "path")
         shown = label(path) if path is not None else "…"
-        return LocalWrite(call, f"os.open({shown}, write flags)", path, False)
+        return LocalWrite(call, f"{label(func)}({shown}, {label(flags, 16)})", path, False)
     if not isinstance(func, ast.Attribute):
         return None
     if last in PATH_WRITE_METHODS:
@@ -372,12 +332,11 @@ def _opener(
     if mode is None:
         if not _written_to(call, function, context):
             return None
-        shown = label(mode_node) if mode_node is not None else "mode"
     elif not _writes(mode, reading):
         return None
-    else:
-        shown = repr(mode)
-    callee = "open" if name == "open" else label(call.func)
+    label = context.excerpts.label
+    shown = label(mode_node) if mode_node is not None else "mode"
+    callee = label(call.func)
     return LocalWrite(call, f"{callee}({label(path)}, {shown})", path, True)
 
 
@@ -411,9 +370,10 @@ def _path_open(call: ast.Call, func: ast.Attribute, context: Context) -> LocalWr
         return None
     mode_node = argument(call, 0, "mode")
     mode = string_value(mode_node) if mode_node is not None else None
-    if mode is None or not _MODE.fullmatch(mode) or not _writes(mode, "chars"):
+    if mode_node is None or mode is None or not _MODE.fullmatch(mode) or not _writes(mode, "chars"):
         return None
-    return LocalWrite(call, f"{label(func.value)}.open({mode!r})", func.value, True)
+    label = context.excerpts.label
+    return LocalWrite(call, f"{label(func.value)}.open({label(mode_node)})", func.value, True)
 
 
 def _writes(mode: str, reading: str) -> bool:
@@ -672,10 +632,10 @@ def _parameters_given_uploads(
         for call in calls:
             for index, value in enumerate(call.args):
                 position = index + offset
-                if position < len(parameters) and upload_in(value, origins) is not None:
+                if position < len(parameters) and upload_in(value, origins, context) is not None:
                     found.add(parameters[position].arg)
             for keyword in call.keywords:
-                if keyword.arg in names and upload_in(keyword.value, origins) is not None:
+                if keyword.arg in names and upload_in(keyword.value, origins, context) is not None:
                     found.add(keyword.arg)
     return found
 
@@ -743,7 +703,7 @@ UPLOAD_METADATA = frozenset(
 save the upload."""
 
 
-def upload_in(expr: ast.AST, origins: dict[str, str]) -> str | None:
+def upload_in(expr: ast.AST, origins: dict[str, str], context: Context) -> str | None:
     """The upload whose content ``expr`` carries (``file`` for ``await file.read()``,
     also through ``contents = await file.read()``), not counting its metadata
     (``file.filename``)."""
@@ -755,7 +715,7 @@ def upload_in(expr: ast.AST, origins: dict[str, str]) -> str | None:
         if isinstance(node, ast.Name) and node.id in origins:
             return origins[node.id]
         if is_request_files(node):
-            return label(node, 40)
+            return context.excerpts.label(node, 40)
         pending.extend(ast.iter_child_nodes(node))
     return None
 
@@ -783,7 +743,7 @@ def _upload_origins(
     for _ in range(4):
         before = len(origins)
         for target, value in pairs:
-            source = upload_in(value, origins)
+            source = upload_in(value, origins, context)
             if source is not None:
                 for name in bound_names(target):
                     origins.setdefault(name, source)
@@ -807,12 +767,12 @@ def receives_upload(write: LocalWrite, function: FunctionNode, context: Context)
     if not write.is_opener:
         if isinstance(call.func, ast.Attribute) and call.func.attr in PATH_WRITE_METHODS:
             content = argument(call, 0, "data")
-            return upload_in(content, data) if content is not None else None
+            return upload_in(content, data, context) if content is not None else None
         return None
     names = file_object_names(call, function, context)
     for node in calls_in(function, context):
         if node.args and writes_into(node, names, call, context):
-            found = upload_in(node.args[0], data)
+            found = upload_in(node.args[0], data, context)
             if found is not None:
                 return found
     return None

@@ -38,7 +38,7 @@ RULE = Rule(
     code="SLS201",
     name="local-file-write",
     message=(
-        "{what} writes a local file {where}{origin}; "
+        "`{what}` writes a local file {where}{origin}; "
         "use object storage or the database"
     ),
     summary="Request-serving code writes a file to the local disk.",

@@ -6,6 +6,7 @@ import ast
 from collections.abc import Iterator
 
 from flake8_stateless.context import Context, FunctionNode, dotted_name, string_value
+from flake8_stateless.excerpts import quoted
 from flake8_stateless.registry import Finding, Rule
 from flake8_stateless.rules.files.common import (
     FLASK_PACKAGES,
@@ -16,7 +17,6 @@ from flake8_stateless.rules.files.common import (
     filename_readers,
     is_request_files,
     is_scratch,
-    label,
     local_write,
     receives_upload,
     upload_objects,
@@ -45,7 +45,7 @@ def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Ite
         return
     upload = receives_upload(write, function, context)
     if upload is not None:
-        yield RULE.finding(node, upload=upload, how=write.what)
+        yield RULE.finding(node, upload=quoted(upload), how=write.what)
 
 
 def _saved(
@@ -54,10 +54,11 @@ def _saved(
     """``file.save(path)`` on a werkzeug upload, ``FileSystemStorage().save(name, f)``,
     and ``default_storage.save(...)`` where this module makes it the file system."""
     receiver = func.value
+    label = context.excerpts.label
     if _is_file_system_storage(receiver, function, context):
         content = argument(call, 1, "content")
         shown = label(content) if content is not None else label(receiver)
-        yield RULE.finding(call, upload=shown, how=f"{label(receiver)}.save()")
+        yield RULE.finding(call, upload=quoted(shown), how=f"{label(receiver)}.save()")
         return
     if not call.args and not any(k.arg == "dst" for k in call.keywords):
         return  # ``form.save()``, ``instance.save(commit=False)``: not a file
@@ -70,7 +71,7 @@ def _saved(
         return
     shown = label(receiver, 40)
     how = f"{shown}.save()" if dotted_name(receiver) is not None else "FileStorage.save()"
-    yield RULE.finding(call, upload=shown, how=how)
+    yield RULE.finding(call, upload=quoted(shown), how=how)
 
 
 def _is_upload_object(receiver: ast.expr, function: FunctionNode, context: Context) -> bool:
@@ -164,7 +165,7 @@ RULE = Rule(
     code="SLS202",
     name="upload-saved-locally",
     message=(
-        "upload '{upload}' is saved to local disk by {how}{via}; "
+        "upload {upload} is saved to local disk by `{how}`{via}; "
         "stream it to object storage (S3, GCS, Azure Blob)"
     ),
     summary="An uploaded file is saved to the local disk of the process that received it.",

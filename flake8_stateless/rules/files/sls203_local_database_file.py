@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator, Sequence
 
 from flake8_stateless.context import Context, FunctionNode, dotted_name, string_value
+from flake8_stateless.excerpts import code
 from flake8_stateless.frameworks import NON_REQUEST_FUNCTION_NAMES
 from flake8_stateless.registry import Finding, Rule
 from flake8_stateless.rules.files.common import (
@@ -15,7 +16,7 @@ from flake8_stateless.rules.files.common import (
     callee_last_name,
     chosen_by_environment,
     config_entries,
-    label,
+    memoised,
     setting_name,
 )
 
@@ -91,6 +92,11 @@ WHOOSH_ENGINES = frozenset({"haystack.backends.whoosh_backend.WhooshEngine"})
 """django-haystack's Whoosh backend: its ``PATH`` is a local directory."""
 SQL_RUNNERS = frozenset({"execute", "executescript", "executemany", "exec_driver_sql"})
 _ATTACH = re.compile(r"\s*attach\s+(?:database\s+)?(?P<file>'[^']*'|\"[^\"]*\"|\S+)", re.I)
+PATH_WRAPPERS = frozenset(
+    {"str", "os.fspath", "pathlib.Path", "os.path.expanduser", "os.path.abspath"}
+)
+"""Calls that leave a path what it is: ``Path(os.environ["DB_PATH"])`` is still the
+deployer's."""
 CLI_PACKAGES = frozenset({"argparse", "optparse", "click", "typer", "fire", "docopt"})
 ENTRY_DECORATORS = ("command", "group", "callback")
 """``@click.command()``, ``@app.cli.command()``, ``@cli.group()``, Typer ``callback``."""
@@ -206,8 +212,11 @@ def _call(
         path = argument(call, 0, *keywords)
         if _is_memory_path(path) or _in_memory_tinydb(call, name, context):
             return None
+        if path is not None and read_from_environment(path, function, context):
+            return None
+        label = context.excerpts.label
         shown = f"{label(func)}({label(path, 24)})" if path is not None else f"{label(func)}()"
-        return RULE.finding(call, what=shown, purpose=purpose, fix=fix), False
+        return RULE.finding(call, what=code(shown), purpose=purpose, fix=fix), False
     if last in SEARCH_INDEX_NAMES or last in INDEX_EXTENSION_NAMES:
         return _search_index(call, function, context)
     if last in SQL_RUNNERS and call.args:
@@ -222,7 +231,8 @@ def _call(
         url = _url_argument(call.args[0], function, context) if name in URL_TAKERS else None
         if url is not None:
             return RULE.finding(
-                call.args[0], what=f"{label(func)}({_shown(url)})", purpose="data",
+                call.args[0], what=f"{code(context.excerpts.label(func) + '()')} URL {_shown(url)}",
+                purpose="data",
                 fix=DATABASE_FIX,
             ), True
     return None
@@ -241,8 +251,9 @@ def _search_index(
         settings, default = extension
         if any(setting in context.text for setting in settings):
             return None  # configured: the setting is reported where it names a directory
+        shown = code(context.excerpts.label(call.func) + "()")
         return RULE.finding(
-            call, what=f"{label(call.func)}() (default '{default}' folder)",
+            call, what=f"{shown} (default '{default}' folder)",
             purpose="the search index", fix=SEARCH_FIX,
         ), False
     place = SEARCH_INDEXES.get(name)
@@ -252,7 +263,9 @@ def _search_index(
     if path is None or string_value(path) == "" or _path_from_environment(path, function, context):
         return None
     return RULE.finding(
-        call, what=f"{label(call.func)}({label(path, 24)})", purpose="the search index",
+        call,
+        what=code(f"{context.excerpts.label(call.func)}({context.excerpts.label(path, 24)})"),
+        purpose="the search index",
         fix=SEARCH_FIX,
     ), False
 
@@ -391,7 +404,7 @@ def _assignment(
         if _in_settings_class(node, context):
             return None
         return RULE.finding(
-            value, what=f"{_target_label(target)} {_shown(url)}", purpose="data",
+            value, what=f"{_target_label(target, context)} {_shown(url)}", purpose="data",
             fix=DATABASE_FIX,
         )
     index = _index_setting(targets, value, function, context)
@@ -432,7 +445,10 @@ def _index_directory(
     if _path_from_environment(value, function, context):
         return None
     return RULE.finding(
-        value, what=f"{name} {label(value, 28)}", purpose="the search index", fix=SEARCH_FIX
+        value,
+        what=f"{name} {code(context.excerpts.label(value, 28))}",
+        purpose="the search index",
+        fix=SEARCH_FIX,
     )
 
 
@@ -447,7 +463,11 @@ def _entry(name: str, value: ast.expr, holder: ast.AST, context: Context) -> Fin
         )
     if name == "ENGINE" and isinstance(holder, ast.Dict):
         engine = string_value(value)
-        if engine in SQLITE_ENGINES and not _memory_database(holder):
+        if (
+            engine in SQLITE_ENGINES
+            and not _memory_database(holder)
+            and not _named_by_environment(holder, context)
+        ):
             return RULE.finding(
                 value, what=f"Django ENGINE '{engine}'", purpose="data",
                 fix=DATABASE_FIX,
@@ -469,16 +489,27 @@ def _memory_database(config: ast.Dict) -> bool:
     )
 
 
+def _named_by_environment(config: ast.Dict, context: Context) -> bool:
+    """``{"ENGINE": "...sqlite3", "NAME": env("SQLITE_PATH")}``: the deployer names the file."""
+    return any(
+        string_value(k) == "NAME" and read_from_environment(v, None, context)
+        for k, v in zip(config.keys, config.values, strict=True)
+        if k is not None
+    )
+
+
 def _shown(url: str) -> str:
     return repr(url if len(url) <= 40 else url[:39] + "…")
 
 
-def _target_label(target: ast.expr) -> str:
+def _target_label(target: ast.expr, context: Context) -> str:
+    """The setting's name, like a keyword's (``SQLALCHEMY_DATABASE_URI`` also for
+    ``app.config[...]``), else the target as written, in backticks."""
     if isinstance(target, ast.Subscript):
         key = string_value(target.slice)
         if key is not None:
             return key
-    return label(target)
+    return dotted_name(target) or code(context.excerpts.label(target))
 
 
 # ------------------------------------------------------------------ environment
@@ -490,11 +521,78 @@ def _reads_environment(call: ast.Call, context: Context) -> bool:
     return name in ENVIRONMENT_READERS or context.from_environment(call.func)
 
 
+def read_from_environment(
+    expr: ast.expr, function: FunctionNode | None, context: Context, depth: int = 0
+) -> bool:
+    """Whether a database path or URL is read from the environment as a whole, so the
+    deployer chooses it: ``os.environ["DB_PATH"]``, ``os.environ.get("DB_PATH", "app.db")``,
+    ``os.getenv(...)``, ``env("DB_PATH")``, ``env.str(...)``, ``config(...)``, also as
+    ``str(...)``/``Path(...)``, before ``or "app.db"`` (a development default), and
+    through a name bound to one (in the function, else the module; a few names deep). A
+    path the code builds around such a value (``os.path.join(os.environ["DATA_DIR"],
+    "app.db")``) is still the code's own choice of a local file."""
+    for _ in range(4):
+        if isinstance(expr, ast.BoolOp) and isinstance(expr.op, ast.Or):
+            expr = expr.values[0]
+        elif (
+            isinstance(expr, ast.Call)
+            and len(expr.args) == 1
+            and context.qualified_name(expr.func) in PATH_WRAPPERS
+        ):
+            expr = expr.args[0]
+        else:
+            break
+    if isinstance(expr, ast.Name) and depth < 3:
+        local = function is not None and context.binds_locally(function, expr.id)
+        scope = function if local else None
+        values = _values_of(expr.id, scope, context)
+        return any(read_from_environment(v, scope, context, depth + 1) for v in values)
+    if isinstance(expr, ast.Subscript):
+        return context.qualified_name(expr.value) == "os.environ"
+    if isinstance(expr, ast.Call):
+        name = context.qualified_name(expr.func) or ""
+        return name in ENVIRONMENT_READERS or context.from_environment(expr.func)
+    return False
+
+
+def _values_of(name: str, function: FunctionNode | None, context: Context) -> list[ast.expr]:
+    """Every value bound to ``name``: in ``function``'s own body, or in the module."""
+    if function is not None:
+        pairs = bindings(function, context)
+        return [v for t, v in pairs if isinstance(t, ast.Name) and t.id == name]
+    return [v for v in context.module_bindings.get(name, ()) if isinstance(v, ast.expr)]
+
+
 def _environment_default(name: str, context: Context) -> bool:
     """Whether module-level ``name`` only serves as the default of an environment read
     (``os.getenv("DATABASE_URL", DEFAULT_URL)``)."""
-    reader = r"(getenv|\.get|env\w*|config|str)\(\s*['\"]\w+['\"]\s*,\s*(default\s*=\s*)?"
-    return re.search(reader + re.escape(name) + r"\b", context.text) is not None
+    defaults = memoised(
+        context, "environment defaults", context.tree, lambda: _environment_defaults(context.text)
+    )
+    return name in defaults
+
+
+_READ_ARGUMENTS = re.compile(r"\(\s*['\"]\w+['\"]\s*,\s*(\w+)(?:\s*=\s*(\w+))?")
+"""``("KEY", NAME`` or ``("KEY", default=NAME``: the start of a call's arguments."""
+
+
+def _environment_defaults(text: str) -> frozenset[str]:
+    """The names given as the default of a call that reads like an environment read:
+    ``getenv("KEY", NAME)``, ``env.str("KEY", default=NAME)``, ``config("KEY", NAME)``,
+    ``environ.get(...)``. One pass over the text: the word before each ``(`` is read
+    backwards (a regex searching ``env\\w*\\(`` rescans a long word at each ``env``)."""
+    found: set[str] = set()
+    for match in _READ_ARGUMENTS.finditer(text):
+        start = end = match.start()
+        while start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):
+            start -= 1
+        callee = text[start:end]
+        dotted_get = callee == "get" and start > 0 and text[start - 1] == "."
+        if dotted_get or "env" in callee or callee.endswith(("config", "str")):
+            found.add(match[1])
+            if match[1] == "default" and match[2] is not None:
+                found.add(match[2])
+    return frozenset(found)
 
 
 def _in_settings_class(node: ast.AST, context: Context) -> bool:
@@ -630,10 +728,15 @@ SessionLocal = sessionmaker(bind=engine)
         "parser that import no web framework). A store opened inside an ordinary "
         "function counts only in a module that imports a web framework.",
         "Leaves alone `\":memory:\"` and other in-memory databases, TinyDB on "
-        "`MemoryStorage`, URLs read from the environment (`os.environ`, `os.getenv(..., "
-        "default)`, `env(...)`, `config(...)`, `dj_database_url.config(default=...)`, "
-        "pydantic `BaseSettings` field defaults, a constant used only as such a default, "
-        "a branch the environment chooses: `if os.getenv(\"DB_TYPE\") == \"sqlite\":`), "
+        "`MemoryStorage`, database URLs and file paths read from the environment "
+        "(`sqlite3.connect(os.environ[\"DB_PATH\"])`, `os.getenv(..., default)`, "
+        "`env(...)`, `config(...)`, `dj_database_url.config(default=...)`, a Django "
+        "`NAME` read so, also through a constant or `Path(...)`; pydantic `BaseSettings` "
+        "field defaults, a constant used only as such a default, a branch the environment "
+        "chooses: `if os.getenv(\"DB_TYPE\") == \"sqlite\":`): the deployer chooses them. "
+        "A path the code builds around an environment value "
+        "(`os.path.join(os.environ[\"DATA_DIR\"], \"app.db\")`) is still reported: "
+        "the code chose the local file. Also left alone: "
         "test helpers (functions named `..._test_...`), and JSON or pickle files written as "
         "a store, which SLS201 reports where they are written. In-memory search indexes "
         "(Whoosh `RamStorage`, tantivy without a path, `xapian.inmemory_open()`, "

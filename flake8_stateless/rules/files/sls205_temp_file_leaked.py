@@ -6,6 +6,7 @@ import ast
 from collections.abc import Iterator
 
 from flake8_stateless.context import Context, FunctionNode
+from flake8_stateless.excerpts import quoted
 from flake8_stateless.registry import Finding, Rule
 from flake8_stateless.rules.files.common import (
     bindings,
@@ -47,8 +48,8 @@ def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Ite
         return
     what, kind = LEAKY[name]
     held = _held_in(node, function, context)
-    shown = f"temporary {kind} '{held}' from {what}" if held else f"temporary {kind} from {what}"
-    yield RULE.finding(node, what=shown, function=function.name)
+    shown = f"temporary {kind} {quoted(held)}" if held else f"temporary {kind}"
+    yield RULE.finding(node, what=f"{shown} from {what}", function=function.name)
 
 
 def _keeps_file(call: ast.Call) -> bool:
@@ -127,7 +128,7 @@ def _held_in(call: ast.Call, function: FunctionNode, context: Context) -> str | 
     for target, value in bindings(function, context):
         if value is call:
             named = target.elts[-1] if isinstance(target, ast.Tuple) and target.elts else target
-            return named.id if isinstance(named, ast.Name) else ast.unparse(named)
+            return context.excerpts.label(named)
     return None
 
 

@@ -8,8 +8,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from flake8_stateless.context import Context, FunctionNode, dotted_name, string_value
+from flake8_stateless.conventions import camel_words
+from flake8_stateless.excerpts import code
 from flake8_stateless.registry import Finding, Rule
-from flake8_stateless.rules.files.common import bindings, bound_names, label
+from flake8_stateless.rules.files.common import bindings, bound_names
 from flake8_stateless.semantic.switches import debug_branch
 
 GENERATORS = frozenset(
@@ -123,7 +125,6 @@ WRAPPERS = frozenset(
     {"str", "bytes", "b64encode", "urlsafe_b64encode", "hexlify", "join", "hex", "encode"}
 )
 """Calls that only re-encode the random value they are given (``str(uuid4())``)."""
-_CAMEL_WORDS = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 TRANSFORMS = frozenset(
     {"encode", "decode", "hex", "hexdigest", "digest", "strip", "lower", "upper", "format"}
 )
@@ -191,7 +192,11 @@ def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Ite
         ):
             how = "falls back to"
         yield RULE.finding(
-            source, slot=repr(slot.name), how=how, source=label(source, 32), fix=FIXES[how]
+            source,
+            slot=repr(slot.name),
+            how=how,
+            source=code(context.excerpts.label(source, 32)),
+            fix=FIXES[how],
         )
 
 
@@ -382,7 +387,7 @@ def _in_record_class(node: ast.AST, function: FunctionNode | None, context: Cont
     cls = _owner_class(node, function, context)
     if cls is None:
         return False
-    words = {w.lower() for w in _CAMEL_WORDS.findall(cls.name)}
+    words = camel_words(cls.name)
     return not words & CONFIG_CLASS_WORDS and not _is_settings_class(cls, context)
 
 
