@@ -125,6 +125,14 @@ class Context(ModuleFacts):
         scope = self.qualnames.by_id.get(id(function)) if function is not None else None
         return index.long_lived_object(self.module_name, scope, name)
 
+    def project_cache_decorator(self, name: str) -> str | None:
+        """The memoising decorator (``lru_cache``) of the function ``name`` refers to at
+        module level when another project module defines it and it takes arguments."""
+        index = self.located.index
+        if index.layout is None:
+            return None
+        return index.cache_decorator(self.module_name, name)
+
     @cached_property
     def excerpts(self) -> Excerpts:
         """The user's code as written, for messages (see ``excerpts.py``)."""

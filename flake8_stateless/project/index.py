@@ -38,6 +38,9 @@ from flake8_stateless.scope.handlers import HandlerScope
 from flake8_stateless.semantic.model import ModuleFacts
 from flake8_stateless.semantic.walk import walk
 
+CACHE_DECORATORS = frozenset({"lru_cache", "cache", "cached", "memoize", "memoized", "ttl_cache"})
+"""Last names of decorators that memoise a function's results per process."""
+
 MAX_RESOLUTION_DEPTH = 12
 """How many names one resolution may go through (``a`` bound to ``b.c``, ``c`` imported
 from ``d``...): enough for re-exports, a bound on cycles."""
@@ -839,3 +842,19 @@ class ProjectIndex:
         if target is None or target.kind != INSTANCE or not target.long_lived:
             return None
         return target.name.rpartition(".")[2]
+
+    def cache_decorator(self, module_name: str, name: str) -> str | None:
+        """The memoising decorator (``lru_cache``, ``cache``...) of the function ``name``
+        resolves to from module level of ``module_name``, when it takes arguments."""
+        target = self.resolve(module_name, None, name, False)
+        if target is None or target.kind != FUNCTION:
+            return None
+        module = self.module(target.module)
+        function = module.functions.get(target.name) if module else None
+        if function is None or not function.params:
+            return None
+        for ref in function.decorators:
+            last = ref.removesuffix("()").rpartition(".")[2]
+            if last in CACHE_DECORATORS:
+                return last
+        return None

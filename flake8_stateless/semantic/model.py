@@ -75,6 +75,8 @@ class ModuleFacts:
         self._instance_attributes: dict[int, set[str]] = {}
         self._instance_containers: dict[int, dict[str, str]] = {}
         self._value_classes: dict[int, bool] = {}
+        self._binding_roles: dict[int, tuple[int, str]] = {}
+        """id of a module-level value -> (id of its ``try``, "body" or "handler")."""
         self._parents: dict[int, dict[int, ast.AST]] = {}
         self._own_nodes: dict[int, list[ast.AST]] = {}
 
@@ -200,32 +202,44 @@ class ModuleFacts:
         ``with`` bodies count (a backend chosen at import time has several bindings);
         ``__main__`` blocks do not."""
         bindings: dict[str, list[ast.AST]] = {}
-        pending: list[ast.stmt] = list(reversed(self.tree.body))
+        roles = self._binding_roles
+        Role = tuple[int, str] | None
+        pending: list[tuple[ast.stmt, Role]] = [(s, None) for s in reversed(self.tree.body)]
         while pending:
-            statement = pending.pop()
+            statement, role = pending.pop()
+            values: list[tuple[str, ast.AST]] = []
             if isinstance(statement, ast.Assign):
-                for target in statement.targets:
-                    if isinstance(target, ast.Name):
-                        bindings.setdefault(target.id, []).append(statement.value)
+                values = [
+                    (t.id, statement.value) for t in statement.targets if isinstance(t, ast.Name)
+                ]
             elif isinstance(statement, ast.AnnAssign):
                 if isinstance(statement.target, ast.Name) and statement.value is not None:
-                    bindings.setdefault(statement.target.id, []).append(statement.value)
+                    values = [(statement.target.id, statement.value)]
             elif isinstance(statement, (ast.Import, ast.ImportFrom)):
-                for alias in statement.names:
-                    bound = (alias.asname or alias.name).partition(".")[0]
-                    bindings.setdefault(bound, []).append(statement)
+                values = [
+                    ((alias.asname or alias.name).partition(".")[0], statement)
+                    for alias in statement.names
+                ]
             elif isinstance(statement, (*FUNCTION_TYPES, ast.ClassDef)):
-                bindings.setdefault(statement.name, []).append(statement)
+                values = [(statement.name, statement)]
             elif isinstance(statement, ast.If):
                 if not is_main_guard(statement.test):
-                    pending.extend(reversed(statement.body + statement.orelse))
+                    pending.extend((s, role) for s in reversed(statement.body + statement.orelse))
             elif isinstance(statement, ast.Try):
-                blocks = [*statement.body, *statement.orelse, *statement.finalbody]
+                body = (id(statement), "body")
+                blocks: list[tuple[ast.stmt, Role]] = [
+                    *((s, body) for s in [*statement.body, *statement.orelse]),
+                    *((s, role) for s in statement.finalbody),
+                ]
                 for handler in statement.handlers:
-                    blocks.extend(handler.body)
+                    blocks.extend((s, (id(statement), "handler")) for s in handler.body)
                 pending.extend(reversed(blocks))
             elif isinstance(statement, ast.With):
-                pending.extend(reversed(statement.body))
+                pending.extend((s, role) for s in reversed(statement.body))
+            for name, value in values:
+                bindings.setdefault(name, []).append(value)
+                if role is not None:
+                    roles[id(value)] = role
         return bindings
 
     @cached_property
@@ -240,14 +254,30 @@ class ModuleFacts:
 
     def module_mutable_kind(self, name: str) -> str | None:
         """The container kind of a module-level name when every binding of it is a
-        mutable container; None when any binding is something else (a Redis-backed
-        dict chosen by configuration, an import, a function)."""
-        kind = None
-        for value in self.module_bindings.get(name, ()):
-            kind = self.mutable_kind(value)
+        mutable container, or a call in a ``try`` whose ``except`` binds one; None when
+        any binding is something else (a Redis-backed dict chosen by configuration, an
+        import, a function)."""
+        bound = self.module_bindings.get(name, ())
+        kinds = [self.mutable_kind(value) for value in bound]
+        if kinds and all(kinds):
+            return kinds[-1]
+        # ``try: X = json.load(f)`` / ``except OSError: X = {}``: the fallback says what
+        # the loaded value is; every binding counts
+        fallbacks = {
+            self._binding_roles[id(v)][0]: kind
+            for v, kind in zip(bound, kinds, strict=True)
+            if kind is not None and self._binding_roles.get(id(v), (0, ""))[1] == "handler"
+        }
+        if not fallbacks:
+            return None
+        for value, kind in zip(bound, kinds, strict=True):
             if kind is None:
-                return None
-        return kind
+                role = self._binding_roles.get(id(value))
+                if role is None or role[1] != "body" or role[0] not in fallbacks:
+                    return None
+                if not isinstance(value, ast.Call):
+                    return None
+        return next(iter(fallbacks.values()))
 
     def mutable_kind(self, value: ast.AST) -> str | None:
         """What kind of mutable container ``value`` builds (``dict``, ``deque``...), the

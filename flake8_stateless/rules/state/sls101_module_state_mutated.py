@@ -13,17 +13,65 @@ from flake8_stateless.context import (
     root_name,
 )
 from flake8_stateless.registry import Finding, Rule
+from flake8_stateless.scope import state
 
 
 def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Iterator[Finding]:
     if function is None:
         return
     for container, reported in mutation_sites(node):
-        if _per_connection(node, reported):
+        if _per_connection(node, reported, container, context):
             continue  # live connections can only be tracked where they live (SLS302)
         what = _state(container, reported, function, context)
-        if what is not None:
-            yield RULE.finding(reported, what=what, group=f"{id(function)}:{what}")
+        if what is None or _not_state(node, container, reported, function, context):
+            continue
+        yield RULE.finding(reported, what=what, group=f"{id(function)}:{what}")
+    if isinstance(node, ast.Call):
+        memo = _memoised_call(node, function, context)
+        if memo is not None:
+            yield RULE.finding(node, what=memo, group=f"{id(function)}:{memo}")
+
+
+def _not_state(
+    node: ast.AST,
+    container: ast.expr,
+    reported: ast.expr,
+    function: FunctionNode,
+    context: Context,
+) -> bool:
+    """rules.md "not state": an entry added and removed in the same request, and a
+    per-process memo of data that is the same on every process (see ``scope/state.py``)."""
+    key = state.entry_key(node, reported)
+    if state.removed_in_finally(container, key, function, context):
+        return True
+    if isinstance(node, ast.Assign) and isinstance(reported, ast.Subscript):
+        verdict = state.memo_store(container, key, function, context)
+        if verdict is not None:
+            return verdict == "memo"
+    name = dotted_name(container)
+    return name is not None and state.is_silent_memo(name, context)
+
+
+def _memoised_call(call: ast.Call, function: FunctionNode, context: Context) -> str | None:
+    """``profile(session["uid"])`` where ``profile`` is an ``@lru_cache`` function: the
+    memo lives as long as the process and is keyed by a request value, so after the
+    user changes their profile the other processes keep serving the old one."""
+    arguments = [*call.args, *(k.value for k in call.keywords)]
+    if not arguments or not any(state.is_request_value(a, function, context) for a in arguments):
+        return None
+    func = call.func
+    if not isinstance(func, ast.Name) or context.binds_locally(function, func.id):
+        return None
+    bound = context.module_bindings.get(func.id, ())
+    for value in bound:
+        if isinstance(value, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            decorator = state.cache_decorator(value)
+            if decorator is not None and state.takes_arguments(value):
+                return f"the `@{decorator}` memo of '{func.id}', keyed by a request value,"
+    decorator = context.project_cache_decorator(func.id)
+    if decorator is not None:
+        return f"the `@{decorator}` memo of '{func.id}', keyed by a request value,"
+    return None
 
 
 def _state(
@@ -198,16 +246,21 @@ def _class_level(cls: ast.ClassDef) -> set[str]:
     return names
 
 
-CONNECTION_NAMES = frozenset(
-    {"ws", "websocket", "socket", "sock", "sid", "conn", "connection"}
-)
-"""Names of a live connection or its id (Socket.IO ``sid``): a connection exists in one
-process only, so tracking it there is not shared state (SLS302 judges registries that
-are used to reach users)."""
+CONNECTION_NAMES = frozenset({"ws", "websocket", "socket", "sock", "conn", "connection"})
+"""Names of a live connection: it exists in one process only, so tracking it there is
+not shared state (SLS302 judges registries that are used to reach users)."""
+SID_NAMES = frozenset({"sid", "session_id"})
+"""Names of a connection's id (Socket.IO ``sid``): every event of a connection reaches
+the process that holds it, so a table keyed by it is per connection, unless the table
+is read as a whole."""
 
 
-def _per_connection(node: ast.AST, reported: ast.expr) -> bool:
-    """Whether the mutation adds, removes or keys a live connection or its ``sid``."""
+def _per_connection(
+    node: ast.AST, reported: ast.expr, container: ast.expr, context: Context
+) -> bool:
+    """Whether the mutation adds, removes or keys a live connection, or keys an entry by
+    a connection's ``sid`` in a table that only that connection reads (a table read as a
+    whole, "who is online", is state)."""
     if isinstance(node, ast.Call):
         items: list[ast.expr] = list(node.args[:1])
     elif isinstance(reported, ast.Subscript):
@@ -220,9 +273,14 @@ def _per_connection(node: ast.AST, reported: ast.expr) -> bool:
         items = list(items[0].elts)
     for item in items:
         name = item.attr if isinstance(item, ast.Attribute) else getattr(item, "id", None)
-        if isinstance(name, str) and (
-            name.lower() in CONNECTION_NAMES or name.lower().endswith(("_ws", "_sid", "_socket"))
-        ):
+        if not isinstance(name, str):
+            continue
+        lowered = name.lower()
+        if lowered in SID_NAMES or lowered.endswith("_sid"):
+            held = dotted_name(container)
+            if held is None or not state.read_whole(held, context):
+                return True
+        elif lowered in CONNECTION_NAMES or lowered.endswith(("_ws", "_socket")):
             return True
     return False
 

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from flake8_stateless.context import Context, FunctionNode, statements_of
 from flake8_stateless.registry import Finding, Rule
+from flake8_stateless.scope import state
 
 
 def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Iterator[Finding]:
@@ -23,6 +24,8 @@ def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Ite
         }
     if not names:
         return
+    if state.refreshes_a_memo(function, context):
+        return  # a memo and its validity stamp, refreshed when the stamp is stale
     lazy = _lazily_initialised(function, names)
     first: dict[str, ast.Name] = {}
     for part in statements_of(function):
@@ -31,7 +34,9 @@ def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Ite
             and not isinstance(part.ctx, ast.Load)
             and part.id in names
             and part.id not in lazy
+            and not state.under_revalidation(part, function, context)
         ):
+            # (a memo and its validity stamp refreshed when the stamp is stale: not state)
             known = first.get(part.id)
             if known is None or (part.lineno, part.col_offset) < (known.lineno, known.col_offset):
                 first[part.id] = part
