@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
+from flake8_stateless import frameworks
 from flake8_stateless.project.cache import Entry, Stamp, SummaryCache
 from flake8_stateless.project.layout import Layout
 from flake8_stateless.project.summary import (
@@ -37,9 +38,6 @@ from flake8_stateless.project.summary import (
 from flake8_stateless.scope.handlers import HandlerScope
 from flake8_stateless.semantic.model import ModuleFacts
 from flake8_stateless.semantic.walk import walk
-
-CACHE_DECORATORS = frozenset({"lru_cache", "cache", "cached", "memoize", "memoized", "ttl_cache"})
-"""Last names of decorators that memoise a function's results per process."""
 
 MAX_RESOLUTION_DEPTH = 12
 """How many names one resolution may go through (``a`` bound to ``b.c``, ``c`` imported
@@ -855,6 +853,6 @@ class ProjectIndex:
             return None
         for ref in function.decorators:
             last = ref.removesuffix("()").rpartition(".")[2]
-            if last in CACHE_DECORATORS:
+            if last in frameworks.MEMO_DECORATORS:
                 return last
         return None

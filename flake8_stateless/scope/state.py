@@ -21,6 +21,7 @@ import ast
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from flake8_stateless import frameworks
 from flake8_stateless.semantic.syntax import FunctionNode, dotted_name, root_name
 
 if TYPE_CHECKING:
@@ -40,11 +41,10 @@ STAMP_CALLS = frozenset(
     {"os.stat", "os.path.getmtime", "os.path.getsize", "time.time", "time.monotonic"}
 )
 
-CACHE_DECORATORS = frozenset({"lru_cache", "cache", "cached", "memoize", "memoized", "ttl_cache"})
-"""Last names of decorators that memoise a function's results per process."""
 
 KEY_READERS = frozenset({"get", "__contains__", "__getitem__"})
 REMOVERS = frozenset({"pop", "discard", "remove", "__delitem__"})
+ADDERS = frozenset({"add", "append", "setdefault", "__setitem__"})
 WHOLE_READERS = frozenset({"values", "items", "keys", "copy"})
 
 
@@ -195,9 +195,36 @@ def memo_store(
     wanted = _key_text(key)
     if wanted not in _keys_read(function, context).get(name, set()):
         return None
+    if not _returns_what_it_stores(container, function, context):
+        return None  # ``if name in users: raise`` then ``users[name] = user``: a table
     if revalidates(function, context):
         return "memo"
     return "request" if is_request_value(key, function, context) else "memo"
+
+
+def _returns_what_it_stores(container: ast.expr, function: FunctionNode, context: Context) -> bool:
+    """A read-through cache hands back what it stored: ``cache[key] = token`` then
+    ``return token`` (or a tuple holding it, or ``return cache[key]``)."""
+    name = dotted_name(container)
+    stored: set[str] = set()
+    returned: set[str] = set()
+    for node in context.own_nodes(function):
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Subscript) and dotted_name(target.value) == name:
+                    stored.update(_names_in(node.value))
+        elif isinstance(node, ast.Return) and node.value is not None:
+            value = node.value
+            if isinstance(value, ast.Subscript) and dotted_name(value.value) == name:
+                return True
+            returned.update(_names_in(value))
+    return not stored.isdisjoint(returned)
+
+
+def _names_in(value: ast.expr) -> set[str]:
+    """Plain names in a value or a tuple/list of values."""
+    items = value.elts if isinstance(value, (ast.Tuple, ast.List)) else [value]
+    return {item.id for item in items if isinstance(item, ast.Name)}
 
 
 def is_silent_memo(name: str, context: Context) -> bool:
@@ -274,22 +301,52 @@ def removed_in_finally(
     name = dotted_name(container)
     if name is None or key is None:
         return False
-    return _key_text(key) in _finally_removals(function, context).get(name, set())
+    text = _key_text(key)
+    removals, additions = _finally_removals(function, context)
+    return text in removals.get(name, set()) and text in additions.get(name, set())
 
 
-def _finally_removals(function: FunctionNode, context: Context) -> dict[str, set[str]]:
+Keys = dict[str, set[str]]
+
+
+def _finally_removals(function: FunctionNode, context: Context) -> tuple[Keys, Keys]:
+    """(keys removed in ``finally`` blocks, keys added anywhere) by container, for
+    ``function`` (once per function). A removal of an entry another request added (the
+    SSO waiter popped by the wait request) is not short-lived."""
     memo_key = ("state-finally", id(function))
     known = context.rule_memo.get(memo_key)
-    if isinstance(known, dict):
+    if isinstance(known, tuple):
         return known
-    found: dict[str, set[str]] = {}
+    removed: Keys = {}
+    added: Keys = {}
     for node in context.own_nodes(function):
         if isinstance(node, ast.Try) and node.finalbody:
             for inner in _nodes_of(node.finalbody):
                 for name, key in _removal(inner):
-                    found.setdefault(name, set()).add(key)
+                    removed.setdefault(name, set()).add(key)
+        for name, key in _addition(node):
+            added.setdefault(name, set()).add(key)
+    found = (removed, added)
     context.rule_memo[memo_key] = found
     return found
+
+
+def _addition(node: ast.AST) -> Iterator[tuple[str, str]]:
+    if isinstance(node, ast.Assign):
+        for target in node.targets:
+            if isinstance(target, ast.Subscript):
+                name = dotted_name(target.value)
+                if name is not None:
+                    yield name, _key_text(target.slice)
+    elif (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in ADDERS
+        and node.args
+    ):
+        name = dotted_name(node.func.value)
+        if name is not None:
+            yield name, _key_text(node.args[0])
 
 
 def _removal(node: ast.AST) -> Iterator[tuple[str, str]]:
@@ -322,9 +379,9 @@ def entry_key(node: ast.AST, reported: ast.expr) -> ast.expr | None:
 
 # --------------------------------------------------------- per-connection containers
 def read_whole(name: str, context: Context) -> bool:
-    """Whether module-level container ``name`` is read as a whole somewhere in the module
-    (iterated, ``.values()``, ``len()``, passed on, returned): a "who is online" table,
-    not one connection's own entry."""
+    """Whether module-level container ``name`` is read as a whole by request-serving code
+    of the module (iterated, ``.values()``, ``len()``, passed on, returned): a "who is
+    online" table, not one connection's own entry."""
     key = ("state-read-whole", 0)
     known = context.rule_memo.get(key)
     if not isinstance(known, set):
@@ -334,8 +391,12 @@ def read_whole(name: str, context: Context) -> bool:
 
 
 def _names_read_whole(context: Context) -> set[str]:
+    """Containers read as a whole while serving a request (a background loop sweeping
+    this process's own connections is housekeeping, not an answer to a user)."""
     found: set[str] = set()
     for function in context.functions:
+        if not context.is_request_serving(function):
+            continue
         for node in context.own_nodes(function):
             if isinstance(node, (ast.For, ast.comprehension)):
                 name = dotted_name(node.iter)
@@ -364,7 +425,7 @@ def cache_decorator(function: ast.FunctionDef | ast.AsyncFunctionDef) -> str | N
     for decorator in function.decorator_list:
         target = decorator.func if isinstance(decorator, ast.Call) else decorator
         name = dotted_name(target)
-        if name is not None and name.rpartition(".")[2] in CACHE_DECORATORS:
+        if name is not None and name.rpartition(".")[2] in frameworks.MEMO_DECORATORS:
             return name.rpartition(".")[2]
     return None
 
