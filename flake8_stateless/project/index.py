@@ -218,30 +218,32 @@ class ProjectIndex:
 
     @property
     def paths(self) -> dict[str, tuple[Path, bool]]:
-        """Module name -> (file, is package), for every Python file of the project,
-        under the name its package chain gives it (``app.views`` for
-        ``src/app/views.py``)."""
+        """Canonical module name -> (file, is package), for every Python file of the
+        project (see ``Layout.module_names``); other names code may import a module by
+        map to it through :meth:`canonical`, unless two modules share them."""
         if self._paths is None:
             found: dict[str, tuple[Path, bool]] = {}
-            canonical: dict[str, str] = {}
+            aliases: dict[str, str | None] = {}
             if self.layout is not None:
                 for path in self.layout.python_files():
-                    named = self.layout.module_name(path)
+                    named = self.layout.module_names(path)
                     if named is None or named[0] in found:
                         continue
-                    found[named[0]] = (path, named[1])
-                    relative = self.layout.relative_name(path)
-                    if relative is not None and relative != named[0]:
-                        canonical.setdefault(relative, named[0])
+                    canonical, others, is_package = named
+                    found[canonical] = (path, is_package)
+                    for alias in others:
+                        # a name two modules could answer to names neither
+                        aliases[alias] = None if alias in aliases else canonical
             self._paths = found
             self._canonical = {
-                alias: name for alias, name in canonical.items() if alias not in found
+                alias: name
+                for alias, name in aliases.items()
+                if name is not None and alias not in found
             }
         return self._paths
 
     def canonical(self, name: str) -> str | None:
-        """The module's own name for ``name`` (also accepted: its path from the root,
-        ``backend.app.views``, as apps that run from the repository root import it)."""
+        """The canonical name of the module code imports as ``name``, if any."""
         if name in self._overrides or name in self.paths:
             return name
         return self._canonical.get(name)

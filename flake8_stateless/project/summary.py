@@ -23,7 +23,7 @@ from flake8_stateless.semantic.syntax import (
     is_self_attribute,
 )
 
-SUMMARY_FORMAT = 7
+SUMMARY_FORMAT = 9
 """Bumped whenever the summary's shape or meaning changes (part of the cache key)."""
 
 MAX_REF_SEGMENTS = 6
@@ -90,7 +90,7 @@ class FunctionSummary:
     source order (every binding counts)."""
     returns_ref: str | None = None
     """Ref of what it returns when that is a call or a name (``return Store(path)``,
-    ``return _store``, ``return cls._instance``): the last such return."""
+    ``return _store``, ``return cls._instance``): the first such return in the source."""
     cached: bool = False
     """Decorated with an argument-less ``@cache``/``@lru_cache`` and taking no arguments:
     what it returns is built once per process."""
@@ -440,6 +440,7 @@ class SummaryBuilder:
         """name -> its refs in source order (the value: first line), every binding kept."""
         returns: list[str] = []
         returns_ref: str | None = None
+        returns_line = 0
         nested = self.nested_names.get(id(function), set())
         scope = facts.scope(function)
         for node in facts.own_nodes(function):
@@ -450,20 +451,28 @@ class SummaryBuilder:
                 calls.extend(self._handed_functions(node, scope.local, nested))
             elif isinstance(node, ast.Assign) and len(node.targets) == 1:
                 target = node.targets[0]
+                assigned = _awaited(node.value)
                 if isinstance(target, ast.Name) and isinstance(
-                    node.value, (ast.Call, ast.Attribute, ast.Name)
+                    assigned, (ast.Call, ast.Attribute, ast.Name)
                 ):
-                    ref = ref_of(node.value)
+                    ref = ref_of(assigned)
                     if ref is not None and ref != target.id and target.id not in scope.global_:
                         local_refs.setdefault(target.id, {}).setdefault(ref, node.lineno)
             elif isinstance(node, (ast.Import, ast.ImportFrom)):
                 for name, imported in self._imported(node):
                     local_refs.setdefault(name, {}).setdefault(f"import:{imported}", node.lineno)
             elif isinstance(node, ast.Return) and node.value is not None:
-                if isinstance(node.value, ast.Name) and node.value.id in nested:
-                    returns.append(node.value.id)
-                elif isinstance(node.value, (ast.Call, ast.Attribute, ast.Name)):
-                    returns_ref = ref_of(node.value) or returns_ref
+                value = _awaited(node.value)
+                if isinstance(value, ast.Name) and value.id in nested:
+                    returns.append(value.id)
+                elif isinstance(value, (ast.Call, ast.Attribute, ast.Name)) and (
+                    returns_ref is None or node.lineno < returns_line
+                ):
+                    # the first return in source order: the main path of a factory
+                    # (``if kind == "local": return LocalStorage()``), a singleton's
+                    # ``return cls._instance``
+                    returns_ref = ref_of(value) or returns_ref
+                    returns_line = node.lineno
         calls.extend(_dependencies(function))
         decorators = tuple(
             ref for ref in (ref_of(d) for d in function.decorator_list) if ref is not None
@@ -633,6 +642,11 @@ def _dependencies(function: FunctionNode) -> list[str]:
                     found.append(ref)
         pending.extend(ast.iter_child_nodes(node))
     return found
+
+
+def _awaited(value: ast.expr) -> ast.expr:
+    """``await f()`` is what ``f()`` gives, for following names."""
+    return value.value if isinstance(value, ast.Await) else value
 
 
 def _is_set_up(name: str) -> bool:

@@ -460,3 +460,48 @@ def _nodes_of(statements: list[ast.stmt]) -> Iterator[ast.AST]:
         yield node
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
             pending.extend(ast.iter_child_nodes(node))
+
+
+# ------------------------------------------------------------- lazy initialisation
+def lazily_set(target: ast.Attribute, function: FunctionNode, context: Context) -> bool:
+    """Whether ``self.x = ...`` happens only when ``self.x`` is unset: under ``if
+    self.x is None:`` or ``if not self.x:`` (a client or connection made on first use,
+    the same on every process)."""
+    wanted = dotted_name(target)
+    if wanted is None:
+        return False
+    parents = context.parents(function)
+    current = parents.get(id(target))
+    for _ in range(200):
+        if current is None or current is function:
+            return False
+        if isinstance(current, ast.If) and wanted in _unset_tests(current.test):
+            return True
+        current = parents.get(id(current))
+    return False
+
+
+def _unset_tests(test: ast.expr) -> set[str]:
+    """Dotted names ``test`` checks for being unset (``x is None``, ``not x``, ``x ==
+    None``, and each part of an ``or``/``and``)."""
+    found: set[str] = set()
+    pending = [test]
+    while pending and len(found) < 20:
+        node = pending.pop()
+        if isinstance(node, ast.BoolOp):
+            pending.extend(node.values)
+        elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            name = dotted_name(node.operand)
+            if name is not None:
+                found.add(name)
+        elif (
+            isinstance(node, ast.Compare)
+            and len(node.ops) == 1
+            and isinstance(node.ops[0], (ast.Is, ast.Eq))
+            and isinstance(node.comparators[0], ast.Constant)
+            and node.comparators[0].value is None
+        ):
+            name = dotted_name(node.left)
+            if name is not None:
+                found.add(name)
+    return found

@@ -22,7 +22,7 @@ def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Ite
     for container, reported in mutation_sites(node):
         if _per_connection(node, reported, container, context):
             continue  # live connections can only be tracked where they live (SLS302)
-        what = _state(container, reported, function, context)
+        what = _state(node, container, reported, function, context)
         if what is None or _not_state(node, container, reported, function, context):
             continue
         yield RULE.finding(reported, what=what, group=f"{id(function)}:{what}")
@@ -75,7 +75,11 @@ def _memoised_call(call: ast.Call, function: FunctionNode, context: Context) -> 
 
 
 def _state(
-    container: ast.expr, reported: ast.expr, function: FunctionNode, context: Context
+    node: ast.AST,
+    container: ast.expr,
+    reported: ast.expr,
+    function: FunctionNode,
+    context: Context,
 ) -> str | None:
     """How to name the state ``container`` is part of, when it outlives the request:
     a module-level container of this module or of another one, or a container held on
@@ -87,7 +91,7 @@ def _state(
     if root is None:
         return None
     if root.id == "self":
-        return _long_lived_container(container, reported, function, context)
+        return _long_lived_container(node, container, reported, function, context)
     if context.binds_locally(function, root.id):
         return _captured_container(root.id, function, context) or _held_by_long_lived(
             container, reported, function, context
@@ -200,13 +204,23 @@ def _held(container: ast.expr) -> str | None:
 
 
 def _long_lived_container(
-    container: ast.expr, reported: ast.expr, function: FunctionNode, context: Context
+    node: ast.AST,
+    container: ast.expr,
+    reported: ast.expr,
+    function: FunctionNode,
+    context: Context,
 ) -> str | None:
     """``self.sessions[k] = v`` in a method reached on an object that lives as long as
     the process (a module-level instance, a singleton, an object handed to a factory):
     on an attribute known to hold a container, any mutation; on another attribute, item
     assignment and deletion (certainly a container; ``self.db.add(x)`` is not)."""
     certain = _certainly_a_container(container, reported)
+    if isinstance(container, ast.Name) and isinstance(reported, ast.Attribute):
+        if not isinstance(node, ast.Assign) or not state.is_request_value(
+            node.value, function, context
+        ):
+            return None  # its own bookkeeping (timers, flags, clients): not user data
+        return _long_lived_attribute(reported, function, context)
     while isinstance(container, ast.Subscript):
         container = container.value
     if not (
@@ -226,6 +240,25 @@ def _long_lived_container(
     if certain and container.attr not in _class_level(cls):
         return f"'self.{container.attr}' held by the long-lived {cls.name}"
     return None
+
+
+def _long_lived_attribute(
+    target: ast.Attribute, function: FunctionNode, context: Context
+) -> str | None:
+    """``self.selected = request.form["id"]`` in a method reached on a long-lived object:
+    what one request chose stays on this process only (the next request, on another
+    process, does not see it). Lazy initialisation (``if self._client is None: self._client =
+    ...``) and ``__init__`` are left alone."""
+    if function.name in ("__init__", "__new__", "__post_init__", "__enter__", "__aenter__"):
+        return None
+    if not context.self_is_long_lived(function):
+        return None
+    cls = context.enclosing_class(function)
+    if cls is None or target.attr in _class_level(cls):
+        return None  # a class attribute rebound through self: SLS103's question
+    if state.lazily_set(target, function, context):
+        return None
+    return f"the long-lived {cls.name}"
 
 
 def _certainly_a_container(container: ast.expr, reported: ast.expr) -> bool:
