@@ -17,8 +17,8 @@ from flake8_stateless import project
 from flake8_stateless.excerpts import Excerpts
 from flake8_stateless.project import Reach
 from flake8_stateless.project.summary import Qualnames
-from flake8_stateless.scope.handlers import HandlerScope
 from flake8_stateless.scope.requests import RequestScope
+from flake8_stateless.semantic.handlers import HandlerScope
 from flake8_stateless.semantic.model import ModuleFacts
 from flake8_stateless.semantic.paths import PathFacts
 from flake8_stateless.semantic.syntax import (

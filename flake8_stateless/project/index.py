@@ -35,7 +35,7 @@ from flake8_stateless.project.summary import (
     ModuleSummary,
     SummaryBuilder,
 )
-from flake8_stateless.scope.handlers import HandlerScope
+from flake8_stateless.semantic.handlers import HandlerScope
 from flake8_stateless.semantic.model import ModuleFacts
 from flake8_stateless.semantic.walk import walk
 

@@ -15,7 +15,7 @@ import ast
 from dataclasses import dataclass, field
 from typing import Any
 
-from flake8_stateless.scope.handlers import HandlerScope, is_entry_point
+from flake8_stateless.semantic.handlers import HandlerScope, is_entry_point
 from flake8_stateless.semantic.model import ModuleFacts
 from flake8_stateless.semantic.syntax import (
     FUNCTION_TYPES,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from flake8_stateless.project import Located, Reach
 from flake8_stateless.project.index import summarise_facts
 from flake8_stateless.project.summary import Qualnames
-from flake8_stateless.scope.handlers import HandlerScope
+from flake8_stateless.semantic.handlers import HandlerScope
 from flake8_stateless.semantic.model import ModuleFacts
 from flake8_stateless.semantic.syntax import FunctionNode
 
