@@ -2,7 +2,7 @@
 
 The project is the tree of Python files around the linted file: the nearest folder with
 ``pyproject.toml``, ``setup.cfg``, ``setup.py`` or ``.git``, else the folder above the
-outermost package. A file outside any project (no marker, not in a package) is a project
+outermost package (namespace packages, folders without ``__init__.py``, in between). A file outside any project (no marker, not in a package) is a project
 of its own. The home folder and the file system's root are never a project root: a
 dotfiles repository in ``~`` must not make every script there index the whole home.
 """
@@ -59,7 +59,7 @@ class Layout:
                     return cls(candidate)
             except OSError:
                 return None
-        outermost = _outermost_package(folder)
+        outermost = _outermost_package(folder, never)
         if outermost is None or outermost.parent in never:
             return None
         return cls(outermost.parent)
@@ -149,17 +149,18 @@ def _never_roots() -> frozenset[Path]:
     return frozenset(roots)
 
 
-def _outermost_package(folder: Path) -> Path | None:
-    """The outermost folder of the package chain holding ``folder``, or None when
-    ``folder`` is not a package."""
+def _outermost_package(folder: Path, never: frozenset[Path]) -> Path | None:
+    """The outermost package folder (one holding ``__init__.py``) among ``folder`` and
+    its ancestors, below the never-roots; folders without one in between are namespace
+    packages (``open_webui/storage/`` in package ``open_webui``). None when no ancestor
+    is a package."""
     outermost = None
-    current = folder
-    try:
-        while (current / "__init__.py").is_file():
-            outermost = current
-            if current.parent == current:
-                break
-            current = current.parent
-    except OSError:
-        return outermost
+    for current in (folder, *folder.parents):
+        if current in never:
+            break
+        try:
+            if (current / "__init__.py").is_file():
+                outermost = current
+        except OSError:
+            break
     return outermost
