@@ -2,9 +2,10 @@
 
 The project is the tree of Python files around the linted file: the nearest folder with
 ``pyproject.toml``, ``setup.cfg``, ``setup.py`` or ``.git``, else the folder above the
-outermost package (namespace packages, folders without ``__init__.py``, in between). A file outside any project (no marker, not in a package) is a project
-of its own. The home folder and the file system's root are never a project root: a
-dotfiles repository in ``~`` must not make every script there index the whole home.
+outermost package (namespace packages, folders without ``__init__.py``, in between).
+A file outside any project (no marker, not in a package) is a project of its own. The
+home folder and the file system's root are never a project root: a dotfiles repository
+in ``~`` must not make every script there index the whole home.
 """
 
 from __future__ import annotations
