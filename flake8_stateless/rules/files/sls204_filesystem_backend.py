@@ -188,7 +188,7 @@ def _media_root(
         site = next(k for k in holder.keywords if k.arg == "MEDIA_ROOT")
     else:
         return None  # a local variable, ``settings.MEDIA_ROOT = ...`` in a test, a dict
-    if not _names_a_folder(value):
+    if not _names_a_folder(value, context):
         return None
     field = memoised(
         context, "field using the local default storage", context.tree,
@@ -202,13 +202,17 @@ def _media_root(
     )
 
 
-def _names_a_folder(value: ast.expr) -> bool:
-    """Not Django's empty default, nor the setting read back (``settings.MEDIA_ROOT``,
-    ``getattr(settings, "MEDIA_ROOT")``) by code that is not a settings module."""
+def _names_a_folder(value: ast.expr, context: Context) -> bool:
+    """Not Django's empty default, nor a value built from the settings already loaded
+    (``settings.MEDIA_ROOT``, ``getattr(settings, "MEDIA_ROOT")``,
+    ``Path(settings.BASE_DIR) / "media"``): that is app code, not a settings module."""
     if isinstance(value, ast.Constant) and value.value in (None, ""):
         return False
     for part in ast.walk(value):
-        if isinstance(part, ast.Attribute) and part.attr == "MEDIA_ROOT":
+        if isinstance(part, ast.Attribute) and (
+            part.attr == "MEDIA_ROOT"
+            or (context.qualified_name(part) or "").startswith("django.conf.settings.")
+        ):
             return False
         if (
             isinstance(part, ast.Call)
@@ -284,12 +288,30 @@ Session(app)
         "Beaker `file`/`dbm` sessions and caches: wherever the configuration is written "
         "(settings modules, config classes, `app.config[...]`, `app.config.update(...)`, "
         "dict literals, constructor keywords).",
+        "Reports Django's implicit default too: `MEDIA_ROOT` set by production settings (a "
+        "settings module, a production config class, `settings.configure(MEDIA_ROOT=...)`) "
+        "while a model of the project has a `FileField`/`ImageField` (or a sorl, "
+        "easy-thumbnails, versatileimagefield or imagekit image field) without `storage=`, "
+        "and no production settings module of the project names a default storage: "
+        "neither `STORAGES[\"default\"]` nor `DEFAULT_FILE_STORAGE`. Django then saves "
+        "those uploads with `FileSystemStorage` under `MEDIA_ROOT`. The whole project "
+        "counts: `settings/production.py` naming S3 silences `MEDIA_ROOT` in "
+        "`settings/base.py`; development and test settings, `if DEBUG:` blocks and "
+        "development config classes name nothing for production. A `MEDIA_ROOT` read from "
+        "the environment is still reported (the environment picks a folder, not a "
+        "backend); if that folder is a volume shared by every machine (NFS, EFS), silence "
+        "the line with `# noqa: SLS204`.",
         "Leaves alone object-storage and network backends (`S3Boto3Storage`, GCS, Redis, "
         "Memcached, database sessions), `STORAGES[\"staticfiles\"]` (static files are built "
         "into the image), values read from the environment, test code, development "
         "settings modules and config classes (`settings/dev.py`, `class DevelopmentConfig`), "
         "anything under `if DEBUG:` or in a branch chosen by the environment (`if "
         "os.getenv(...)`), management commands, migrations, and `if __name__ == "
-        "\"__main__\":` blocks (the development server).",
+        "\"__main__\":` blocks (the development server). For `MEDIA_ROOT`: fields that "
+        "name a storage (or may, through `**options`), form and serializer fields, models in "
+        "tests and migrations, an empty `MEDIA_ROOT`, app code that builds it from the loaded "
+        "`settings`, and any project where some production settings module names a default "
+        "storage (a `STORAGES` value that may hold one, built by a call or merged with `**`, "
+        "counts: only a literal without `\"default\"` names none).",
     ),
 )
