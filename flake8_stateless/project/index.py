@@ -356,9 +356,10 @@ class ProjectIndex:
         return found
 
     def modules_mentioning(self, words: Iterable[str]) -> tuple[ModuleText, ...]:
-        """The project's modules (as on disk) whose text holds one of ``words`` as written,
-        anywhere (a substring test, linear: a necessary condition, the caller parses what
-        it needs), with their text, by module name. Ask for every word of a question at
+        """The project's modules, as on disk (those of :attr:`paths`: no tests, migrations
+        or management commands), whose text holds one of ``words`` as written, anywhere (a
+        substring test, linear: a necessary condition, the caller parses what it needs),
+        with their text, by module name. Ask for every word of a question at
         once: each file is read once per index and word set, so a project is read at most
         once per process for it (the faces call ``new_run`` when a run starts)."""
         key = frozenset(words)
