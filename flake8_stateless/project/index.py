@@ -88,6 +88,16 @@ class Reach:
         return f"{self.root_module.rpartition('.')[2]}.{name}"
 
 
+@dataclass(frozen=True)
+class ModuleText:
+    """A project module's text, as :meth:`ProjectIndex.modules_mentioning` found it."""
+
+    module: str
+    relative: str
+    """Its path from the project root (``blog/models.py``)."""
+    text: str
+
+
 class _Module:
     """A summary with lookup tables."""
 
@@ -132,19 +142,19 @@ def summarise_facts(
     return SummaryBuilder(facts, handlers, module, is_package).build()
 
 
-def summarise_source(
-    source: bytes, relative: str, module: str, is_package: bool, handler_decorators: tuple[str, ...]
-) -> ModuleSummary | None:
-    """A module's summary from its bytes, or None when it cannot be decoded or parsed:
-    a broken module is skipped, never fatal."""
+def decode_source(source: bytes) -> str:
+    """A module's text from its bytes, as Python reads it (its coding cookie or UTF-8),
+    else as latin-1, which decodes any byte (as flake8 does)."""
     try:
         encoding = tokenize.detect_encoding(io.BytesIO(source).readline)[0]
-        text = source.decode(encoding)
+        return source.decode(encoding)
     except (SyntaxError, UnicodeDecodeError, LookupError):
-        try:
-            text = source.decode("latin-1")
-        except UnicodeDecodeError:  # pragma: no cover - latin-1 decodes any byte
-            return None
+        return source.decode("latin-1")
+
+
+def module_facts(text: str, relative: str) -> ModuleFacts | None:
+    """The facts of a project module's text (parsed and walked, never imported), or None
+    when it does not parse: a broken module is skipped, never fatal."""
     try:
         tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
@@ -152,6 +162,19 @@ def summarise_source(
     facts = ModuleFacts(tree, relative, text.splitlines(keepends=True))
     try:
         walk(tree, facts.handlers(), frozenset())
+    except RecursionError:
+        return None
+    return facts
+
+
+def summarise_source(
+    source: bytes, relative: str, module: str, is_package: bool, handler_decorators: tuple[str, ...]
+) -> ModuleSummary | None:
+    """A module's summary from its bytes, or None when it cannot be parsed."""
+    facts = module_facts(decode_source(source), relative)
+    if facts is None:
+        return None
+    try:
         return summarise_facts(facts, HandlerScope(facts, handler_decorators), module, is_package)
     except RecursionError:
         return None
@@ -195,6 +218,9 @@ class ProjectIndex:
         """Modules parsed from disk (not from the cache) by this index: for tests."""
         self.resolutions = 0
         """Names resolved (memo misses): an operation count for the growth tests."""
+        self._mentions: dict[frozenset[str], tuple[ModuleText, ...]] = {}
+        self.texts_read = 0
+        """Files read by :meth:`modules_mentioning`: an operation count for the tests."""
 
     # ------------------------------------------------------------------ modules
     def derived(self, overrides: dict[str, ModuleSummary]) -> ProjectIndex:
@@ -331,6 +357,30 @@ class ProjectIndex:
                 found.append(name)
         found.extend(name for name, s in sorted(self._overrides.items()) if overridden(s))
         return found
+
+    def modules_mentioning(self, words: Iterable[str]) -> tuple[ModuleText, ...]:
+        """The project's modules, as on disk (those of :attr:`paths`: no tests, migrations
+        or management commands), whose text holds one of ``words`` as written, anywhere (a
+        substring test, linear: a necessary condition, the caller parses what it needs),
+        with their text, by module name. Ask for every word of a question at
+        once: each file is read once per index and word set, so a project is read at most
+        once per process for it (the faces call ``new_run`` when a run starts)."""
+        key = frozenset(words)
+        known = self._mentions.get(key)
+        if known is not None:
+            return known
+        needles = tuple(sorted(word.encode() for word in key if word))
+        found: list[ModuleText] = []
+        for name, (path, _) in sorted(self.paths.items()) if needles else ():
+            try:
+                source = path.read_bytes()
+            except OSError:
+                continue
+            self.texts_read += 1
+            if any(needle in source for needle in needles):
+                found.append(ModuleText(name, self._relative(path), decode_source(source)))
+        self._mentions[key] = answer = tuple(found)
+        return answer
 
     # ------------------------------------------------------------------ reach
     def reach(self) -> dict[tuple[str, str], Reach]:

@@ -11,7 +11,9 @@ from flake8_stateless.rules.files.common import (
     callee_last_name,
     chosen_by_environment,
     config_entries,
+    memoised,
 )
+from flake8_stateless.scope.media import field_using_local_default
 
 FILESYSTEM_CACHE_TYPES = frozenset(
     {
@@ -69,7 +71,10 @@ def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Ite
             findings.append(found)
     if not findings:
         for name, value, holder in config_entries(node):
-            finding = _setting(name, value, holder, context)
+            if name == "MEDIA_ROOT":
+                finding = _media_root(value, holder, function, context)
+            else:
+                finding = _setting(name, value, holder, context)
             if finding is not None:
                 findings.append(finding)
     if findings and not (
@@ -167,6 +172,58 @@ def _setting(name: str, value: ast.expr, holder: ast.AST, context: Context) -> F
     return None
 
 
+def _media_root(
+    value: ast.expr, holder: ast.AST, function: FunctionNode | None, context: Context
+) -> Finding | None:
+    """``MEDIA_ROOT`` set by settings (at import time, or ``settings.configure(...)``)
+    while no settings module of the project names a default storage and a model has a
+    file field without ``storage=``: Django saves its uploads under ``MEDIA_ROOT``."""
+    site: ast.AST
+    if isinstance(holder, ast.Name) and function is None:
+        site = holder
+    elif (
+        isinstance(holder, ast.Call)
+        and context.qualified_name(holder.func) == "django.conf.settings.configure"
+    ):
+        site = next(k for k in holder.keywords if k.arg == "MEDIA_ROOT")
+    else:
+        return None  # a local variable, ``settings.MEDIA_ROOT = ...`` in a test, a dict
+    if not _names_a_folder(value, context):
+        return None
+    field = memoised(
+        context, "field using the local default storage", context.tree,
+        lambda: field_using_local_default(context, context.located),
+    )
+    if field is None:
+        return None
+    return RULE.finding(
+        site, what="'MEDIA_ROOT' with no default storage", purpose=f"uploads of '{field}'",
+        fix="set `STORAGES[\"default\"]` to object storage", group="MEDIA_ROOT",
+    )
+
+
+def _names_a_folder(value: ast.expr, context: Context) -> bool:
+    """Not Django's empty default, nor a value built from the settings already loaded
+    (``settings.MEDIA_ROOT``, ``getattr(settings, "MEDIA_ROOT")``,
+    ``Path(settings.BASE_DIR) / "media"``): that is app code, not a settings module."""
+    if isinstance(value, ast.Constant) and value.value in (None, ""):
+        return False
+    for part in ast.walk(value):
+        if isinstance(part, ast.Attribute) and (
+            part.attr == "MEDIA_ROOT"
+            or (context.qualified_name(part) or "").startswith("django.conf.settings.")
+        ):
+            return False
+        if (
+            isinstance(part, ast.Call)
+            and isinstance(part.func, ast.Name)
+            and part.func.id == "getattr"
+            and any(string_value(argument) == "MEDIA_ROOT" for argument in part.args)
+        ):
+            return False
+    return True
+
+
 def _backend(config: ast.Dict) -> ast.expr | None:
     for key, value in zip(config.keys, config.values, strict=True):
         if key is not None and string_value(key) == "BACKEND":
@@ -212,7 +269,7 @@ Session(app)
     scope="config",
     triggers=(
         "*filesystem*", "filebased", "beaker", "sessions.backends.file", "session.type",
-        "cache.type",
+        "cache.type", "MEDIA_ROOT",
     ),
     references=(
         "https://12factor.net/backing-services",
@@ -231,12 +288,30 @@ Session(app)
         "Beaker `file`/`dbm` sessions and caches: wherever the configuration is written "
         "(settings modules, config classes, `app.config[...]`, `app.config.update(...)`, "
         "dict literals, constructor keywords).",
+        "Reports Django's implicit default too: `MEDIA_ROOT` set by production settings (a "
+        "settings module, a production config class, `settings.configure(MEDIA_ROOT=...)`) "
+        "while a model of the project has a `FileField`/`ImageField` (or a sorl, "
+        "easy-thumbnails, versatileimagefield or imagekit image field) without `storage=`, "
+        "and no production settings module of the project names a default storage: "
+        "neither `STORAGES[\"default\"]` nor `DEFAULT_FILE_STORAGE`. Django then saves "
+        "those uploads with `FileSystemStorage` under `MEDIA_ROOT`. The whole project "
+        "counts: `settings/production.py` naming S3 silences `MEDIA_ROOT` in "
+        "`settings/base.py`; development and test settings, `if DEBUG:` blocks and "
+        "development config classes name nothing for production. A `MEDIA_ROOT` read from "
+        "the environment is still reported (the environment picks a folder, not a "
+        "backend); if that folder is a volume shared by every machine (NFS, EFS), silence "
+        "the line with `# noqa: SLS204`.",
         "Leaves alone object-storage and network backends (`S3Boto3Storage`, GCS, Redis, "
         "Memcached, database sessions), `STORAGES[\"staticfiles\"]` (static files are built "
         "into the image), values read from the environment, test code, development "
         "settings modules and config classes (`settings/dev.py`, `class DevelopmentConfig`), "
         "anything under `if DEBUG:` or in a branch chosen by the environment (`if "
         "os.getenv(...)`), management commands, migrations, and `if __name__ == "
-        "\"__main__\":` blocks (the development server).",
+        "\"__main__\":` blocks (the development server). For `MEDIA_ROOT`: fields that "
+        "name a storage (or may, through `**options`), form and serializer fields, models in "
+        "tests and migrations, an empty `MEDIA_ROOT`, app code that builds it from the loaded "
+        "`settings`, and any project where some production settings module names a default "
+        "storage (a `STORAGES` value that may hold one, built by a call or merged with `**`, "
+        "counts: only a literal without `\"default\"` names none).",
     ),
 )
