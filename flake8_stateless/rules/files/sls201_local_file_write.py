@@ -11,12 +11,8 @@ from flake8_stateless.rules.files.common import (
     is_scratch,
     local_write,
     path_origin,
-    receives_upload,
-    rule_enabled,
+    temp_dir_use,
 )
-
-UPLOAD_RULE = "SLS202"
-"""Saving an upload is reported once, by the more specific rule, when it runs."""
 
 
 def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Iterator[Finding]:
@@ -26,11 +22,12 @@ def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Ite
     if write is None:
         return
     path = write.path
-    if path is not None and is_scratch(path, function, context):
+    if path is None:
+        yield RULE.finding(node, what=write.what, origin="")
         return
-    if rule_enabled(context, UPLOAD_RULE) and receives_upload(write, function, context):
+    if is_scratch(path, function, context):
         return
-    origin = path_origin(path, function, context) if path is not None else None
+    origin = temp_dir_use(path, function, context) or path_origin(path, function, context)
     yield RULE.finding(node, what=write.what, origin=f", {origin}" if origin else "")
 
 
@@ -90,6 +87,7 @@ def save_report():
     check=check,
     scope="request",
     options=("handler-decorators", "call-depth"),
+    yields_to=("SLS202",),
     references=(
         "https://12factor.net/processes",
         "https://docs.aws.amazon.com/AmazonS3/latest/userguide/upload-objects.html",
