@@ -1,6 +1,6 @@
 """Facts the SLS2xx rules share: which calls write a local file, which names a function
-derives from a temporary file or an upload, what a function removes again, and where a
-path comes from.
+derives from a temporary file, an upload or the raw request body, what a function removes
+again, which writes are scratch space in the system temp dir, and where a path comes from.
 
 Everything here works on one function at a time and only runs for the rare call that
 already looks like a file write, so the common path through every rule stays a couple
@@ -611,23 +611,24 @@ CLIENT_CALLS = frozenset(
 )
 """``request.get_json()``, Tornado's ``self.get_argument(...)``: values the client sends."""
 NOT_CLIENT_PARAMETERS = frozenset({"self", "cls", "request", "req", "websocket", "ws"})
-CONTENT_CALLS = frozenset(
-    {
-        "send_file", "send_from_directory", "FileResponse", "FileWrapper", "StreamingResponse",
-        "static_file", "open", "read_text", "read_bytes", "read", "getsize", "getmtime", "stat",
-        "exists", "isfile", "len",
-    }
-)
-"""Calls that send, read or measure a file: a path inside them is not handed out."""
 NAME_KEEPERS = frozenset({"secure_filename", "basename", "slugify", "quote", "int"})
 """Functions that keep what a name is made of (``secure_filename(request.args["n"])``):
 their arguments are looked at."""
 NAME_KEEPING_METHODS = frozenset({"lower", "upper", "strip", "rstrip", "lstrip"})
 """String methods that keep what a name is made of: the string is looked at."""
 NAME_CARRIERS = frozenset(
-    {"str", "basename", "join", "relpath", "fspath", "Path", "url_for", "reverse", "quote"}
+    {
+        "str", "basename", "join", "relpath", "fspath", "Path", "url_for", "reverse", "quote",
+        "format", "dumps", "dict", "jsonify", "json_response", "JSONResponse", "JsonResponse",
+        "render", "render_template", "TemplateResponse", "redirect", "RedirectResponse",
+        "HttpResponseRedirect", "make_response", "Response", "HttpResponse",
+        "PlainTextResponse", "HTMLResponse",
+    }
 )
-"""Calls whose result still names the file (``os.path.basename(path)``)."""
+"""Calls whose result still names the file, when given its name or id: path and URL
+builders, and the responses that send it to the client (``jsonify(job=job)``,
+``redirect(url_for(...))``). Not ``send_file(path)`` (the file's content) nor helpers
+computing something from it (``convert(path)``)."""
 
 
 def temp_dir_use(path: ast.expr, function: FunctionNode, context: Context) -> str | None:
@@ -774,12 +775,12 @@ def _hands_out(path: ast.expr, function: FunctionNode, context: Context) -> str 
     returns = reach is not None and reach.depth == 0
     for node in context.own_nodes(function):
         if returns and isinstance(node, ast.Return) and node.value is not None:
-            if _names_outside_content(node.value, carried):
+            if _carries_name(node.value, carried):
                 return HANDED_OUT
         elif (
             isinstance(node, ast.Assign)
             and any(_is_session_entry(t) for t in node.targets)
-            and _names_outside_content(node.value, carried)
+            and _carries_name(node.value, carried)
         ):
             return KEPT_IN_SESSION
     return None
@@ -826,42 +827,32 @@ def _only_temp_dir(value: ast.expr, function: FunctionNode, context: Context) ->
 
 
 def _carries_name(value: ast.expr, known: set[str]) -> bool:
-    """Whether ``value`` still names the file (``url = f"/exports/{job}"``,
-    ``name = os.path.basename(path)``), not its content (``data = open(path).read()``)."""
-    pending: list[ast.expr] = [value]
-    while pending:
+    """Whether ``value`` still names the file, through names of ``known``: a name, a
+    string, container or dict built from it, a path or URL built from it, a response
+    carrying it (``jsonify(job=job)``); not its content (``open(path).read()``,
+    ``send_file(path)``) nor what a helper computes from it."""
+    pending: list[ast.AST] = [value]
+    steps = 0
+    while pending and steps < 256:
+        steps += 1
         expr = pending.pop()
         if isinstance(expr, ast.Name):
             if expr.id in known:
                 return True
-        elif isinstance(expr, ast.JoinedStr):
+        elif isinstance(expr, (ast.JoinedStr, ast.Tuple, ast.List, ast.Set)):
+            pending.extend(expr.values if isinstance(expr, ast.JoinedStr) else expr.elts)
+        elif isinstance(expr, ast.Dict):
+            pending.extend(key for key in expr.keys if key is not None)
             pending.extend(expr.values)
-        elif isinstance(expr, ast.FormattedValue):
+        elif isinstance(expr, (ast.FormattedValue, ast.Starred)):
             pending.append(expr.value)
         elif isinstance(expr, ast.BinOp):
             pending.extend((expr.left, expr.right))
-        elif isinstance(expr, (ast.Tuple, ast.List)):
-            pending.extend(expr.elts)
         elif isinstance(expr, ast.Attribute) and expr.attr in ("name", "stem", "parent"):
             pending.append(expr.value)
         elif isinstance(expr, ast.Call) and callee_last_name(expr.func) in NAME_CARRIERS:
             pending.extend(expr.args)
-    return False
-
-
-def _names_outside_content(value: ast.expr, names: set[str]) -> bool:
-    """Whether ``value`` reads one of ``names`` other than inside a call that sends or
-    reads the file's content (``send_file(path)``, ``open(path).read()``)."""
-    pending: list[ast.AST] = [value]
-    while pending:
-        node = pending.pop()
-        if isinstance(node, ast.Name) and node.id in names:
-            return True
-        if isinstance(node, ast.Call) and callee_last_name(node.func) in CONTENT_CALLS:
-            continue
-        if isinstance(node, ast.Lambda):
-            continue
-        pending.extend(ast.iter_child_nodes(node))
+            pending.extend(keyword.value for keyword in expr.keywords)
     return False
 
 

@@ -110,7 +110,21 @@ def save_report():
         "`os.devnull` and `/dev/...`, "
         "reads, and everything outside request-serving code: CLI scripts, management "
         "commands, import-time set-up such as a `logging.FileHandler`, and tests.",
-        "An upload copied to disk is reported as SLS202 instead when that rule is enabled.",
+        "Scratch space in the system temp dir is left alone too: a path under "
+        "`tempfile.gettempdir()`, `tempfile.tempdir`, a `/tmp` or `/var/tmp` literal, or a "
+        "project function returning such a path (calibre-web's `get_temp_dir()`, in any "
+        "module, also through another such function), whose name has a part made for this "
+        "request (`uuid4()`, a timestamp, a hash of the upload) and is not handed out. "
+        "Sending the file itself (`send_file(path)`), passing it to a subprocess or a "
+        "helper and leaving it behind keep it scratch: no other request reads it back, and "
+        "removing it is SLS205's concern. A temp file another request can find again is "
+        "still reported, and the message says why: a fixed name (`/tmp/report.pdf` "
+        "written here and served by a download route), a name the caller chooses (a route "
+        "parameter, a query or form value, a task argument), or a name the handler hands "
+        "out (returned in its response, a redirect URL, the session).",
+        "An upload copied to disk (a werkzeug, Starlette or Django upload, or the raw "
+        "request body) is reported as SLS202 instead when that rule runs: SLS201 declares "
+        "`yields_to = ('SLS202',)`, and still reports the write when SLS202 is not selected.",
         "The message says where the path points when the code shows it: next to the code "
         "(`__file__`), under the app's `root_path` or `instance_path`, under `MEDIA_ROOT`, "
         "or in the working directory (`os.getcwd()`, `Path.cwd()`, a relative path).",
