@@ -3,13 +3,14 @@
 A path is in the temp dir when its leading component is: ``tempfile.gettempdir()``, a
 ``mkdtemp()`` directory, ``tempfile.tempdir``, ``TemporaryDirectory().name``, a
 ``/tmp`` or ``/var/tmp`` literal, or a call to a project function that returns such a
-path (``get_temp_dir()``; the caller says which calls those are). Names are followed
-through their simple assignments in the function (every binding must agree) and the
-module's constants.
+path (``get_temp_dir()``: this module's functions are followed here, other modules' are
+answered by the project index through the summaries). Names are followed through their
+simple assignments in the function (every binding must agree) and the module's
+constants.
 
 Used by the project summaries (which functions return a temp path) and by the SLS2xx
-rules (which writes are scratch space). Iterative, with a bound on the steps one
-question may take: never recursion on user code.
+rules (which writes are scratch space). One iterative loop with a bound on its steps
+answers each question, helpers of the module included: never recursion on user code.
 """
 
 from __future__ import annotations
@@ -41,14 +42,10 @@ PATH_METHODS = frozenset(
 """Methods of a path (or a format string) that keep its leading component."""
 MAX_STEPS = 32
 """How many expressions one question may look at: real paths take a handful."""
-MAX_HELPER_DEPTH = 4
-"""How many helpers of one module may lead to the temp dir through each other."""
 
 Values = Callable[[str], Sequence[ast.expr] | None]
 """The values a name may hold where it is read (every binding), None when unknown (a
 parameter, a loop variable, an import)."""
-IsTempHelper = Callable[[ast.Call], bool]
-"""Whether a call calls a project function that returns a path in the temp dir."""
 QualifiedName = Callable[[ast.AST], str | None]
 
 
@@ -91,45 +88,6 @@ def is_temp_dir_leaf(expr: ast.expr, qualified_name: QualifiedName) -> bool:
             and qualified_name(made.func) in TEMP_OBJECTS
         )
     return False
-
-
-def in_temp_dir(
-    expr: ast.expr,
-    qualified_name: QualifiedName,
-    values: Values,
-    is_temp_helper: IsTempHelper | None = None,
-) -> bool:
-    """Whether the path ``expr`` lies in the system temp directory: its leading
-    component, followed through names (every value a name may hold must lead there)
-    and path builders, is a temp dir leaf or a call to a temp dir helper."""
-    pending: list[ast.expr] = [expr]
-    seen: set[str] = set()
-    steps = 0
-    while pending:
-        current: ast.expr | None = pending.pop()
-        while current is not None:
-            steps += 1
-            if steps > MAX_STEPS:
-                return False
-            if is_temp_dir_leaf(current, qualified_name):
-                break
-            if isinstance(current, ast.Name):
-                bound = values(current.id) if current.id not in seen else None
-                if not bound:
-                    return False
-                seen.add(current.id)
-                pending.extend(bound)
-                break
-            if (
-                isinstance(current, ast.Call)
-                and is_temp_helper is not None
-                and is_temp_helper(current)
-            ):
-                break
-            current = leading_part(current, qualified_name)
-        else:
-            return False
-    return True
 
 
 # ------------------------------------------------------------------ names and values
@@ -183,28 +141,6 @@ def module_values_of(
     return [value for value in bound if isinstance(value, ast.expr)]
 
 
-def returns_temp_dir(
-    function: FunctionNode,
-    nodes: Sequence[ast.AST],
-    qualified_name: QualifiedName,
-    values: Values,
-    is_temp_helper: IsTempHelper | None = None,
-) -> bool:
-    """Whether every value ``function`` returns is a path in the temp dir
-    (``return os.path.join(tempfile.gettempdir(), "app")``, or a name holding one);
-    ``nodes``: its own nodes."""
-    returned = [
-        node.value
-        for node in nodes
-        if isinstance(node, ast.Return)
-        and node.value is not None
-        and not (isinstance(node.value, ast.Constant) and node.value.value is None)
-    ]
-    return bool(returned) and all(
-        in_temp_dir(value, qualified_name, values, is_temp_helper) for value in returned
-    )
-
-
 # ------------------------------------------------------------------ one module
 ElsewhereHelper = Callable[[ast.Call, FunctionNode | None], bool]
 """Whether a call in a function (None: module level) calls a function of another module
@@ -219,30 +155,26 @@ class TempDirs:
         self.elsewhere = elsewhere
         self._tables: dict[int, dict[str, list[ast.expr] | None]] = {}
         self._returns: dict[int, bool] = {}
-        self._depth = 0
 
     def values(self, function: FunctionNode | None) -> Values:
         """What a name read in ``function`` may hold: its plain assignments in the
         function that owns it (closures included), else the module's assignments."""
+        return lambda name: self._values_of(name, function)
+
+    def _values_of(self, name: str, function: FunctionNode | None) -> Sequence[ast.expr] | None:
         facts = self.facts
-
-        def lookup(name: str) -> Sequence[ast.expr] | None:
-            current = function
-            while current is not None:
-                scope = facts.scope(current)
-                if name in scope.global_:
-                    break
-                if name in scope.local or name in scope.nonlocal_:
-                    if name in scope.nonlocal_:
-                        owner = facts.binding_function(current, name)
-                        if owner is None:
-                            return None
-                        current = owner
-                    return self._table(current).get(name)
-                current = facts.function_parent.get(id(current))
-            return module_values_of(name, facts.module_bindings)
-
-        return lookup
+        current = function
+        while current is not None:
+            scope = facts.scope(current)
+            if name in scope.global_:
+                break
+            if name in scope.nonlocal_:
+                owner = facts.binding_function(current, name)
+                return None if owner is None else self._table(owner).get(name)
+            if name in scope.local:
+                return self._table(current).get(name)
+            current = facts.function_parent.get(id(current))
+        return module_values_of(name, facts.module_bindings)
 
     def _table(self, function: FunctionNode) -> dict[str, list[ast.expr] | None]:
         table = self._tables.get(id(function))
@@ -252,16 +184,22 @@ class TempDirs:
 
     def in_temp_dir(self, expr: ast.expr, function: FunctionNode | None) -> bool:
         """Whether the path ``expr``, read in ``function``, lies in the temp dir."""
-        return in_temp_dir(
-            expr,
-            self.facts.qualified_name,
-            self.values(function),
-            lambda call: self.is_temp_helper(call, function),
-        )
+        return self._leads_to_temp_dir([(expr, function)])
+
+    def returns_temp_dir(self, function: FunctionNode) -> bool:
+        """Whether every value ``function`` returns is a temp dir path (``return
+        os.path.join(tempfile.gettempdir(), "app")``, or a name holding one)."""
+        key = id(function)
+        if key not in self._returns:
+            returned = self._returned(function)
+            self._returns[key] = bool(returned) and self._leads_to_temp_dir(
+                [(value, function) for value in returned]
+            )
+        return self._returns[key]
 
     def is_temp_helper(self, call: ast.Call, function: FunctionNode | None) -> bool:
         """A call of a function that returns a temp dir path: one defined at this
-        module's top level (followed here), or elsewhere in the project."""
+        module's top level, or elsewhere in the project."""
         defined = self.module_function(call)
         if defined is not None:
             return self.returns_temp_dir(defined)
@@ -277,24 +215,69 @@ class TempDirs:
             return bound[0]
         return None
 
-    def returns_temp_dir(self, function: FunctionNode) -> bool:
-        """Whether every value ``function`` returns is a temp dir path."""
-        key = id(function)
-        if key in self._returns:
-            return self._returns[key]
-        if self._depth >= MAX_HELPER_DEPTH:
-            return False  # not memoised: a shallower question may still answer it
-        self._returns[key] = False  # a cycle of helpers returns nothing known
-        self._depth += 1
-        try:
-            found = returns_temp_dir(
-                function,
-                self.facts.own_nodes(function),
-                self.facts.qualified_name,
-                self.values(function),
-                lambda call: self.is_temp_helper(call, function),
-            )
-        finally:
-            self._depth -= 1
-        self._returns[key] = found
-        return found
+    def _returned(self, function: FunctionNode) -> list[ast.expr]:
+        return [
+            node.value
+            for node in self.facts.own_nodes(function)
+            if isinstance(node, ast.Return)
+            and node.value is not None
+            and not (isinstance(node.value, ast.Constant) and node.value.value is None)
+        ]
+
+    def _leads_to_temp_dir(self, start: list[tuple[ast.expr, FunctionNode | None]]) -> bool:
+        """Whether every path of ``start`` (each read in its function) leads to the temp
+        dir: its leading component, followed through path builders, names (every value
+        a name may hold) and the return values of this module's functions (inlined here,
+        so a chain of helpers is followed without recursion), is a temp dir leaf or a
+        call to a temp dir helper of another module."""
+        qualified_name = self.facts.qualified_name
+        pending = list(start)
+        seen: set[tuple[str, int]] = set()
+        steps = 0
+        while pending:
+            current: ast.expr | None
+            current, function = pending.pop()
+            while current is not None:
+                steps += 1
+                if steps > MAX_STEPS:
+                    return False
+                if is_temp_dir_leaf(current, qualified_name):
+                    break
+                if isinstance(current, ast.Name):
+                    key = (current.id, id(function))
+                    bound = self._values_of(current.id, function) if key not in seen else None
+                    if not bound:
+                        return False
+                    seen.add(key)
+                    pending.extend((value, function) for value in bound)
+                    break
+                following = leading_part(current, qualified_name)
+                if following is None and isinstance(current, ast.Call):
+                    if not self._follow_call(current, function, pending, seen):
+                        return False
+                    break
+                current = following
+            else:
+                return False
+        return True
+
+    def _follow_call(
+        self,
+        call: ast.Call,
+        function: FunctionNode | None,
+        pending: list[tuple[ast.expr, FunctionNode | None]],
+        seen: set[tuple[str, int]],
+    ) -> bool:
+        """A call that is no path builder: this module's function (its return values
+        are followed next) or a temp dir helper elsewhere; False for anything else."""
+        defined = self.module_function(call)
+        if defined is None:
+            return self.elsewhere is not None and self.elsewhere(call, function)
+        known = self._returns.get(id(defined))
+        if known is not None:
+            return known
+        key = ("<returns>", id(defined))
+        returned = self._returned(defined) if key not in seen else []
+        seen.add(key)
+        pending.extend((value, defined) for value in returned)
+        return bool(returned)

@@ -642,8 +642,9 @@ def temp_dir_use(path: ast.expr, function: FunctionNode, context: Context) -> st
     anything but constants and values the client sends) and the handler does not
     hand it out. Sending the file itself (``send_file(path)``), passing it to a
     subprocess or to a helper of the same request, and leaving it behind all keep it
-    scratch (whether it is removed is SLS205's concern). ``mkstemp()``/``mkdtemp()``
-    files are :func:`is_temporary` and never come here."""
+    scratch: whether it is removed is a clean-up question (SLS205 checks the files
+    ``tempfile`` makes), not state. ``mkstemp()``/``mkdtemp()`` files are
+    :func:`is_temporary` and never come here."""
     return memoised(
         context, "temp dir use", path, lambda: _temp_dir_use(path, function, context)
     )
