@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from flake8_stateless import project
 from flake8_stateless.excerpts import Excerpts
 from flake8_stateless.project import Reach
-from flake8_stateless.project.summary import Qualnames
+from flake8_stateless.project.summary import Qualnames, ref_of
 from flake8_stateless.scope.requests import RequestScope
 from flake8_stateless.semantic.handlers import HandlerScope
 from flake8_stateless.semantic.model import ModuleFacts
@@ -32,6 +32,7 @@ from flake8_stateless.semantic.syntax import (
     statements_of,
     string_value,
 )
+from flake8_stateless.semantic.tempdirs import TempDirs
 
 if TYPE_CHECKING:
     from flake8_stateless.options import Settings
@@ -142,6 +143,20 @@ class Context(ModuleFacts):
     def qualnames(self) -> Qualnames:
         """Python-style qualified names of this module's functions and classes."""
         return Qualnames.of(self)
+
+    @cached_property
+    def temp_dirs(self) -> TempDirs:
+        """Which paths lie in the system temp directory, through this module's names and
+        helpers and, with the project index, helpers of other modules."""
+        return TempDirs(self, self._temp_helper_elsewhere)
+
+    def _temp_helper_elsewhere(self, call: ast.Call, function: FunctionNode | None) -> bool:
+        index = self.located.index
+        ref = ref_of(call.func)
+        if index.layout is None or ref is None:
+            return False
+        scope = self.qualnames.by_id.get(id(function)) if function is not None else None
+        return index.returns_temp_dir(self.module_name, scope, ref)
 
     def project_class_container(self, dotted: str) -> tuple[str, str, str] | None:
         """(class, attribute, kind) when ``dotted`` (``Registry.items``) is a mutable

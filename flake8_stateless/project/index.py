@@ -908,3 +908,13 @@ class ProjectIndex:
             if last in frameworks.MEMO_DECORATORS:
                 return last
         return None
+
+    def returns_temp_dir(self, module_name: str, scope: str | None, ref: str) -> bool:
+        """Whether ``ref``, called in function ``scope`` of ``module_name``, is a project
+        function whose every return value is a path in the system temp directory."""
+        target = self.resolve(module_name, scope, ref, False)
+        if target is None or target.kind not in (FUNCTION, METHOD):
+            return False
+        module = self.module(target.module)
+        function = module.functions.get(target.name) if module is not None else None
+        return function is not None and function.returns_temp_dir

@@ -22,8 +22,9 @@ from flake8_stateless.semantic.syntax import (
     FunctionNode,
     is_self_attribute,
 )
+from flake8_stateless.semantic.tempdirs import TempDirs
 
-SUMMARY_FORMAT = 9
+SUMMARY_FORMAT = 10
 """Bumped whenever the summary's shape or meaning changes (part of the cache key)."""
 
 MAX_REF_SEGMENTS = 6
@@ -97,6 +98,10 @@ class FunctionSummary:
     shared_self: bool = False
     """A handler method whose object serves every request (a route decorator on a method
     of a plugin or resource object, a Falcon responder): ``self`` is long-lived."""
+    returns_temp_dir: bool = False
+    """Every value it returns is a path in the system temp directory (built from
+    ``tempfile.gettempdir()``, ``mkdtemp()``, a ``/tmp`` literal or another such function
+    of the module): calibre-web's ``get_temp_dir()``. See ``semantic/tempdirs.py``."""
 
 
 @dataclass(frozen=True)
@@ -213,12 +218,13 @@ def _function_json(f: FunctionSummary) -> list[Any]:
         f.returns_ref,
         f.cached,
         f.shared_self,
+        f.returns_temp_dir,
     ]
 
 
 def _function_from_json(data: Any) -> FunctionSummary:
     (qualname, line, handler, entry, cls, parent, params, calls, decorators, returns,
-     local_refs, returns_ref, cached, shared_self) = data  # fmt: skip
+     local_refs, returns_ref, cached, shared_self, returns_temp_dir) = data  # fmt: skip
     return FunctionSummary(
         qualname=str(qualname),
         line=int(line),
@@ -234,6 +240,7 @@ def _function_from_json(data: Any) -> FunctionSummary:
         returns_ref=None if returns_ref is None else str(returns_ref),
         cached=bool(cached),
         shared_self=bool(shared_self),
+        returns_temp_dir=bool(returns_temp_dir),
     )
 
 
@@ -317,6 +324,7 @@ class SummaryBuilder:
         self.module = module
         self.is_package = is_package
         self.qualnames = Qualnames.of(facts)
+        self.temp_dirs = TempDirs(facts)
         self.nested_names: dict[int, set[str]] = {}
         """id of a function -> names of the functions defined directly in it."""
         for function in facts.functions:
@@ -496,6 +504,7 @@ class SummaryBuilder:
             returns_ref=returns_ref,
             cached=self._is_cached_factory(function),
             shared_self=self.handlers.shares_self(function),
+            returns_temp_dir=self._returns_temp_dir(function),
         )
 
     def _imported(self, node: ast.Import | ast.ImportFrom) -> list[tuple[str, str]]:
@@ -532,6 +541,13 @@ class SummaryBuilder:
             if ref is not None:
                 found.append(ref)
         return found
+
+    def _returns_temp_dir(self, function: FunctionNode) -> bool:
+        """Only functions that could be called by name from another module: top-level
+        functions and methods (``self.x()`` inside a method is not followed)."""
+        if self.facts.function_parent.get(id(function)) is not None:
+            return False
+        return self.temp_dirs.returns_temp_dir(function)
 
     def _is_cached_factory(self, function: FunctionNode) -> bool:
         arguments = function.args
