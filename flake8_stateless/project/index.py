@@ -454,9 +454,14 @@ class ProjectIndex:
             current = module.functions.get(qualname)
             if current is None:
                 continue
-            # nested functions run with their parent (closures, local callbacks)
+            # nested functions run when their parent calls or hands them over, or
+            # decorates them (``@after_this_request``); a closure it only builds and
+            # returns runs later, on someone else's behalf
+            used = {ref.partition(".")[0].removesuffix("()") for ref in current.calls}
             for child in module.children.get(qualname, ()):
-                queue.append((module_name, child, long_lived, reach))
+                nested = module.functions.get(child)
+                if child.rpartition(".")[2] in used or (nested is not None and nested.decorators):
+                    queue.append((module_name, child, long_lived, reach))
             if reach.depth >= self.call_depth:
                 continue
             deeper = Reach(reach.root_module, reach.root, reach.kind, reach.depth + 1)

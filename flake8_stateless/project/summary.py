@@ -24,14 +24,17 @@ from flake8_stateless.semantic.syntax import (
 )
 from flake8_stateless.semantic.tempdirs import TempDirs
 
-SUMMARY_FORMAT = 10
+SUMMARY_FORMAT = 11
 """Bumped whenever the summary's shape or meaning changes (part of the cache key)."""
 
 MAX_REF_SEGMENTS = 6
 """Longer chains (``a.b.c.d.e.f.g()``) are not followed: real service calls are short."""
 
-SPAWN_KEYWORDS = frozenset({"target", "func", "fn", "callback", "function"})
+SPAWN_KEYWORDS = frozenset({"target", "func", "fn", "function"})
 """Keyword arguments that hand a function to a thread, executor or loop."""
+
+LATER_CALLBACKS = frozenset({"add_done_callback", "call_later", "call_at"})
+"""Methods whose callback runs later, after the request moved on."""
 
 FACTORY_PREFIXES = ("create_", "make_", "init_", "setup", "construct", "register", "build_")
 """Names of set-up functions: an object they hand to another function lives as long as
@@ -527,10 +530,15 @@ class SummaryBuilder:
 
     def _handed_functions(self, call: ast.Call, local: set[str], nested: set[str]) -> list[str]:
         """Functions handed to a call (``Thread(target=self.run)``, ``submit(work, x)``,
-        ``map(helper, xs)``): they run on behalf of the caller. Local variables are
-        skipped (their values are not functions we can name), nested functions kept."""
+        ``map(helper, xs)``): they run on behalf of the caller. Only positional arguments
+        and ``target=``-like keywords: ``on_progress=self.report`` is called later by
+        whoever keeps it, not by the request. Local variables are skipped (their values
+        are not functions we can name), nested functions kept."""
         found: list[str] = []
-        arguments = [*call.args, *(k.value for k in call.keywords)]
+        func = call.func
+        if isinstance(func, ast.Attribute) and func.attr in LATER_CALLBACKS:
+            return found  # runs when the task ends, not on behalf of the request
+        arguments = [*call.args, *(k.value for k in call.keywords if k.arg in SPAWN_KEYWORDS)]
         for argument in arguments:
             if isinstance(argument, ast.Name):
                 if argument.id in local and argument.id not in nested:

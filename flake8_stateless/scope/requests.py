@@ -62,20 +62,15 @@ class RequestScope:
         return bool(self._reach)
 
     def reach_of(self, function: FunctionNode | None) -> Reach | None:
-        """How ``function`` (or the function it is nested in) is reached, or None when
-        it does not run on behalf of a request."""
+        """How ``function`` is reached, or None when it does not run on behalf of a
+        request. A nested function is reached only when its parent calls it, hands it
+        over or decorates it (the project index decides)."""
         if function is None or not self._reach:
             return None
         key = id(function)
         if key in self._memo:
             return self._memo[key]
-        current: FunctionNode | None = function
-        found = None
-        while current is not None:
-            found = self._reach.get(id(current))
-            if found is not None:
-                break
-            current = self._parents.get(id(current))
+        found = self._reach.get(key)
         self._memo[key] = found
         return found
 

@@ -505,3 +505,130 @@ def _unset_tests(test: ast.expr) -> set[str]:
             if name is not None:
                 found.add(name)
     return found
+
+
+# ------------------------------------------------------------- the process's own work
+HANDLE_FACTORIES = frozenset(
+    {
+        "threading.Thread",
+        "threading.Timer",
+        "multiprocessing.Process",
+        "asyncio.create_task",
+        "asyncio.ensure_future",
+        "asyncio.get_event_loop().create_task",
+    }
+)
+HANDLE_METHODS = frozenset({"create_task", "ensure_future", "submit", "spawn", "start_soon"})
+HANDLE_SUFFIXES = ("Thread", "Timer", "Process", "Worker")
+
+
+def holds_work_handles(name: str, context: Context) -> bool:
+    """Whether the module stores handles of this process's own running work into
+    container ``name`` (threads, tasks, futures, workers): bookkeeping of local work, not
+    user data; the work itself is SLS501's."""
+    key = ("state-handles", 0)
+    known = context.rule_memo.get(key)
+    if not isinstance(known, set):
+        known = _handle_containers(context)
+        context.rule_memo[key] = known
+    return name in known
+
+
+def _handle_containers(context: Context) -> set[str]:
+    found: set[str] = set()
+    for function in context.functions:
+        handles: set[str] = set()
+        nodes = context.own_nodes(function)
+        for node in nodes:
+            if isinstance(node, ast.Assign) and _is_handle(node.value, context):
+                handles.update(t.id for t in node.targets if isinstance(t, ast.Name))
+        for node in nodes:
+            stored: ast.expr | None = None
+            name: str | None = None
+            if isinstance(node, ast.Assign):
+                for target in node.targets:
+                    if isinstance(target, ast.Subscript):
+                        name, stored = dotted_name(target.value), node.value
+            elif (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in ADDERS
+                and node.args
+            ):
+                name, stored = dotted_name(node.func.value), node.args[-1]
+            if name is None or stored is None:
+                continue
+            if _is_handle(stored, context) or (
+                isinstance(stored, ast.Name) and stored.id in handles
+            ):
+                found.add(name)
+    return found
+
+
+def _is_handle(value: ast.expr, context: Context) -> bool:
+    if isinstance(value, ast.Await):
+        return False
+    if not isinstance(value, ast.Call):
+        return False
+    name = context.qualified_name(value.func) or ""
+    if name in HANDLE_FACTORIES:
+        return True
+    last = name.rpartition(".")[2]
+    return last in HANDLE_METHODS or last.endswith(HANDLE_SUFFIXES)
+
+
+# ------------------------------------------------------------------ set up once
+def set_up_once(node: ast.AST, function: FunctionNode, context: Context) -> bool:
+    """Whether ``node`` runs only while something is still unset: under ``if not
+    self._finalized:``, ``if X is None:`` or ``if not cc_classes:`` on an attribute of
+    ``self`` or a module-level name (a registry sorted once, classes built on first use),
+    the same on every process."""
+    parents = context.parents(function)
+    current = parents.get(id(node))
+    for _ in range(200):
+        if current is None or current is function:
+            return False
+        if isinstance(current, ast.If):
+            tested = _unset_tests(current.test)
+            if any(
+                name.startswith("self.") or name in context.module_bindings for name in tested
+            ):
+                return True
+        current = parents.get(id(current))
+    return False
+
+
+LOADERS = ("load", "_load", "reload", "_reload", "refresh", "_refresh")
+"""Methods that rebuild what an object holds from its store (a file, the database)."""
+
+
+def reloads_from_store(function: FunctionNode) -> bool:
+    """``_load()``: the object refills its tables from the file or database it saved to,
+    the source every process reads."""
+    return function.name.startswith(LOADERS)
+
+
+def is_cache_class(cls: ast.ClassDef, context: Context) -> bool:
+    """A cache by design (``class LessSimpleCache(SimpleCache)``): what it holds is a
+    per-process copy its users revalidate, not state of its own."""
+    names = [cls.name, *(dotted_name(base) or "" for base in cls.bases)]
+    return any(name.rpartition(".")[2].endswith("Cache") for name in names)
+
+
+def class_revalidates(cls: ast.ClassDef, context: Context) -> bool:
+    """Whether some method of ``cls`` compares a validity stamp (see :func:`revalidates`)."""
+    return any(
+        revalidates(statement, context)
+        for statement in cls.body
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef))
+    )
+
+
+def returns_name(name: str, function: FunctionNode, context: Context) -> bool:
+    """Whether ``function`` returns the local ``name`` (what it just stored somewhere)."""
+    return any(
+        isinstance(node, ast.Return)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == name
+        for node in context.own_nodes(function)
+    )

@@ -44,12 +44,30 @@ def _not_state(
     key = state.entry_key(node, reported)
     if state.removed_in_finally(container, key, function, context):
         return True
+    held = dotted_name(_strip_subscripts(container))
+    if held is not None and state.holds_work_handles(held, context):
+        return True  # handles of this process's own threads and tasks
+    if state.set_up_once(node, function, context):
+        return True
+    if isinstance(node, ast.Assign) and isinstance(reported, ast.Attribute):
+        # ``app.state.models = models; return models``: a refilled copy, not state
+        if "cache" in function.name.lower() or state.lazily_set(reported, function, context):
+            return True
+        value = node.value
+        if isinstance(value, ast.Name) and state.returns_name(value.id, function, context):
+            return True
     if isinstance(node, ast.Assign) and isinstance(reported, ast.Subscript):
         verdict = state.memo_store(container, key, function, context)
         if verdict is not None:
             return verdict == "memo"
     name = dotted_name(container)
     return name is not None and state.is_silent_memo(name, context)
+
+
+def _strip_subscripts(container: ast.expr) -> ast.expr:
+    while isinstance(container, ast.Subscript):
+        container = container.value
+    return container
 
 
 def _memoised_call(call: ast.Call, function: FunctionNode, context: Context) -> str | None:
@@ -234,6 +252,10 @@ def _long_lived_container(
     cls = context.enclosing_class(function)
     if cls is None:
         return None
+    if state.reloads_from_store(function) or state.is_cache_class(cls, context):
+        return None  # refilled from the store, or a cache by design
+    if "cache" in container.attr.lower() and state.class_revalidates(cls, context):
+        return None  # a cache its own methods revalidate against a stamp
     kind = context.instance_containers(cls).get(container.attr)
     if kind is not None:
         return f"{kind} 'self.{container.attr}' of the long-lived {cls.name}"

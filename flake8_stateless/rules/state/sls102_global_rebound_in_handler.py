@@ -35,6 +35,7 @@ def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Ite
             and part.id in names
             and part.id not in lazy
             and not state.under_revalidation(part, function, context)
+            and not _torn_down(part, function, context)
         ):
             # (a memo and its validity stamp refreshed when the stamp is stale: not state)
             known = first.get(part.id)
@@ -42,6 +43,17 @@ def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Ite
                 first[part.id] = part
     for name, target in sorted(first.items()):
         yield RULE.finding(target, name=name, keyword=keyword)
+
+
+def _torn_down(target: ast.Name, function: FunctionNode, context: Context) -> bool:
+    """``session = None``: a process-local client dropped (on shutdown, before a
+    restart), not data kept for later requests."""
+    parent = context.parents(function).get(id(target))
+    return (
+        isinstance(parent, ast.Assign)
+        and isinstance(parent.value, ast.Constant)
+        and parent.value.value is None
+    )
 
 
 def _lazily_initialised(function: FunctionNode, names: set[str]) -> set[str]:
