@@ -12,6 +12,8 @@ call: ``storage.save_invoice``, ``self.manager.add``, ``get_store().commit``,
 from __future__ import annotations
 
 import ast
+import json
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,8 +24,9 @@ from flake8_stateless.semantic.syntax import (
     FunctionNode,
     is_self_attribute,
 )
+from flake8_stateless.semantic.values import ValueFollower
 
-SUMMARY_FORMAT = 7
+SUMMARY_FORMAT = 8
 """Bumped whenever the summary's shape or meaning changes (part of the cache key)."""
 
 MAX_REF_SEGMENTS = 6
@@ -37,6 +40,9 @@ FACTORY_PREFIXES = ("create_", "make_", "init_", "setup", "construct", "register
 the process (``construct_blueprint(datastore)`` inside ``create_app``)."""
 
 CACHE_DECORATORS = frozenset({"functools.lru_cache", "functools.cache"})
+
+MAX_CONSTANT_LENGTH = 256
+"""Longer strings are not kept in the summary (a template in a constant is no setting)."""
 
 
 def ref_of(node: ast.AST) -> str | None:
@@ -141,7 +147,9 @@ class ModuleSummary:
     bindings: tuple[tuple[str, tuple[str, ...]], ...] = ()
     """(module-level name, what each binding is): ``def``, ``class``, ``import:a.b``,
     ``ref:Foo()``, ``scoped:start|Foo()`` (assigned through ``global`` in function
-    ``start``), ``container:dict``, ``value``."""
+    ``start``), ``container:dict``, ``const:<JSON>`` (a string, number, boolean or None
+    written or folded from constants of the module, not under a debug switch:
+    ``const:"SERVERID"``), ``value``."""
     functions: tuple[FunctionSummary, ...] = ()
     classes: tuple[ClassSummary, ...] = ()
     handoffs: tuple[Handoff, ...] = ()
@@ -308,6 +316,21 @@ def _scope_children(node: ast.AST) -> list[ast.AST]:
     return found
 
 
+def absolute_import(target: str, module: str, is_package: bool) -> str:
+    """An import target written in ``module`` with its leading dots resolved
+    (``.settings.AFFINITY`` in ``shop.views`` is ``shop.settings.AFFINITY``)."""
+    if not target.startswith("."):
+        return target
+    level = len(target) - len(target.lstrip("."))
+    rest = target[level:]
+    package = module if is_package else module.rpartition(".")[0]
+    for _ in range(level - 1):
+        package = package.rpartition(".")[0]
+    if not package:
+        return rest
+    return f"{package}.{rest}" if rest else package
+
+
 class SummaryBuilder:
     """Builds one module's summary from its facts."""
 
@@ -317,6 +340,8 @@ class SummaryBuilder:
         self.module = module
         self.is_package = is_package
         self.qualnames = Qualnames.of(facts)
+        self.constants = ValueFollower(facts)
+        """This module's own values (no project hook: summaries never ask other modules)."""
         self.nested_names: dict[int, set[str]] = {}
         """id of a function -> names of the functions defined directly in it."""
         for function in facts.functions:
@@ -346,16 +371,7 @@ class SummaryBuilder:
     # --------------------------------------------------------------- imports
     def absolute(self, target: str) -> str:
         """An import target with its leading dots resolved against this module."""
-        if not target.startswith("."):
-            return target
-        level = len(target) - len(target.lstrip("."))
-        rest = target[level:]
-        package = self.module if self.is_package else self.module.rpartition(".")[0]
-        for _ in range(level - 1):
-            package = package.rpartition(".")[0]
-        if not package:
-            return rest
-        return f"{package}.{rest}" if rest else package
+        return absolute_import(target, self.module, self.is_package)
 
     # --------------------------------------------------------------- module level
     def _bindings(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -375,14 +391,16 @@ class SummaryBuilder:
                     continue
                 target = node.targets[0]
                 if isinstance(target, ast.Name) and target.id in declared:
-                    value = self._binding_kind(target.id, node.value)
+                    value = self._binding_kind(target.id, node.value, function)
                     if value.startswith("ref:"):
                         value = f"scoped:{self.qualname(function)}|{value.removeprefix('ref:')}"
                     kinds.setdefault(target.id, []).append(value)
         # a name imported the same way in ten places is one binding
         return tuple((name, tuple(dict.fromkeys(values))) for name, values in kinds.items())
 
-    def _binding_kind(self, name: str, value: ast.AST) -> str:
+    def _binding_kind(
+        self, name: str, value: ast.AST, function: FunctionNode | None = None
+    ) -> str:
         facts = self.facts
         if isinstance(value, FUNCTION_TYPES):
             return "def"
@@ -398,7 +416,29 @@ class SummaryBuilder:
             ref = ref_of(value)
             if ref is not None:
                 return f"ref:{ref}"
+        if isinstance(value, (ast.Constant, ast.JoinedStr, ast.BinOp)):
+            constant = self._constant(value, function)
+            if constant is not None:
+                return f"const:{constant}"
         return "value"
+
+    def _constant(self, value: ast.expr, function: FunctionNode | None) -> str | None:
+        """The JSON of the one scalar ``value`` stands for (a literal, or ``+``/f-strings
+        of this module's constants), None when it is not one or is bound under a debug
+        switch. Names of other modules are not followed here: the index does that."""
+        if self.facts.is_guarded(value):
+            return None
+        values = self.constants.values(value, function)
+        if len(values) != 1 or not values[0].known:
+            return None
+        constant = values[0].constant
+        if isinstance(constant, str) and len(constant) <= MAX_CONSTANT_LENGTH:
+            return json.dumps(constant)
+        if constant is None or isinstance(constant, (bool, int)):
+            return json.dumps(constant)
+        if isinstance(constant, float) and math.isfinite(constant):
+            return json.dumps(constant)
+        return None
 
     def _handoffs(self) -> tuple[Handoff, ...]:
         """Objects handed to functions: everything handed over at module level, in entry

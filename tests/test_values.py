@@ -1,0 +1,287 @@
+"""Values followed through names (``semantic/values.py``), in one module and across the
+project (``ProjectIndex.constant``): what rules see when a value passes through a name."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from flake8_stateless import project
+from flake8_stateless.context import Context
+from flake8_stateless.options import Settings
+from flake8_stateless.semantic.model import ModuleFacts
+from flake8_stateless.semantic.values import MAX_VALUES, Value, Values
+from flake8_stateless.semantic.walk import walk
+
+MODULE = """\
+import os
+from typing import Final
+
+AFFINITY: Final = "SERVERID"
+PREFIX = "AWS"
+ALB = PREFIX + "ALB"
+ELB = f"{PREFIX}ELB"
+WRAPPED = f"{PREFIX!r}"
+try:
+    BACKEND = "memory://"
+except ImportError:
+    BACKEND = "redis://"
+FROM_ENVIRONMENT = os.environ.get("COOKIE", "SERVERID")
+OR_DEFAULT = os.getenv("COOKIE") or "theme"
+COOKIES = ("AWSALB", "route")
+BY_KEY = {"lb": "INGRESSCOOKIE"}
+LOOP_A = LOOP_B
+LOOP_B = LOOP_A
+CHOSEN = "a" if os.environ.get("X") else "b"
+if DEBUG:
+    DEV_ONLY = "SERVERID"
+
+
+class Conf:
+    COOKIE = AFFINITY
+
+    def method(self):
+        return self.COOKIE
+
+
+class Instance:
+    COOKIE = "theme"
+
+    def __init__(self):
+        self.COOKIE = "x"
+
+    def method(self):
+        return self.COOKIE
+
+
+def handler(argument):
+    local = "ROUTEID"
+    first, second = "p", "q"
+    chosen = local if argument else ALB
+    for cookie in COOKIES:
+        use(cookie)
+    for value in BY_KEY.values():
+        use(value)
+    for key in BY_KEY:
+        use(key)
+    return BY_KEY["lb"]
+
+
+def rebind():
+    global BACKEND
+    BACKEND = "memcached://"
+"""
+
+
+def facts_of(source: str) -> ModuleFacts:
+    tree = ast.parse(source)
+    facts = ModuleFacts(tree, "app.py", source.splitlines(keepends=True))
+    walk(tree, facts.handlers(), frozenset())
+    return facts
+
+
+def shown(values: Values) -> list[object]:
+    return [
+        value.constant if value.known else "<environment>" if value.environment else "<?>"
+        for value in values
+    ]
+
+
+@pytest.fixture(scope="module")
+def facts() -> ModuleFacts:
+    return facts_of(MODULE)
+
+
+def values_at(facts: ModuleFacts, code: str, function: str | None = None) -> Values:
+    """The values of ``code`` written in ``function`` (``Class.method`` for a method)."""
+    scope = None
+    if function is not None:
+        cls, _, name = function.rpartition(".")
+        scope = next(
+            f
+            for f in facts.functions
+            if f.name == name
+            and (not cls or getattr(facts.method_class.get(id(f)), "name", None) == cls)
+        )
+    return facts.values(ast.parse(code, mode="eval").body, scope)
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("AFFINITY", ["SERVERID"]),
+        ("ALB", ["AWSALB"]),
+        ("ELB", ["AWSELB"]),
+        ("WRAPPED", ["<?>"]),  # a conversion other than !s is not folded
+        ("BACKEND", ["memory://", "redis://", "memcached://"]),  # every binding counts
+        ("FROM_ENVIRONMENT", ["<environment>"]),  # its default is not the value
+        ("OR_DEFAULT", ["<environment>", "theme"]),
+        ("LOOP_A", ["<?>"]),  # a cycle is unknown
+        ("CHOSEN", ["a", "b"]),
+        ("Conf.COOKIE", ["SERVERID"]),
+        ("BY_KEY['lb']", ["INGRESSCOOKIE"]),
+        ("BY_KEY[name]", ["<?>"]),
+        ("undefined_name", ["<?>"]),
+        ("len", ["<?>"]),
+    ],
+)
+def test_module_level_values(facts: ModuleFacts, code: str, expected: list[object]) -> None:
+    assert shown(values_at(facts, code)) == expected
+
+
+@pytest.mark.parametrize(
+    ("code", "function", "expected"),
+    [
+        ("local", "handler", ["ROUTEID"]),
+        ("first", "handler", ["p"]),
+        ("second", "handler", ["q"]),
+        ("chosen", "handler", ["ROUTEID", "AWSALB"]),
+        ("argument", "handler", ["<?>"]),
+        ("cookie", "handler", ["AWSALB", "route"]),
+        ("value", "handler", ["INGRESSCOOKIE"]),
+        ("key", "handler", ["lb"]),
+        ("AFFINITY", "handler", ["SERVERID"]),
+        ("self.COOKIE", "Conf.method", ["SERVERID"]),
+        ("self.COOKIE", "Instance.method", ["<?>"]),  # each instance sets its own
+    ],
+)
+def test_local_values(facts: ModuleFacts, code: str, function: str, expected: list[object]) -> None:
+    assert shown(values_at(facts, code, function)) == expected
+
+
+def test_values_under_a_debug_switch_are_not_deployed(facts: ModuleFacts) -> None:
+    values = values_at(facts, "DEV_ONLY")
+    assert [v.guarded for v in values] == [True]
+    assert values.strings() == []
+    assert values_at(facts, "BACKEND").strings() == ["memory://", "redis://", "memcached://"]
+    assert values_at(facts, "FROM_ENVIRONMENT").environment
+
+
+def test_calls_name_their_callee() -> None:
+    facts = facts_of(
+        "from django.core.files.storage import FileSystemStorage as FSS\n"
+        "fs = FSS(location='/srv')\n"
+        "def view():\n    kept = fs\n    return kept\n"
+    )
+    [value] = values_at(facts, "kept", "view")
+    assert value.callee == "django.core.files.storage.FileSystemStorage"
+    assert isinstance(value.node, ast.Call)
+    assert value.scope is None  # written at module level
+
+
+def test_wide_and_deep_bindings_stay_bounded() -> None:
+    wide = "\n".join(f"X = {'A' if i % 2 else 'B'}{i}" for i in range(200))
+    names = "\n".join(f"A{i} = 'a{i}'\nB{i} = 'b{i}'" for i in range(200))
+    facts = facts_of(f"{names}\n{wide}\n")
+    values = values_at(facts, "X")
+    assert len(values) == MAX_VALUES
+    assert values[-1] == Value()  # the rest, summed up as unknown
+    chain = "\n".join(f"N{i} = N{i + 1}" for i in range(3000)) + "\nN3000 = 'end'\n"
+    deep = facts_of(chain)
+    assert shown(values_at(deep, "N0")) == ["<?>"]  # cut off, never a RecursionError
+    assert shown(values_at(deep, "N2995")) == ["end"]
+
+
+def test_long_concatenations_are_not_folded() -> None:
+    long = " + ".join(["'a'"] * 2000)
+    facts = facts_of(f"X = {long}\nY = 'a' + 'b'\n")
+    assert shown(values_at(facts, "X")) == ["<?>"]
+    assert shown(values_at(facts, "Y")) == ["ab"]
+
+
+# ------------------------------------------------------------------ across the project
+SETTINGS = """\
+import os
+
+import environ
+from django.core.files.storage import FileSystemStorage
+
+env = environ.Env()
+AFFINITY = "SERVERID"
+PREFIX = "AWS"
+ALB = PREFIX + "ALB"
+ALIAS = AFFINITY
+QUEUE = None
+PORT = 6379
+FROM_ENVIRONMENT = os.environ.get("COOKIE", "SERVERID")
+FROM_ENV_HELPER = env("COOKIE")
+private = FileSystemStorage(location="/srv/private")
+TEMPLATE = "x" * 10
+if DEBUG:
+    DEV_ONLY = "SERVERID"
+"""
+
+VIEWS = """\
+from shop import settings
+from .settings import AFFINITY, ALB, ALIAS, QUEUE, PORT, FROM_ENVIRONMENT, FROM_ENV_HELPER
+from .settings import private, DEV_ONLY, TEMPLATE, MISSING
+import shop.settings
+
+
+def handler():
+    from .settings import AFFINITY as LOCAL
+    return LOCAL
+"""
+
+
+@pytest.fixture
+def shop(tmp_path: Path) -> Iterator[Context]:
+    project.new_run()
+    (tmp_path / "setup.cfg").write_text("", encoding="utf-8")
+    package = tmp_path / "shop"
+    package.mkdir()
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    (package / "settings.py").write_text(SETTINGS, encoding="utf-8")
+    (package / "views.py").write_text(VIEWS, encoding="utf-8")
+    tree = ast.parse(VIEWS)
+    context = Context(tree, str(package / "views.py"), Settings(), VIEWS.splitlines(True))
+    walk(tree, context.handlers(), frozenset())
+    yield context
+    project.new_run()
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("AFFINITY", ["SERVERID"]),
+        ("ALB", ["AWSALB"]),
+        ("ALIAS", ["SERVERID"]),
+        ("QUEUE", [None]),
+        ("PORT", [6379]),
+        ("FROM_ENVIRONMENT", ["<environment>"]),
+        ("FROM_ENV_HELPER", ["<environment>"]),
+        ("DEV_ONLY", ["<?>"]),  # bound under a debug switch: not kept as a constant
+        ("TEMPLATE", ["<?>"]),
+        ("MISSING", ["<?>"]),
+        ("settings.AFFINITY", ["SERVERID"]),
+        ("shop.settings.ALB", ["AWSALB"]),
+    ],
+)
+def test_constants_of_other_modules(shop: Context, code: str, expected: list[object]) -> None:
+    values = shop.values(ast.parse(code, mode="eval").body, None)
+    assert shown(values) == expected
+    if values[0].known:
+        assert values[0].origin is not None
+        assert values[0].origin.startswith("settings.")
+
+
+def test_instances_of_other_modules_name_their_class(shop: Context) -> None:
+    [value] = shop.values(ast.Name("private", ast.Load()), None)
+    assert value.callee == "django.core.files.storage.FileSystemStorage"
+    assert value.node is None
+
+
+def test_function_level_imports_are_followed(shop: Context) -> None:
+    handler = shop.functions[0]
+    assert shown(shop.values(ast.Name("LOCAL", ast.Load()), handler)) == ["SERVERID"]
+
+
+def test_the_index_answers_by_module_and_name(shop: Context) -> None:
+    index = shop.located.index
+    assert shown(Values(index.constant("shop.settings", "AFFINITY"))) == ["SERVERID"]
+    assert shown(Values(index.constant("shop.views", "settings.ALB"))) == ["AWSALB"]
+    assert index.constant("shop.views", "nothing.here") == ()
+    assert index.constant_at("os.environ") == ()
