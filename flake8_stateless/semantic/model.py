@@ -590,6 +590,15 @@ class ModuleFacts:
         (from the context) names imported from the project's other modules."""
         return self.value_follower.values(expr, function)
 
+    def strings(self, expr: ast.AST, function: FunctionNode | None) -> list[str]:
+        """The strings ``expr`` may be when deployed: a literal, or the known strings of
+        the names, attributes and f-strings it goes through; none when the environment
+        chooses (a setting read with ``os.environ.get(..., default)`` is the deployer's)."""
+        if isinstance(expr, ast.Constant):
+            return [expr.value] if isinstance(expr.value, str) else []
+        values = self.values(expr, function)
+        return [] if values.environment else values.strings()
+
     def elements(self, iterable: ast.AST, function: FunctionNode | None) -> Values:
         """The values a ``for`` loop over ``iterable`` gives its target."""
         return self.value_follower.elements(iterable, function)

@@ -26,12 +26,14 @@ import ast
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from itertools import product
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from flake8_stateless.semantic.syntax import FunctionNode
 
 if TYPE_CHECKING:
     from flake8_stateless.semantic.model import ModuleFacts
+
+N = TypeVar("N", bound=ast.AST)
 
 MAX_DEPTH = 8
 """Names and operands followed from one expression, one inside the other."""
@@ -115,6 +117,11 @@ class Values(tuple[Value, ...]):
     def strings(self) -> list[str]:
         """The known strings among the deployed values, each once, in order."""
         return [constant for constant in self.constants() if isinstance(constant, str)]
+
+    def nodes(self, kind: type[N]) -> list[N]:
+        """The deployed values written in this module as a ``kind`` node (the literal
+        dicts a name holds: ``nodes(ast.Dict)``)."""
+        return [value.node for value in self.deployed() if isinstance(value.node, kind)]
 
 
 ImportedValues = Callable[[str], tuple[Value, ...]]

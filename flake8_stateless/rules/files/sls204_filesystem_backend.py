@@ -6,6 +6,7 @@ import ast
 from collections.abc import Iterator
 
 from flake8_stateless.context import Context, FunctionNode, string_value
+from flake8_stateless.excerpts import quoted
 from flake8_stateless.registry import Finding, Rule
 from flake8_stateless.rules.files.common import (
     callee_last_name,
@@ -69,7 +70,7 @@ def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Ite
             findings.append(found)
     if not findings:
         for name, value, holder in config_entries(node):
-            finding = _setting(name, value, holder, context)
+            finding = _setting(name, value, holder, function, context)
             if finding is not None:
                 findings.append(finding)
     if findings and not (
@@ -108,28 +109,65 @@ SETTING_NAMES = frozenset(
 """The only entry names this rule reads: everything else is rejected by one lookup."""
 
 
-def _setting(name: str, value: ast.expr, holder: ast.AST, context: Context) -> Finding | None:
-    """One configuration entry: ``name`` set to ``value``."""
+def _setting(
+    name: str, value: ast.expr, holder: ast.AST, function: FunctionNode | None, context: Context
+) -> Finding | None:
+    """One configuration entry: ``name`` set to ``value`` (in place, or through names:
+    ``storage=private`` with ``private = FileSystemStorage(...)``, ``"BACKEND":
+    STORAGE_BACKEND``, ``SESSION_TYPE = SESSION_KIND``)."""
     if name not in SETTING_NAMES:
         return None
-    if name == "storage" and isinstance(value, ast.Call):
+    if isinstance(value, ast.Name) and value.id == name:
+        return None  # ``app.config["SESSION_TYPE"] = SESSION_TYPE``: reported where it is set
+    if name == "storage":
+        return _field_storage(value, function, context)
+    if name == "default":
+        configs = [value] if isinstance(value, ast.Dict) else (
+            context.values(value, function).nodes(ast.Dict)
+        )
+        for config in configs:
+            backend = _backend(config)
+            if backend is not None and FILE_SYSTEM_STORAGES & set(
+                context.strings(backend, function)
+            ):
+                return RULE.finding(
+                    backend if config is value else value,
+                    what="STORAGES['default'] FileSystemStorage", purpose="uploaded files",
+                    fix=STORAGE_FIX,
+                )
+        return None
+    for text in context.strings(value, function):
+        found = _text_setting(name, text, value, holder)
+        if found is not None:
+            return found
+    return None
+
+
+def _field_storage(
+    value: ast.expr, function: FunctionNode | None, context: Context
+) -> Finding | None:
+    """``storage=FileSystemStorage(...)`` on a model field, or ``storage=private`` where
+    the name holds one (bound here or in another module of the project)."""
+    if isinstance(value, ast.Call):
         if context.qualified_name(value.func) in FILE_SYSTEM_STORAGES:
             return RULE.finding(
                 value, what="FileSystemStorage() as a field's storage", purpose="uploaded files",
                 fix=STORAGE_FIX,
             )
         return None
-    if name == "default" and isinstance(value, ast.Dict):
-        backend = _backend(value)
-        if backend is not None and string_value(backend) in FILE_SYSTEM_STORAGES:
+    if not isinstance(value, (ast.Name, ast.Attribute)):
+        return None
+    for bound in context.values(value, function).deployed():
+        if bound.callee in FILE_SYSTEM_STORAGES:
+            shown = quoted(context.excerpts.label(value, 32))
             return RULE.finding(
-                backend, what="STORAGES['default'] FileSystemStorage", purpose="uploaded files",
-                fix=STORAGE_FIX,
+                value, what=f"FileSystemStorage {shown} as a field's storage",
+                purpose="uploaded files", fix=STORAGE_FIX,
             )
-        return None
-    text = string_value(value)
-    if text is None:
-        return None
+    return None
+
+
+def _text_setting(name: str, text: str, value: ast.expr, holder: ast.AST) -> Finding | None:
     lowered = text.lower()
     if name == "SESSION_TYPE" and lowered == "filesystem":
         return RULE.finding(
@@ -213,6 +251,9 @@ Session(app)
     triggers=(
         "*filesystem*", "filebased", "beaker", "sessions.backends.file", "session.type",
         "cache.type",
+        # a value from another module of the project: only the setting is written here
+        "storage", "BACKEND", "SESSION_TYPE", "CACHE_TYPE", "SESSION_ENGINE",
+        "DEFAULT_FILE_STORAGE",
     ),
     references=(
         "https://12factor.net/backing-services",
