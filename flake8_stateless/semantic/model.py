@@ -590,14 +590,19 @@ class ModuleFacts:
         (from the context) names imported from the project's other modules."""
         return self.value_follower.values(expr, function)
 
-    def strings(self, expr: ast.AST, function: FunctionNode | None) -> list[str]:
+    def strings(
+        self, expr: ast.AST, function: FunctionNode | None, *, across_modules: bool = True
+    ) -> list[str]:
         """The strings ``expr`` may be when deployed: a literal, or the known strings of
         the names, attributes and f-strings it goes through; none when the environment
-        chooses (a setting read with ``os.environ.get(..., default)`` is the deployer's)."""
+        chooses (a setting read with ``os.environ.get(..., default)`` is the deployer's).
+        ``across_modules=False``: only strings written in this module."""
         if isinstance(expr, ast.Constant):
             return [expr.value] if isinstance(expr.value, str) else []
         values = self.values(expr, function)
-        return [] if values.environment else values.strings()
+        if values.environment:
+            return []
+        return values.strings() if across_modules else values.here().strings()
 
     def elements(self, iterable: ast.AST, function: FunctionNode | None) -> Values:
         """The values a ``for`` loop over ``iterable`` gives its target."""

@@ -80,7 +80,8 @@ class Value:
     guarded: bool = False
     """Bound under a debug or development switch (``if DEBUG:``): not what is deployed."""
     origin: str | None = None
-    """The module-level name of another module it was found under (``settings.AFFINITY``)."""
+    """The module-level name of another module it was found under (``settings.AFFINITY``),
+    also for a constant folded from one; None for a value written in this module."""
     scope: FunctionNode | None = field(default=None, compare=False, repr=False)
     """The function whose code holds ``node`` (None: module level), to follow it further."""
 
@@ -103,6 +104,11 @@ class Values(tuple[Value, ...]):
     def deployed(self) -> list[Value]:
         """The values not bound under a debug or development switch."""
         return [value for value in self if not value.guarded]
+
+    def here(self) -> Values:
+        """The values written in this module (a rule whose text prefilter cannot see
+        another module's literal keeps to these)."""
+        return Values(value for value in self if value.origin is None)
 
     def constants(self) -> list[object]:
         """The known constants among the deployed values, each once, in order."""
@@ -298,12 +304,14 @@ class ValueFollower:
             return None
         choices: list[list[str]] = []
         formatted = isinstance(expr, ast.JoinedStr)
+        origin: str | None = None
         for operand in operands:
             values = self._follow(operand, function, depth + 1)
             texts: list[str] = []
             for value in values:
                 if not value.known:
                     return None
+                origin = origin or value.origin
                 constant = value.constant
                 if isinstance(constant, str):
                     texts.append(constant)
@@ -318,7 +326,7 @@ class ValueFollower:
             if combinations > MAX_VALUES:
                 return None
         return [
-            Value(node=expr, known=True, constant="".join(parts), scope=function)
+            Value(node=expr, known=True, constant="".join(parts), origin=origin, scope=function)
             for parts in product(*choices)
         ]
 

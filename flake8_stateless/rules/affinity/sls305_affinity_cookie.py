@@ -111,6 +111,7 @@ PATTERNS = (
     ),
 )
 
+
 def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Iterator[Finding]:
     """A cookie named through a name, an attribute or an f-string whose value is an
     affinity cookie (literals are the patterns' to report)."""

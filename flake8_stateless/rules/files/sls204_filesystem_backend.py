@@ -102,6 +102,13 @@ def _constructor(call: ast.Call, context: Context) -> Finding | None:
     return None
 
 
+FILE_FIELD_SUFFIXES = ("FileField", "ImageField")
+"""Model fields (``FileField``, ``ImageField``, ``ThumbnailerImageField``...) whose
+``storage=`` is followed through names."""
+LOCAL_ONLY = frozenset({"BACKEND", "default"})
+"""Entries followed through names of this module only: "backend" and "default" are in too
+many files for the text prefilter to keep each that could name another module's value."""
+
 SETTING_NAMES = frozenset(
     {"storage", "default", "SESSION_TYPE", "CACHE_TYPE", "BACKEND", "SESSION_ENGINE",
      "DEFAULT_FILE_STORAGE", *BEAKER_TYPE_KEYS}
@@ -120,15 +127,15 @@ def _setting(
     if isinstance(value, ast.Name) and value.id == name:
         return None  # ``app.config["SESSION_TYPE"] = SESSION_TYPE``: reported where it is set
     if name == "storage":
-        return _field_storage(value, function, context)
+        return _field_storage(value, holder, function, context)
     if name == "default":
         configs = [value] if isinstance(value, ast.Dict) else (
             context.values(value, function).nodes(ast.Dict)
         )
         for config in configs:
             backend = _backend(config)
-            if backend is not None and FILE_SYSTEM_STORAGES & set(
-                context.strings(backend, function)
+            if backend is not None and FILE_SYSTEM_STORAGES.intersection(
+                context.strings(backend, function, across_modules=name not in LOCAL_ONLY)
             ):
                 return RULE.finding(
                     backend if config is value else value,
@@ -136,7 +143,7 @@ def _setting(
                     fix=STORAGE_FIX,
                 )
         return None
-    for text in context.strings(value, function):
+    for text in context.strings(value, function, across_modules=name not in LOCAL_ONLY):
         found = _text_setting(name, text, value, holder)
         if found is not None:
             return found
@@ -144,10 +151,10 @@ def _setting(
 
 
 def _field_storage(
-    value: ast.expr, function: FunctionNode | None, context: Context
+    value: ast.expr, holder: ast.AST, function: FunctionNode | None, context: Context
 ) -> Finding | None:
-    """``storage=FileSystemStorage(...)`` on a model field, or ``storage=private`` where
-    the name holds one (bound here or in another module of the project)."""
+    """``storage=FileSystemStorage(...)`` on a model field, or ``storage=private`` on a
+    file or image field where the name holds one (bound here or in another module)."""
     if isinstance(value, ast.Call):
         if context.qualified_name(value.func) in FILE_SYSTEM_STORAGES:
             return RULE.finding(
@@ -155,7 +162,9 @@ def _field_storage(
                 fix=STORAGE_FIX,
             )
         return None
-    if not isinstance(value, (ast.Name, ast.Attribute)):
+    if not isinstance(value, (ast.Name, ast.Attribute)) or not isinstance(holder, ast.Call):
+        return None
+    if not callee_last_name(holder.func, context).endswith(FILE_FIELD_SUFFIXES):
         return None
     for bound in context.values(value, function).deployed():
         if bound.callee in FILE_SYSTEM_STORAGES:
@@ -252,7 +261,7 @@ Session(app)
         "*filesystem*", "filebased", "beaker", "sessions.backends.file", "session.type",
         "cache.type",
         # a value from another module of the project: only the setting is written here
-        "storage", "BACKEND", "SESSION_TYPE", "CACHE_TYPE", "SESSION_ENGINE",
+        "*FileField", "*ImageField", "SESSION_TYPE", "CACHE_TYPE", "SESSION_ENGINE",
         "DEFAULT_FILE_STORAGE",
     ),
     references=(

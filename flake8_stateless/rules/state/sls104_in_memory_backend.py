@@ -227,7 +227,7 @@ def _django_caches(
             continue
         for holder in _dicts(config, function, context):
             backend = _backend(holder)
-            if backend is not None and LOCMEM_BACKEND in context.strings(backend, function):
+            if backend is not None and LOCMEM_BACKEND in _backends(backend, function, context):
                 yield RULE.finding(
                     backend if holder is config else config,
                     what=f"Django LocMemCache '{alias}'",
@@ -235,6 +235,13 @@ def _django_caches(
                     fix="use RedisCache or PyMemcacheCache",
                 )
                 break
+
+
+def _backends(backend: ast.expr, function: FunctionNode | None, context: Context) -> list[str]:
+    """The backends a ``"BACKEND"`` entry names, through names of this module only:
+    "caches" is in too many files for the text prefilter to keep each that could name
+    another module's backend."""
+    return context.strings(backend, function, across_modules=False)
 
 
 def _backend(config: ast.Dict) -> ast.expr | None:
@@ -258,7 +265,7 @@ def _locmem_aliases(context: Context) -> dict[str, bool]:
                     texts
                     for holder in _dicts(config, None, context)
                     if (backend := _backend(holder)) is not None
-                    for texts in [context.strings(backend, None)]
+                    for texts in [_backends(backend, None, context)]
                 ]
                 if alias is not None and backends:
                     locmem = all(texts == [LOCMEM_BACKEND] for texts in backends)
@@ -375,7 +382,6 @@ CACHES = {
     scope="config",
     triggers=(
         "CACHE_TYPE",
-        "CACHES",
         "RATELIMIT_STORAGE_UR*",
         "session.type",
         "cache.type",
