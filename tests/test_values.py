@@ -208,6 +208,7 @@ QUEUE = None
 PORT = 6379
 FROM_ENVIRONMENT = os.environ.get("COOKIE", "SERVERID")
 FROM_ENV_HELPER = env("COOKIE")
+DB_PATH = os.environ["DB_PATH"]
 private = FileSystemStorage(location="/srv/private")
 TEMPLATE = "x" * 10
 if DEBUG:
@@ -217,7 +218,7 @@ if DEBUG:
 VIEWS = """\
 from shop import settings
 from .settings import AFFINITY, ALB, ALIAS, QUEUE, PORT, FROM_ENVIRONMENT, FROM_ENV_HELPER
-from .settings import private, DEV_ONLY, TEMPLATE, MISSING
+from .settings import private, DEV_ONLY, TEMPLATE, MISSING, DB_PATH
 import shop.settings
 
 
@@ -253,6 +254,7 @@ def shop(tmp_path: Path) -> Iterator[Context]:
         ("PORT", [6379]),
         ("FROM_ENVIRONMENT", ["<environment>"]),
         ("FROM_ENV_HELPER", ["<environment>"]),
+        ("DB_PATH", ["<environment>"]),
         ("DEV_ONLY", ["<?>"]),  # bound under a debug switch: not kept as a constant
         ("TEMPLATE", ["<?>"]),
         ("MISSING", ["<?>"]),

@@ -815,9 +815,10 @@ class ProjectIndex:
         """The values ``dotted`` has at the top level of ``module_name``: a name bound
         there (``AFFINITY``, also through its imports and assignments of other names), or
         a name of a module reached from there (``settings.AFFINITY``). One value per
-        binding, every binding counts: a known constant (``const:`` bindings), the result
-        of a call (its callee's qualified name, and whether it reads the environment),
-        or unknown. Empty when ``dotted`` names nothing the project binds."""
+        binding, every binding counts: a known constant (``const:`` bindings), a read of
+        the environment, the result of a call (its callee's qualified name, and whether
+        it reads the environment), or unknown. Empty when ``dotted`` names nothing the
+        project binds."""
         owner_ref, _, name = dotted.rpartition(".")
         if not owner_ref:
             return self._constant(module_name, name, 0)
@@ -862,6 +863,8 @@ class ProjectIndex:
             if kind.startswith("const:"):
                 constant = json.loads(kind.removeprefix("const:"))
                 found.append(Value(known=True, constant=constant, origin=origin))
+            elif kind == "env":
+                found.append(Value(environment=True, origin=origin))
             elif kind.startswith("import:"):
                 found.extend(
                     self._constant_at(kind.removeprefix("import:"), depth + 1) or (Value(),)

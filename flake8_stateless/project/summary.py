@@ -149,7 +149,8 @@ class ModuleSummary:
     ``ref:Foo()``, ``scoped:start|Foo()`` (assigned through ``global`` in function
     ``start``), ``container:dict``, ``const:<JSON>`` (a string, number, boolean or None
     written or folded from constants of the module, not under a debug switch:
-    ``const:"SERVERID"``), ``value``."""
+    ``const:"SERVERID"``), ``env`` (read from the environment: ``os.environ["X"]``; calls
+    that do are ``ref:`` bindings the index recognises), ``value``."""
     functions: tuple[FunctionSummary, ...] = ()
     classes: tuple[ClassSummary, ...] = ()
     handoffs: tuple[Handoff, ...] = ()
@@ -420,6 +421,8 @@ class SummaryBuilder:
             constant = self._constant(value, function)
             if constant is not None:
                 return f"const:{constant}"
+        if isinstance(value, ast.expr) and self.constants.values(value, function).environment:
+            return "env"  # ``os.environ["DB_PATH"]``, ``os.getenv("URL") or "sqlite://"``
         return "value"
 
     def _constant(self, value: ast.expr, function: FunctionNode | None) -> str | None:
