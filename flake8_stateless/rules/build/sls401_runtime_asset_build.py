@@ -222,6 +222,10 @@ assets.register("js_all", Bundle("a.js", "b.js", output="gen/packed.js"))
         "https://github.com/jrief/django-sass-processor#configuration",
     ),
     notes=(
+        "Follows bundles through names, loops (`for bundle in (js, css): bundle.build()`), "
+        "dict entries and environment subscripts (`for name in names: "
+        "assets[name].build()`), within the module: a bundle or environment imported from "
+        "another module is not followed.",
         "Leaves alone the same calls in build scripts (`setup.py`, `build_assets.py`, "
         '`scripts/`), management commands, CLI commands and `if __name__ == "__main__":` '
         "blocks, switches set to False or read from DEBUG or the environment, test "

@@ -748,7 +748,10 @@ SessionLocal = sessionmaker(bind=engine)
         "`FileStorage`, `WHOOSH_BASE`/`WHOOSHEE_DIR` settings, Flask-Whooshee and "
         "Flask-WhooshAlchemy left on their default folder, django-haystack's "
         "`WhooshEngine`, tantivy `Index(schema, path=...)` and xapian `WritableDatabase` "
-        "on a path.",
+        "on a path. Engines are followed through names of the module "
+        "(`\"ENGINE\": DB_ENGINE`); a SQLite URL in a constant is reported where it is "
+        "written, once, whichever module uses it; a path or URL imported from a module "
+        "that reads it from the environment is the deployer's.",
         "Scope: both a request handler opening the store and module-level set-up "
         "(`engine = create_engine(...)` in `database.py`, `DATABASES` in `settings.py`, a "
         "`Config` class) are the app's persistence, so the rule fires in request-serving "

@@ -281,6 +281,11 @@ Session(app)
         "Beaker `file`/`dbm` sessions and caches: wherever the configuration is written "
         "(settings modules, config classes, `app.config[...]`, `app.config.update(...)`, "
         "dict literals, constructor keywords).",
+        "Follows values through names: a `FileSystemStorage(...)` instance assigned to a "
+        "name and passed as a file or image field's `storage=`, and `SESSION_TYPE`, "
+        "`CACHE_TYPE`, `SESSION_ENGINE` and `DEFAULT_FILE_STORAGE` values, also from other "
+        "modules of the project (`storage=private_storage` imported from `storage.py`); "
+        "`\"BACKEND\"` and `STORAGES[\"default\"]` entries within the module.",
         "Leaves alone object-storage and network backends (`S3Boto3Storage`, GCS, Redis, "
         "Memcached, database sessions), `STORAGES[\"staticfiles\"]` (static files are built "
         "into the image), values read from the environment, test code, development "

@@ -400,6 +400,12 @@ CACHES = {
         "https://flask-limiter.readthedocs.io/en/stable/#configuring-a-storage-backend",
     ),
     notes=(
+        "Follows the backend through names: `CACHE_TYPE`, rate-limit URIs, `SESSION_ENGINE` "
+        "and Beaker types also into other modules of the project "
+        "(`app.config[\"CACHE_TYPE\"] = CACHE_KIND` with `CACHE_KIND = \"simple\"` in "
+        "`settings.py`), Django `CACHES` entries and their `\"BACKEND\"` within the module "
+        "(`\"BACKEND\": CACHE_BACKEND`). Every binding of a name counts; one bound under "
+        "`if DEBUG:` does not.",
         "Leaves alone Redis, Memcached and database backends, cookie-based sessions, values "
         "read from the environment, test settings, development settings modules and config "
         "classes (`settings/dev.py`, `class DevelopmentConfig`), and anything under "
