@@ -287,3 +287,17 @@ def test_the_index_answers_by_module_and_name(shop: Context) -> None:
     assert shown(Values(index.constant("shop.views", "settings.ALB"))) == ["AWSALB"]
     assert index.constant("shop.views", "nothing.here") == ()
     assert index.constant_at("os.environ") == ()
+
+
+def test_import_cycles_between_constants_terminate(tmp_path: Path) -> None:
+    project.new_run()
+    (tmp_path / "setup.cfg").write_text("", encoding="utf-8")
+    (tmp_path / "one.py").write_text("from two import X\nY = X\n", encoding="utf-8")
+    (tmp_path / "two.py").write_text("from one import Y\nX = Y\nX = 'SERVERID'\n", encoding="utf-8")
+    source = "from one import Y\nfrom two import X\n"
+    tree = ast.parse(source)
+    context = Context(tree, str(tmp_path / "three.py"), Settings(), source.splitlines(True))
+    walk(tree, context.handlers(), frozenset())
+    assert "SERVERID" in context.values(ast.Name("Y", ast.Load()), None).strings()
+    assert "SERVERID" in context.values(ast.Name("X", ast.Load()), None).strings()
+    project.new_run()
