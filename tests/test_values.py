@@ -13,7 +13,7 @@ from flake8_stateless import project
 from flake8_stateless.context import Context
 from flake8_stateless.options import Settings
 from flake8_stateless.semantic.model import ModuleFacts
-from flake8_stateless.semantic.values import MAX_VALUES, Value, Values
+from flake8_stateless.semantic.values import MAX_VALUES, Value, ValueFollower, Values
 from flake8_stateless.semantic.walk import walk
 
 MODULE = """\
@@ -213,7 +213,31 @@ private = FileSystemStorage(location="/srv/private")
 TEMPLATE = "x" * 10
 if DEBUG:
     DEV_ONLY = "SERVERID"
-"""
+
+from shop import helpers
+
+
+class Local:
+    pass
+
+
+def make():
+    pass
+
+
+thing = make().client
+VIA_MODULE = helpers.COOKIE
+VIA_MISSING = helpers.missing.deeper
+CHAINED = make().attribute
+LOCAL_INSTANCE = Local()
+HELPER_RESULT = helpers.build()
+READ = env.read()
+MYSTERY = mystery()
+UPPER = AFFINITY.upper()
+THING_CALLED = thing()
+""" + "".join(f"WIDE = 'w{i}'\n" for i in range(20)) + "".join(
+    f"C{i} = C{i + 1}\n" for i in range(20)
+) + "C20 = 'end'\n"
 
 VIEWS = """\
 from shop import settings
@@ -237,6 +261,8 @@ def shop(tmp_path: Path) -> Iterator[Context]:
     (package / "__init__.py").write_text("", encoding="utf-8")
     (package / "settings.py").write_text(SETTINGS, encoding="utf-8")
     (package / "views.py").write_text(VIEWS, encoding="utf-8")
+    (package / "helpers.py").write_text("COOKIE = 'ROUTEID'\n", encoding="utf-8")
+    (package / "__init__.py").write_text("from shop import settings as conf\n", encoding="utf-8")
     tree = ast.parse(VIEWS)
     context = Context(tree, str(package / "views.py"), Settings(), VIEWS.splitlines(True))
     walk(tree, context.handlers(), frozenset())
@@ -276,6 +302,43 @@ def test_instances_of_other_modules_name_their_class(shop: Context) -> None:
     assert value.node is None
 
 
+@pytest.mark.parametrize(
+    ("name", "callee", "expected"),
+    [
+        ("LOCAL_INSTANCE", "shop.settings.Local", ["<?>"]),
+        ("HELPER_RESULT", "shop.helpers.build", ["<?>"]),
+        ("READ", "environ.Env().read", ["<environment>"]),
+        ("MYSTERY", None, ["<?>"]),
+        ("UPPER", None, ["<?>"]),
+        ("THING_CALLED", None, ["<?>"]),
+        ("CHAINED", None, ["<?>"]),
+        ("VIA_MODULE", None, ["ROUTEID"]),
+        ("VIA_MISSING", None, ["<?>"]),
+    ],
+)
+def test_what_other_modules_bind(
+    shop: Context, name: str, callee: str | None, expected: list[object]
+) -> None:
+    values = Values(shop.located.index.constant("shop.settings", name))
+    assert shown(values) == expected
+    assert values[0].callee == callee
+
+
+def test_other_modules_stay_bounded(shop: Context) -> None:
+    index = shop.located.index
+    wide = index.constant("shop.settings", "WIDE")
+    assert len(wide) == MAX_VALUES
+    assert wide[-1] == Value()
+    assert shown(Values(index.constant("shop.settings", "C0"))) == ["<?>"]  # too deep
+    assert shown(Values(index.constant("shop.settings", "C19"))) == ["end"]
+
+
+def test_modules_re_exported_by_a_package(shop: Context) -> None:
+    index = shop.located.index
+    assert shown(Values(index.constant_at("shop.conf.AFFINITY"))) == ["SERVERID"]
+    assert index.constant_at("shop.settings.Local.attribute") == ()
+
+
 def test_function_level_imports_are_followed(shop: Context) -> None:
     handler = shop.functions[0]
     assert shown(shop.values(ast.Name("LOCAL", ast.Load()), handler)) == ["SERVERID"]
@@ -301,3 +364,159 @@ def test_import_cycles_between_constants_terminate(tmp_path: Path) -> None:
     assert "SERVERID" in context.values(ast.Name("Y", ast.Load()), None).strings()
     assert "SERVERID" in context.values(ast.Name("X", ast.Load()), None).strings()
     project.new_run()
+
+
+EDGES = """\
+import os
+import os.path as osp
+
+
+def helper():
+    pass
+
+
+class Thing:
+    pass
+
+
+COUNT = 3
+MAJOR = 3
+VERSION = f"v{MAJOR}"
+RAW = f"{COUNT!r}"
+SPEC = f"{COUNT:>3}"
+MIXED = "a" + 1
+TWICE = "a" * 2
+MANY = f"{'a'}{'b'}{'c'}{'d'}{'e'}{'f'}{'g'}{'h'}{'i'}{'j'}{'k'}{'l'}{'m'}{'n'}{'o'}{'p'}{'q'}"
+A2 = "a" if os else "b"
+WIDE = A2 + A2 + A2 + A2 + A2
+FUNCTION = helper
+CLASS = Thing
+SEQUENCE = ["x", "y"]
+LOOKUP = {"k": "v"}
+NOT_A_DICT = SEQUENCE[0]
+UNKNOWN_PART = "a" + undefined
+
+
+def kitchen(*args, **kwargs):
+    a, *b = "x", "y"
+    (c, d), e = ("p", "q"), "r"
+    f: str = "annotated"
+    g: str
+    h = 1
+    h += 1
+    with open("x") as handle, lock:
+        pass
+    handle.mode, other = "r", "w"
+    import json, os.path
+    from os import *
+    try:
+        pass
+    except Exception as error:
+        pass
+    except:
+        pass
+    from os import sep as separator
+    for i, j in pairs:
+        pass
+    if (walrus := "w"):
+        pass
+    for k in unknown_iterable:
+        pass
+    for m in {"x": "one"}.values():
+        pass
+    for n in LOOKUP.values():
+        pass
+    for o in NOT_A_DICT.values():
+        pass
+    for p in [*args]:
+        pass
+    for q in {None: 1, **kwargs}:
+        pass
+    return handle, error, separator
+
+
+def rebinder():
+    global COUNT, FLAG, LOOPED
+    COUNT += 1
+    FLAG = compute()
+    local = "x"
+    for LOOPED in range(2):
+        pass
+    return COUNT
+"""
+
+
+@pytest.mark.parametrize(
+    ("code", "function", "expected"),
+    [
+        ("VERSION", None, ["v3"]),
+        ("RAW", None, ["<?>"]),
+        ("SPEC", None, ["<?>"]),
+        ("MIXED", None, ["<?>"]),
+        ("TWICE", None, ["<?>"]),
+        ("MANY", None, ["<?>"]),
+        ("WIDE", None, ["<?>"]),  # 32 combinations: not folded
+        ("FUNCTION", None, ["<?>"]),
+        ("CLASS", None, ["<?>"]),
+        ("NOT_A_DICT", None, ["<?>"]),
+        ("COUNT", None, [3, "<?>"]),  # ``COUNT += 1`` through ``global``
+        ("FLAG", None, ["<?>"]),
+        ("osp", None, ["<?>"]),
+        ("UNKNOWN_PART", None, ["<?>"]),
+        ("LOOKUP.keys", None, ["<?>"]),
+        ("COUNT", "rebinder", [3, "<?>"]),
+        ("LOOPED", None, ["<?>"]),
+        ("a", "kitchen", ["<?>"]),
+        ("b", "kitchen", ["<?>"]),
+        ("c", "kitchen", ["p"]),
+        ("d", "kitchen", ["q"]),
+        ("e", "kitchen", ["r"]),
+        ("f", "kitchen", ["annotated"]),
+        ("h", "kitchen", [1, "<?>"]),
+        ("handle", "kitchen", ["<?>"]),
+        ("error", "kitchen", ["<?>"]),
+        ("separator", "kitchen", ["<?>"]),
+        ("os", "kitchen", ["<?>"]),
+        ("i", "kitchen", ["<?>"]),
+        ("walrus", "kitchen", ["w"]),
+        ("k", "kitchen", ["<?>"]),
+        ("m", "kitchen", ["one"]),
+        ("n", "kitchen", ["v"]),
+        ("o", "kitchen", ["<?>"]),
+        ("p", "kitchen", ["<?>"]),
+        ("q", "kitchen", [None, "<?>"]),  # the literal key, then ``**kwargs``
+        ("args", "kitchen", ["<?>"]),
+        ("kwargs", "kitchen", ["<?>"]),
+        ("SEQUENCE[0]", None, ["<?>"]),
+        ("LOOKUP[COUNT]", None, ["<?>"]),
+        ("LOOKUP['other']", None, ["<?>"]),
+        ("os.sep", None, ["<?>"]),
+        ("helper().attribute", None, ["<?>"]),
+        ("Thing.missing", None, ["<?>"]),
+        ("-COUNT", None, ["<?>"]),
+    ],
+)
+def test_edges(code: str, function: str | None, expected: list[object]) -> None:
+    assert shown(values_at(facts_of(EDGES), code, function)) == expected
+
+
+def test_summaries_never_ask_other_modules() -> None:
+    facts = facts_of("from shop.settings import AFFINITY\n")
+    follower = ValueFollower(facts)  # the summary's own: no project hook
+    assert shown(follower.values(ast.Name("AFFINITY", ast.Load()), None)) == ["<?>"]
+
+
+def test_the_values_api() -> None:
+    facts = facts_of(EDGES)
+    values = values_at(facts, "VERSION")
+    assert [v.string for v in values] == ["v3"]
+    assert values.here() == values
+    assert values_at(facts, "COUNT")[0].string is None
+    assert values_at(facts, "LOOKUP").nodes(ast.Dict)
+    assert not values_at(facts, "LOOKUP").nodes(ast.List)
+    assert not values.environment
+    iterable = ast.parse("SEQUENCE", mode="eval").body
+    assert facts.elements(iterable, None).strings() == ["x", "y"]
+    assert facts.strings(ast.Constant(3), None) == []
+    assert facts.strings(ast.parse("os.environ['X']", mode="eval").body, None) == []
+    assert facts.imported_values("os.sep") == ()

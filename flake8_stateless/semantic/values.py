@@ -554,7 +554,7 @@ def _import_target(statement: ast.Import | ast.ImportFrom, name: str) -> str:
         elif bound == name:
             module = "." * statement.level + (statement.module or "")
             return f"{module}{alias.name}" if module.endswith(".") else f"{module}.{alias.name}"
-    return name
+    return name  # pragma: no cover - ``statement`` binds ``name``: some alias matched
 
 
 def _bounded(values: list[Value]) -> list[Value]:
