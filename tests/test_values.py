@@ -520,3 +520,29 @@ def test_the_values_api() -> None:
     assert facts.strings(ast.Constant(3), None) == []
     assert facts.strings(ast.parse("os.environ['X']", mode="eval").body, None) == []
     assert facts.imported_values("os.sep") == ()
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "X{i} = X{p} + 'a'\n",  # a chain deeper than any bound: never memoised
+        "X{i} = 'a'\nY{i} = f'{{X{i}}}{{X{p}}}'\n",  # memoised names
+        "X{i} = 'a'\nX{i} = X{p}\n",  # every name bound twice
+    ],
+)
+def test_following_values_is_linear(line: str) -> None:
+    """Asking the value of every name of a module (as its summary does) costs a bounded
+    number of steps per name, however the names refer to each other."""
+
+    def steps(count: int) -> int:
+        source = "X0 = 'start'\n" + "".join(
+            line.format(i=i, p=i - 1) for i in range(1, count)
+        )
+        facts = facts_of(source)
+        follower = ValueFollower(facts)
+        for name in facts.module_bindings:
+            follower.values(ast.Name(name, ast.Load()), None)
+        return follower.followed
+
+    small, large = steps(1_000), steps(10_000)
+    assert large < 15 * small, (small, large)

@@ -149,6 +149,8 @@ class ValueFollower:
         self._locals: dict[int, dict[str, list[_Site]]] = {}
         self._rebinds: dict[str, list[tuple[FunctionNode, ast.expr | None]]] | None = None
         self._steps = 0
+        self.followed = 0
+        """Expressions looked at so far: an operation count for the growth tests."""
         self._cuts = 0
         """Answers cut short by a bound or a cycle so far: a name whose answer saw one
         is not memoised."""
@@ -167,6 +169,7 @@ class ValueFollower:
     # ------------------------------------------------------------------ expressions
     def _follow(self, expr: ast.AST, function: FunctionNode | None, depth: int) -> list[Value]:
         self._steps += 1
+        self.followed += 1
         if depth > MAX_DEPTH or self._steps > MAX_STEPS:
             self._cuts += 1
             return [Value(node=expr, scope=function)]
