@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from flake8_stateless import project
 from flake8_stateless.excerpts import Excerpts
 from flake8_stateless.project import Reach
-from flake8_stateless.project.summary import Qualnames, ref_of
+from flake8_stateless.project.summary import Qualnames, absolute_import, ref_of
 from flake8_stateless.scope.requests import RequestScope
 from flake8_stateless.semantic.handlers import HandlerScope
 from flake8_stateless.semantic.model import ModuleFacts
@@ -33,6 +33,7 @@ from flake8_stateless.semantic.syntax import (
     string_value,
 )
 from flake8_stateless.semantic.tempdirs import TempDirs
+from flake8_stateless.semantic.values import Value, Values
 
 if TYPE_CHECKING:
     from flake8_stateless.options import Settings
@@ -44,6 +45,8 @@ __all__ = [
     "Context",
     "FunctionNode",
     "PathFacts",
+    "Value",
+    "Values",
     "dotted_name",
     "mutation_sites",
     "root_name",
@@ -115,6 +118,16 @@ class Context(ModuleFacts):
         if index.layout is None:
             return None
         return index.container(self.module_name, dotted)
+
+    def imported_values(self, target: str) -> tuple[Value, ...]:
+        """The values of a name this module imports (``.settings.AFFINITY`` as written),
+        from the project's summary of the module that binds it: the literal there, the
+        call that builds it, or an environment read. Empty outside a project."""
+        index = self.located.index
+        if index.layout is None:
+            return ()
+        located = self.located
+        return index.constant_at(absolute_import(target, located.module, located.is_package))
 
     def long_lived_object(self, function: FunctionNode | None, name: str) -> str | None:
         """The class of the project object ``name`` refers to in ``function`` when it lives

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ast
 import io
+import json
 import tokenize
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -37,6 +38,7 @@ from flake8_stateless.project.summary import (
 )
 from flake8_stateless.semantic.handlers import HandlerScope
 from flake8_stateless.semantic.model import ModuleFacts
+from flake8_stateless.semantic.values import MAX_VALUES, Value, reads_environment
 from flake8_stateless.semantic.walk import walk
 
 MAX_RESOLUTION_DEPTH = 12
@@ -221,6 +223,7 @@ class ProjectIndex:
         self._mentions: dict[frozenset[str], tuple[ModuleText, ...]] = {}
         self.texts_read = 0
         """Files read by :meth:`modules_mentioning`: an operation count for the tests."""
+        self._constants: dict[tuple[str, str], tuple[Value, ...] | None] = {}
 
     # ------------------------------------------------------------------ modules
     def derived(self, overrides: dict[str, ModuleSummary]) -> ProjectIndex:
@@ -863,6 +866,124 @@ class ProjectIndex:
                     holder = ".".join(parts[:-1])
                     label = f"{holder}.{rest[0]}"
                     return f"{held} '{label}' of the long-lived {cls.rpartition('.')[2]}", held
+        return None
+
+    # ------------------------------------------------------------------ values
+    def constant(self, module_name: str, dotted: str) -> tuple[Value, ...]:
+        """The values ``dotted`` has at the top level of ``module_name``: a name bound
+        there (``AFFINITY``, also through its imports and assignments of other names), or
+        a name of a module reached from there (``settings.AFFINITY``). One value per
+        binding, every binding counts: a known constant (``const:`` bindings), a read of
+        the environment, the result of a call (its callee's qualified name, and whether
+        it reads the environment), or unknown. Empty when ``dotted`` names nothing the
+        project binds."""
+        owner_ref, _, name = dotted.rpartition(".")
+        if not owner_ref:
+            return self._constant(module_name, name, 0)
+        owner = self.resolve(module_name, None, owner_ref, False)
+        if owner is None or owner.kind != MODULE:
+            return ()
+        return self._constant(owner.module, name, 0)
+
+    def constant_at(self, absolute: str) -> tuple[Value, ...]:
+        """The values of an absolute dotted name (``shop.settings.AFFINITY``), found in
+        the longest project module it starts with; empty outside the project."""
+        return self._constant_at(absolute, 0)
+
+    def _constant_at(self, absolute: str, depth: int) -> tuple[Value, ...]:
+        parts = absolute.split(".")
+        for end in range(len(parts) - 1, 0, -1):
+            module = self.canonical(".".join(parts[:end]))
+            if module is not None:
+                if end == len(parts) - 1:
+                    return self._constant(module, parts[end], depth + 1)
+                owner = self._absolute(".".join(parts[:-1]), depth + 1)
+                if owner is None or owner.kind != MODULE:
+                    return ()
+                return self._constant(owner.module, parts[-1], depth + 1)
+        return ()
+
+    def _constant(self, module_name: str, name: str, depth: int) -> tuple[Value, ...]:
+        """The values of module-level ``name`` of ``module_name``, memoised (a name met
+        again while being answered, a cycle, is unknown there)."""
+        key = (module_name, name)
+        if key in self._constants:
+            known = self._constants[key]
+            return (Value(),) if known is None else known
+        if depth > MAX_RESOLUTION_DEPTH:
+            return (Value(),)
+        self._constants[key] = None
+        module = self.module(module_name)
+        kinds = module.bindings.get(name, ()) if module is not None else ()
+        origin = f"{module_name.rpartition('.')[2]}.{name}"
+        found: list[Value] = []
+        for kind in kinds:
+            if kind.startswith("const:"):
+                constant = json.loads(kind.removeprefix("const:"))
+                found.append(Value(known=True, constant=constant, origin=origin))
+            elif kind == "env":
+                found.append(Value(environment=True, origin=origin))
+            elif kind.startswith("import:"):
+                found.extend(
+                    self._constant_at(kind.removeprefix("import:"), depth + 1) or (Value(),)
+                )
+            elif kind.startswith("ref:"):
+                ref = kind.removeprefix("ref:")
+                found.extend(self._constant_ref(module_name, ref, depth, origin))
+            else:
+                found.append(Value(origin=origin))
+        if len(found) > MAX_VALUES:
+            found = [*found[: MAX_VALUES - 1], Value()]
+        result = tuple(found)
+        self._constants[key] = result
+        return result
+
+    def _constant_ref(
+        self, module_name: str, ref: str, depth: int, origin: str
+    ) -> list[Value]:
+        """The values of a ``ref:`` binding: another name (``ALIAS = AFFINITY``,
+        ``COOKIE = settings.AFFINITY``) or the result of a call (``Storage(...)``,
+        ``os.environ.get(...)``)."""
+        if ref.endswith("()") and "()" not in ref[:-2]:
+            callee = self._callee(module_name, ref[:-2], depth + 1)
+            environment = callee is not None and reads_environment(callee)
+            return [Value(callee=callee, environment=environment, origin=origin)]
+        if "()" in ref:
+            return [Value(origin=origin)]
+        owner_ref, _, attribute = ref.rpartition(".")
+        if not owner_ref:
+            return list(self._constant(module_name, ref, depth + 1) or (Value(),))
+        owner = self.resolve(module_name, None, owner_ref, False, depth + 1)
+        if owner is None or owner.kind != MODULE:
+            return [Value(origin=origin)]
+        return list(self._constant(owner.module, attribute, depth + 1) or (Value(),))
+
+    def _callee(self, module_name: str, ref: str, depth: int) -> str | None:
+        """The qualified name of what ``ref`` (a dotted chain, no calls inside) names at
+        the top level of ``module_name``: through its imports (``FileSystemStorage`` ->
+        ``django.core.files.storage.FileSystemStorage``, also outside the project), its
+        definitions (``shop.storage.make``) and assignments of other names; None when it
+        cannot be told."""
+        if "()" in ref or depth > MAX_RESOLUTION_DEPTH:
+            return None  # ``a().b``: what a call returns is not followed
+        head, _, rest = ref.partition(".")
+        module = self.module(module_name)
+        kinds = module.bindings.get(head, ()) if module is not None else ()
+        for kind in kinds:
+            if kind.startswith("import:"):
+                base: str | None = kind.removeprefix("import:")
+            elif kind in ("def", "class"):
+                base = f"{module_name}.{head}"
+            elif kind.startswith("ref:"):
+                bound = kind.removeprefix("ref:")
+                called = bound.endswith("()")
+                base = self._callee(module_name, bound[:-2] if called else bound, depth + 1)
+                if base is not None and called:
+                    base += "()"  # an instance: ``env("X")`` with ``env = environ.Env()``
+            else:
+                continue
+            if base is not None:
+                return f"{base}.{rest}" if rest else base
         return None
 
     def class_container(self, module_name: str, dotted: str) -> tuple[str, str, str] | None:

@@ -12,6 +12,8 @@ call: ``storage.save_invoice``, ``self.manager.add``, ``get_store().commit``,
 from __future__ import annotations
 
 import ast
+import json
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,8 +25,9 @@ from flake8_stateless.semantic.syntax import (
     is_self_attribute,
 )
 from flake8_stateless.semantic.tempdirs import TempDirs
+from flake8_stateless.semantic.values import ValueFollower
 
-SUMMARY_FORMAT = 11
+SUMMARY_FORMAT = 12
 """Bumped whenever the summary's shape or meaning changes (part of the cache key)."""
 
 MAX_REF_SEGMENTS = 6
@@ -41,6 +44,9 @@ FACTORY_PREFIXES = ("create_", "make_", "init_", "setup", "construct", "register
 the process (``construct_blueprint(datastore)`` inside ``create_app``)."""
 
 CACHE_DECORATORS = frozenset({"functools.lru_cache", "functools.cache"})
+
+MAX_CONSTANT_LENGTH = 256
+"""Longer strings are not kept in the summary (a template in a constant is no setting)."""
 
 
 def ref_of(node: ast.AST) -> str | None:
@@ -149,7 +155,10 @@ class ModuleSummary:
     bindings: tuple[tuple[str, tuple[str, ...]], ...] = ()
     """(module-level name, what each binding is): ``def``, ``class``, ``import:a.b``,
     ``ref:Foo()``, ``scoped:start|Foo()`` (assigned through ``global`` in function
-    ``start``), ``container:dict``, ``value``."""
+    ``start``), ``container:dict``, ``const:<JSON>`` (a string, number, boolean or None
+    written or folded from constants of the module, not under a debug switch:
+    ``const:"SERVERID"``), ``env`` (read from the environment: ``os.environ["X"]``; calls
+    that do are ``ref:`` bindings the index recognises), ``value``."""
     functions: tuple[FunctionSummary, ...] = ()
     classes: tuple[ClassSummary, ...] = ()
     handoffs: tuple[Handoff, ...] = ()
@@ -318,6 +327,21 @@ def _scope_children(node: ast.AST) -> list[ast.AST]:
     return found
 
 
+def absolute_import(target: str, module: str, is_package: bool) -> str:
+    """An import target written in ``module`` with its leading dots resolved
+    (``.settings.AFFINITY`` in ``shop.views`` is ``shop.settings.AFFINITY``)."""
+    if not target.startswith("."):
+        return target
+    level = len(target) - len(target.lstrip("."))
+    rest = target[level:]
+    package = module if is_package else module.rpartition(".")[0]
+    for _ in range(level - 1):
+        package = package.rpartition(".")[0]
+    if not package:
+        return rest
+    return f"{package}.{rest}" if rest else package
+
+
 class SummaryBuilder:
     """Builds one module's summary from its facts."""
 
@@ -328,6 +352,8 @@ class SummaryBuilder:
         self.is_package = is_package
         self.qualnames = Qualnames.of(facts)
         self.temp_dirs = TempDirs(facts)
+        self.constants = ValueFollower(facts)
+        """This module's own values (no project hook: summaries never ask other modules)."""
         self.nested_names: dict[int, set[str]] = {}
         """id of a function -> names of the functions defined directly in it."""
         for function in facts.functions:
@@ -357,16 +383,7 @@ class SummaryBuilder:
     # --------------------------------------------------------------- imports
     def absolute(self, target: str) -> str:
         """An import target with its leading dots resolved against this module."""
-        if not target.startswith("."):
-            return target
-        level = len(target) - len(target.lstrip("."))
-        rest = target[level:]
-        package = self.module if self.is_package else self.module.rpartition(".")[0]
-        for _ in range(level - 1):
-            package = package.rpartition(".")[0]
-        if not package:
-            return rest
-        return f"{package}.{rest}" if rest else package
+        return absolute_import(target, self.module, self.is_package)
 
     # --------------------------------------------------------------- module level
     def _bindings(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -386,14 +403,16 @@ class SummaryBuilder:
                     continue
                 target = node.targets[0]
                 if isinstance(target, ast.Name) and target.id in declared:
-                    value = self._binding_kind(target.id, node.value)
+                    value = self._binding_kind(target.id, node.value, function)
                     if value.startswith("ref:"):
                         value = f"scoped:{self.qualname(function)}|{value.removeprefix('ref:')}"
                     kinds.setdefault(target.id, []).append(value)
         # a name imported the same way in ten places is one binding
         return tuple((name, tuple(dict.fromkeys(values))) for name, values in kinds.items())
 
-    def _binding_kind(self, name: str, value: ast.AST) -> str:
+    def _binding_kind(
+        self, name: str, value: ast.AST, function: FunctionNode | None = None
+    ) -> str:
         facts = self.facts
         if isinstance(value, FUNCTION_TYPES):
             return "def"
@@ -409,7 +428,31 @@ class SummaryBuilder:
             ref = ref_of(value)
             if ref is not None:
                 return f"ref:{ref}"
+        if isinstance(value, (ast.Constant, ast.JoinedStr, ast.BinOp)):
+            constant = self._constant(value, function)
+            if constant is not None:
+                return f"const:{constant}"
+        if isinstance(value, ast.expr) and self.constants.values(value, function).environment:
+            return "env"  # ``os.environ["DB_PATH"]``, ``os.getenv("URL") or "sqlite://"``
         return "value"
+
+    def _constant(self, value: ast.expr, function: FunctionNode | None) -> str | None:
+        """The JSON of the one scalar ``value`` stands for (a literal, or ``+``/f-strings
+        of this module's constants), None when it is not one or is bound under a debug
+        switch. Names of other modules are not followed here: the index does that."""
+        if self.facts.is_guarded(value):
+            return None
+        values = self.constants.values(value, function)
+        if len(values) != 1 or not values[0].known:
+            return None
+        constant = values[0].constant
+        if isinstance(constant, str) and len(constant) <= MAX_CONSTANT_LENGTH:
+            return json.dumps(constant)
+        if constant is None or isinstance(constant, (bool, int)):
+            return json.dumps(constant)
+        if isinstance(constant, float) and math.isfinite(constant):
+            return json.dumps(constant)
+        return None
 
     def _handoffs(self) -> tuple[Handoff, ...]:
         """Objects handed to functions: everything handed over at module level, in entry

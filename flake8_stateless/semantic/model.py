@@ -35,6 +35,7 @@ from flake8_stateless.semantic.syntax import (
     mutates_self,
     statements_of,
 )
+from flake8_stateless.semantic.values import Value, ValueFollower, Values, reads_environment
 
 REGISTRAR_LAST_NAMES = (
     frozenset(name.rpartition(".")[2] for name in frameworks.ENDPOINT_REGISTRARS)
@@ -600,12 +601,47 @@ class ModuleFacts:
         """Whether an expression reads its value from the environment or a settings
         helper (``os.environ``, ``os.getenv``, ``env(...)``, ``config(...)``)."""
         for part in ast.walk(node):
-            if isinstance(part, (ast.Name, ast.Attribute)):
-                name = self.qualified_name(part) or ""
-                head = name.partition(".")[0]
-                if "environ" in name or "getenv" in name or head in {"env", "config", "decouple"}:
-                    return True
+            if isinstance(part, (ast.Name, ast.Attribute)) and reads_environment(
+                self.qualified_name(part) or ""
+            ):
+                return True
         return False
+
+    # ------------------------------------------------------------------ values
+    @cached_property
+    def value_follower(self) -> ValueFollower:
+        """Values followed through names (``semantic/values.py``), imported names asked
+        of :meth:`imported_values`."""
+        return ValueFollower(self, self.imported_values)
+
+    def values(self, expr: ast.AST, function: FunctionNode | None) -> Values:
+        """Every value ``expr``, written in ``function`` (None: at module level), may
+        have: through module constants, local assignments, every binding of a name, and
+        (from the context) names imported from the project's other modules."""
+        return self.value_follower.values(expr, function)
+
+    def strings(
+        self, expr: ast.AST, function: FunctionNode | None, *, across_modules: bool = True
+    ) -> list[str]:
+        """The strings ``expr`` may be when deployed: a literal, or the known strings of
+        the names, attributes and f-strings it goes through; none when the environment
+        chooses (a setting read with ``os.environ.get(..., default)`` is the deployer's).
+        ``across_modules=False``: only strings written in this module."""
+        if isinstance(expr, ast.Constant):
+            return [expr.value] if isinstance(expr.value, str) else []
+        values = self.values(expr, function)
+        if values.environment:
+            return []
+        return values.strings() if across_modules else values.here().strings()
+
+    def elements(self, iterable: ast.AST, function: FunctionNode | None) -> Values:
+        """The values a ``for`` loop over ``iterable`` gives its target."""
+        return self.value_follower.elements(iterable, function)
+
+    def imported_values(self, target: str) -> tuple[Value, ...]:
+        """The values of a name imported from another module (its import target as
+        written): unknown to one module's facts; the context asks the project."""
+        return ()
 
     def enclosing_class(self, function: FunctionNode) -> ast.ClassDef | None:
         """The class whose method ``function`` is (or is nested in)."""

@@ -6,6 +6,7 @@ import ast
 from collections.abc import Iterator
 
 from flake8_stateless.context import Context, FunctionNode, string_value
+from flake8_stateless.excerpts import quoted
 from flake8_stateless.registry import Finding, Rule
 from flake8_stateless.rules.files.common import (
     callee_last_name,
@@ -74,7 +75,7 @@ def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Ite
             if name == "MEDIA_ROOT":
                 finding = _media_root(value, holder, function, context)
             else:
-                finding = _setting(name, value, holder, context)
+                finding = _setting(name, value, holder, function, context)
             if finding is not None:
                 findings.append(finding)
     if findings and not (
@@ -106,6 +107,13 @@ def _constructor(call: ast.Call, context: Context) -> Finding | None:
     return None
 
 
+FILE_FIELD_SUFFIXES = ("FileField", "ImageField")
+"""Model fields (``FileField``, ``ImageField``, ``ThumbnailerImageField``...) whose
+``storage=`` is followed through names."""
+LOCAL_ONLY = frozenset({"BACKEND", "default"})
+"""Entries followed through names of this module only: "backend" and "default" are in too
+many files for the text prefilter to keep each that could name another module's value."""
+
 SETTING_NAMES = frozenset(
     {"storage", "default", "SESSION_TYPE", "CACHE_TYPE", "BACKEND", "SESSION_ENGINE",
      "DEFAULT_FILE_STORAGE", *BEAKER_TYPE_KEYS}
@@ -113,28 +121,67 @@ SETTING_NAMES = frozenset(
 """The only entry names this rule reads: everything else is rejected by one lookup."""
 
 
-def _setting(name: str, value: ast.expr, holder: ast.AST, context: Context) -> Finding | None:
-    """One configuration entry: ``name`` set to ``value``."""
+def _setting(
+    name: str, value: ast.expr, holder: ast.AST, function: FunctionNode | None, context: Context
+) -> Finding | None:
+    """One configuration entry: ``name`` set to ``value`` (in place, or through names:
+    ``storage=private`` with ``private = FileSystemStorage(...)``, ``"BACKEND":
+    STORAGE_BACKEND``, ``SESSION_TYPE = SESSION_KIND``)."""
     if name not in SETTING_NAMES:
         return None
-    if name == "storage" and isinstance(value, ast.Call):
+    if isinstance(value, ast.Name) and value.id == name:
+        return None  # ``app.config["SESSION_TYPE"] = SESSION_TYPE``: reported where it is set
+    if name == "storage":
+        return _field_storage(value, holder, function, context)
+    if name == "default":
+        configs = [value] if isinstance(value, ast.Dict) else (
+            context.values(value, function).nodes(ast.Dict)
+        )
+        for config in configs:
+            backend = _backend(config)
+            if backend is not None and FILE_SYSTEM_STORAGES.intersection(
+                context.strings(backend, function, across_modules=name not in LOCAL_ONLY)
+            ):
+                return RULE.finding(
+                    backend if config is value else value,
+                    what="STORAGES['default'] FileSystemStorage", purpose="uploaded files",
+                    fix=STORAGE_FIX,
+                )
+        return None
+    for text in context.strings(value, function, across_modules=name not in LOCAL_ONLY):
+        found = _text_setting(name, text, value, holder)
+        if found is not None:
+            return found
+    return None
+
+
+def _field_storage(
+    value: ast.expr, holder: ast.AST, function: FunctionNode | None, context: Context
+) -> Finding | None:
+    """``storage=FileSystemStorage(...)`` on a model field, or ``storage=private`` on a
+    file or image field where the name holds one (bound here or in another module)."""
+    if isinstance(value, ast.Call):
         if context.qualified_name(value.func) in FILE_SYSTEM_STORAGES:
             return RULE.finding(
                 value, what="FileSystemStorage() as a field's storage", purpose="uploaded files",
                 fix=STORAGE_FIX,
             )
         return None
-    if name == "default" and isinstance(value, ast.Dict):
-        backend = _backend(value)
-        if backend is not None and string_value(backend) in FILE_SYSTEM_STORAGES:
+    if not isinstance(value, (ast.Name, ast.Attribute)) or not isinstance(holder, ast.Call):
+        return None
+    if not callee_last_name(holder.func, context).endswith(FILE_FIELD_SUFFIXES):
+        return None
+    for bound in context.values(value, function).deployed():
+        if bound.callee in FILE_SYSTEM_STORAGES:
+            shown = quoted(context.excerpts.label(value, 32))
             return RULE.finding(
-                backend, what="STORAGES['default'] FileSystemStorage", purpose="uploaded files",
-                fix=STORAGE_FIX,
+                value, what=f"FileSystemStorage {shown} as a field's storage",
+                purpose="uploaded files", fix=STORAGE_FIX,
             )
-        return None
-    text = string_value(value)
-    if text is None:
-        return None
+    return None
+
+
+def _text_setting(name: str, text: str, value: ast.expr, holder: ast.AST) -> Finding | None:
     lowered = text.lower()
     if name == "SESSION_TYPE" and lowered == "filesystem":
         return RULE.finding(
@@ -270,6 +317,9 @@ Session(app)
     triggers=(
         "*filesystem*", "filebased", "beaker", "sessions.backends.file", "session.type",
         "cache.type", "MEDIA_ROOT",
+        # a value from another module of the project: only the setting is written here
+        "*FileField", "*ImageField", "SESSION_TYPE", "CACHE_TYPE", "SESSION_ENGINE",
+        "DEFAULT_FILE_STORAGE",
     ),
     references=(
         "https://12factor.net/backing-services",
@@ -301,6 +351,11 @@ Session(app)
         "the environment is still reported (the environment picks a folder, not a "
         "backend); if that folder is a volume shared by every machine (NFS, EFS), silence "
         "the line with `# noqa: SLS204`.",
+        "Follows values through names: a `FileSystemStorage(...)` instance assigned to a "
+        "name and passed as a file or image field's `storage=`, and `SESSION_TYPE`, "
+        "`CACHE_TYPE`, `SESSION_ENGINE` and `DEFAULT_FILE_STORAGE` values, also from other "
+        "modules of the project (`storage=private_storage` imported from `storage.py`); "
+        "`\"BACKEND\"` and `STORAGES[\"default\"]` entries within the module.",
         "Leaves alone object-storage and network backends (`S3Boto3Storage`, GCS, Redis, "
         "Memcached, database sessions), `STORAGES[\"staticfiles\"]` (static files are built "
         "into the image), values read from the environment, test code, development "
