@@ -203,22 +203,38 @@ def memo_store(
 
 
 def _returns_what_it_stores(container: ast.expr, function: FunctionNode, context: Context) -> bool:
-    """A read-through cache hands back what it stored: ``cache[key] = token`` then
-    ``return token`` (or a tuple holding it, or ``return cache[key]``)."""
+    """A read-through cache reads an entry before storing the same variable, or hands
+    back what it stored: ``token = cache.get(key)`` ... ``cache[key] = token``, or
+    ``cache[key] = token`` then ``return token`` (a tuple holding it, ``cache[key]``)."""
     name = dotted_name(container)
     stored: set[str] = set()
     returned: set[str] = set()
+    read: set[str] = set()
     for node in context.own_nodes(function):
         if isinstance(node, ast.Assign):
             for target in node.targets:
                 if isinstance(target, ast.Subscript) and dotted_name(target.value) == name:
                     stored.update(_names_in(node.value))
+                elif isinstance(target, ast.Name) and _reads_from(node.value, name):
+                    read.add(target.id)  # ``token = cache.get(key)``
         elif isinstance(node, ast.Return) and node.value is not None:
             value = node.value
             if isinstance(value, ast.Subscript) and dotted_name(value.value) == name:
                 return True
             returned.update(_names_in(value))
-    return not stored.isdisjoint(returned)
+    return not stored.isdisjoint(returned | read)
+
+
+def _reads_from(value: ast.expr, name: str | None) -> bool:
+    """``cache.get(key)`` or ``cache[key]`` of container ``name``."""
+    if isinstance(value, ast.Subscript):
+        return dotted_name(value.value) == name
+    return (
+        isinstance(value, ast.Call)
+        and isinstance(value.func, ast.Attribute)
+        and value.func.attr == "get"
+        and dotted_name(value.func.value) == name
+    )
 
 
 def _names_in(value: ast.expr) -> set[str]:
@@ -535,34 +551,84 @@ def holds_work_handles(name: str, context: Context) -> bool:
 
 
 def _handle_containers(context: Context) -> set[str]:
+    """Containers the module stores work handles in, and the tables keyed the same way
+    (``streams[task_id]`` beside ``tasks[task_id] = task``, in any of its functions)."""
     found: set[str] = set()
+    keys: set[str] = set()
+    per_function: list[tuple[list[ast.AST], set[str]]] = []
     for function in context.functions:
-        handles: set[str] = set()
         nodes = context.own_nodes(function)
+        handles = {
+            t.id
+            for node in nodes
+            if isinstance(node, ast.Assign) and _is_handle(node.value, context)
+            for t in node.targets
+            if isinstance(t, ast.Name)
+        }
+        per_function.append((nodes, handles))
+        keys |= _handle_keys(nodes, handles, context)
+    for nodes, handles in per_function:
         for node in nodes:
-            if isinstance(node, ast.Assign) and _is_handle(node.value, context):
-                handles.update(t.id for t in node.targets if isinstance(t, ast.Name))
-        for node in nodes:
-            stored: ast.expr | None = None
-            name: str | None = None
-            if isinstance(node, ast.Assign):
-                for target in node.targets:
-                    if isinstance(target, ast.Subscript):
-                        name, stored = dotted_name(target.value), node.value
-            elif (
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Attribute)
-                and node.func.attr in ADDERS
-                and node.args
-            ):
-                name, stored = dotted_name(node.func.value), node.args[-1]
-            if name is None or stored is None:
+            name, key, stored = _store_of(node)
+            if name is None:
                 continue
+            if key is not None and key in keys:
+                found.add(name)  # ``streams[task_id] = ...`` beside the task
+            elif stored is not None and (
+                _is_handle(stored, context)
+                or (isinstance(stored, ast.Name) and (stored.id in handles or stored.id in keys))
+            ):
+                found.add(name)  # the handle itself, or ``item_tasks[item].append(task_id)``
+    return found
+
+
+def _store_of(node: ast.AST) -> tuple[str | None, str | None, ast.expr | None]:
+    """(container, key text, stored value) of ``c[k] = v`` or ``c.append(v)``."""
+    if isinstance(node, ast.Assign):
+        for target in node.targets:
+            if isinstance(target, ast.Subscript):
+                return _container_of(target.value), _key_text(target.slice), node.value
+    elif (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in ADDERS
+        and node.args
+    ):
+        return _container_of(node.func.value), None, node.args[-1]
+    return None, None, None
+
+
+def _container_of(expression: ast.expr) -> str | None:
+    """The container under items and ``setdefault``/``get`` calls: ``tables`` for
+    ``tables[item]`` or ``tables.setdefault(item, [])``."""
+    for _ in range(20):
+        if isinstance(expression, ast.Subscript):
+            expression = expression.value
+        elif (
+            isinstance(expression, ast.Call)
+            and isinstance(expression.func, ast.Attribute)
+            and expression.func.attr in ("setdefault", "get")
+        ):
+            expression = expression.func.value
+        else:
+            break
+    return dotted_name(expression)
+
+
+def _handle_keys(nodes: list[ast.AST], handles: set[str], context: Context) -> set[str]:
+    """Keys under which a function stores a work handle (``tasks[task_id] = task``):
+    other tables keyed by them track the same local work."""
+    keys: set[str] = set()
+    for node in nodes:
+        if isinstance(node, ast.Assign):
+            stored = node.value
             if _is_handle(stored, context) or (
                 isinstance(stored, ast.Name) and stored.id in handles
             ):
-                found.add(name)
-    return found
+                for target in node.targets:
+                    if isinstance(target, ast.Subscript):
+                        keys.add(_key_text(target.slice))
+    return keys
 
 
 def _is_handle(value: ast.expr, context: Context) -> bool:
@@ -598,8 +664,12 @@ def set_up_once(node: ast.AST, function: FunctionNode, context: Context) -> bool
     return False
 
 
-LOADERS = ("load", "_load", "reload", "_reload", "refresh", "_refresh")
-"""Methods that rebuild what an object holds from its store (a file, the database)."""
+LOADERS = (
+    "load", "_load", "reload", "_reload", "refresh", "_refresh",
+    "finalize", "_finalize", "setup", "_setup", "initialize", "_initialize",
+)
+"""Methods that rebuild what an object holds from its store (a file, the database), or
+set it up once on first use (``_finalize`` sorting an import-time registry)."""
 
 
 def reloads_from_store(function: FunctionNode) -> bool:
@@ -632,3 +702,36 @@ def returns_name(name: str, function: FunctionNode, context: Context) -> bool:
         and node.value.id == name
         for node in context.own_nodes(function)
     )
+
+
+BEFORE_EACH_REQUEST = frozenset({"before_request", "before_app_request"})
+
+
+def runs_before_each_request(function: FunctionNode) -> bool:
+    """A ``before_request`` hook: what it sets is set again before every request reads
+    it, on every process (a prefix copied from a request header)."""
+    for decorator in function.decorator_list:
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        name = dotted_name(target)
+        if name is not None and name.rpartition(".")[2] in BEFORE_EACH_REQUEST:
+            return True
+    return False
+
+
+CONNECTION_ATTRIBUTE_WORDS = ("serial", "socket")
+
+
+def owns_a_connection(cls: ast.ClassDef, context: Context) -> bool:
+    """A class that holds a live I/O connection (``self._serial``, ``self._socket``): what
+    it keeps describes that connection, which lives in this one process (a printer's
+    serial port, a socket), like a live connection's own state."""
+    key = ("state-owns-connection", id(cls))
+    known = context.rule_memo.get(key)
+    if isinstance(known, bool):
+        return known
+    found = any(
+        any(word in name.lower() for word in CONNECTION_ATTRIBUTE_WORDS)
+        for name in context.instance_attributes(cls)
+    )
+    context.rule_memo[key] = found
+    return found

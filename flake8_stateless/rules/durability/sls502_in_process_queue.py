@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 from flake8_stateless.context import Context, FunctionNode, dotted_name
 from flake8_stateless.registry import Finding, Rule
+from flake8_stateless.scope import state
 
 QUEUE_CLASSES = {
     "queue.Queue": "queue.Queue",
@@ -120,6 +121,8 @@ def fed_queue(call: ast.Call, function: FunctionNode, context: Context) -> tuple
             return queue_kind, name
         return None
     container_kind = _container_kind(value, context)
+    if container_kind is not None and state.holds_work_handles(name, context):
+        return None  # the process's own worker threads, not jobs
     if (
         container_kind is not None
         and method in CONTAINER_PUTS

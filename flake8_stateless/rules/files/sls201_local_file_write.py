@@ -25,10 +25,36 @@ def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Ite
     if path is None:
         yield RULE.finding(node, what=write.what, origin="")
         return
-    if is_scratch(path, function, context):
+    if is_scratch(path, function, context) or _content_addressed_cache(path, function, context):
         return
     origin = temp_dir_use(path, function, context) or path_origin(path, function, context)
     yield RULE.finding(node, what=write.what, origin=f", {origin}" if origin else "")
+
+
+EXISTENCE_CHECKS = frozenset({"exists", "is_file", "isfile"})
+HASHES = frozenset({"md5", "sha1", "sha224", "sha256", "sha384", "sha512", "blake2b", "blake2s"})
+
+
+def _content_addressed_cache(path: ast.expr, function: FunctionNode, context: Context) -> bool:
+    """A cache file named by a hash of its content's inputs, looked up before it is
+    written (``if file_path.is_file(): return FileResponse(file_path)``): a miss on
+    another process only costs a recomputation, never a wrong answer."""
+    if not isinstance(path, ast.Name):
+        return False
+    checked = hashed = False
+    for node in context.own_nodes(function):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        last = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        if last in HASHES:
+            hashed = True
+        elif last in EXISTENCE_CHECKS:
+            subject = func.value if isinstance(func, ast.Attribute) and not node.args else (
+                node.args[0] if node.args else None
+            )
+            checked = checked or (isinstance(subject, ast.Name) and subject.id == path.id)
+    return checked and hashed
 
 
 RULE = Rule(

@@ -25,6 +25,8 @@ def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Ite
         what = _state(node, container, reported, function, context)
         if what is None or _not_state(node, container, reported, function, context):
             continue
+        if what.startswith("app state") and state.runs_before_each_request(function):
+            continue  # rewritten before every request reads it, on every process
         yield RULE.finding(reported, what=what, group=f"{id(function)}:{what}")
     if isinstance(node, ast.Call):
         memo = _memoised_call(node, function, context)
@@ -53,6 +55,8 @@ def _not_state(
         # ``app.state.models = models; return models``: a refilled copy, not state
         if "cache" in function.name.lower() or state.lazily_set(reported, function, context):
             return True
+        if function.name.startswith(GETTERS):
+            return True  # refilled by every read
         value = node.value
         if isinstance(value, ast.Name) and state.returns_name(value.id, function, context):
             return True
@@ -62,6 +66,11 @@ def _not_state(
             return verdict == "memo"
     name = dotted_name(container)
     return name is not None and state.is_silent_memo(name, context)
+
+
+GETTERS = ("get_", "fetch_", "load_", "refresh_")
+"""Functions that refill a copy of backing data (``get_all_models`` storing the list
+it fetched in ``app.state``)."""
 
 
 def _strip_subscripts(container: ast.expr) -> ast.expr:
@@ -254,6 +263,8 @@ def _long_lived_container(
         return None
     if state.reloads_from_store(function) or state.is_cache_class(cls, context):
         return None  # refilled from the store, or a cache by design
+    if state.owns_a_connection(cls, context):
+        return None  # the state of the live connection it holds (a serial port)
     if "cache" in container.attr.lower() and state.class_revalidates(cls, context):
         return None  # a cache its own methods revalidate against a stamp
     kind = context.instance_containers(cls).get(container.attr)
@@ -276,8 +287,8 @@ def _long_lived_attribute(
     if not context.self_is_long_lived(function):
         return None
     cls = context.enclosing_class(function)
-    if cls is None or target.attr in _class_level(cls):
-        return None  # a class attribute rebound through self: SLS103's question
+    if cls is None or target.attr in _class_level(cls) or state.owns_a_connection(cls, context):
+        return None  # a class attribute (SLS103's question), or a live connection's state
     if state.lazily_set(target, function, context):
         return None
     return f"the long-lived {cls.name}"

@@ -36,6 +36,7 @@ def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Ite
             and part.id not in lazy
             and not state.under_revalidation(part, function, context)
             and not _torn_down(part, function, context)
+            and not _under_start_up_flag(part, function, context)
         ):
             # (a memo and its validity stamp refreshed when the stamp is stale: not state)
             known = first.get(part.id)
@@ -43,6 +44,44 @@ def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Ite
                 first[part.id] = part
     for name, target in sorted(first.items()):
         yield RULE.finding(target, name=name, keyword=keyword)
+
+
+def _under_start_up_flag(target: ast.Name, function: FunctionNode, context: Context) -> bool:
+    """``def settings(init=False): ... if init: global _instance; _instance = ...``: the
+    branch runs only when a caller passes a flag that defaults to off (start-up does),
+    so request code that calls ``settings()`` never rebinds it."""
+    flags = _off_by_default(function)
+    if not flags:
+        return False
+    parents = context.parents(function)
+    current = parents.get(id(target))
+    for _ in range(200):
+        if current is None or current is function:
+            return False
+        if (
+            isinstance(current, ast.If)
+            and isinstance(current.test, ast.Name)
+            and current.test.id in flags
+        ):
+            return True
+        current = parents.get(id(current))
+    return False
+
+
+def _off_by_default(function: FunctionNode) -> set[str]:
+    """Parameters whose default is ``False`` or ``None``."""
+    arguments = function.args
+    positional = [*arguments.posonlyargs, *arguments.args]
+    with_defaults = positional[len(positional) - len(arguments.defaults):]
+    pairs = list(zip(with_defaults, arguments.defaults, strict=True))
+    pairs += [
+        (a, d) for a, d in zip(arguments.kwonlyargs, arguments.kw_defaults, strict=True) if d
+    ]
+    return {
+        argument.arg
+        for argument, default in pairs
+        if isinstance(default, ast.Constant) and default.value in (False, None)
+    }
 
 
 def _torn_down(target: ast.Name, function: FunctionNode, context: Context) -> bool:
