@@ -25,8 +25,8 @@ def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Ite
         what = _state(node, container, reported, function, context)
         if what is None or _not_state(node, container, reported, function, context):
             continue
-        if what.startswith("app state") and state.runs_before_each_request(function):
-            continue  # rewritten before every request reads it, on every process
+        if what.startswith("app state") and _refilled(node, function, context):
+            continue
         yield RULE.finding(reported, what=what, group=f"{id(function)}:{what}")
     if isinstance(node, ast.Call):
         memo = _memoised_call(node, function, context)
@@ -51,15 +51,12 @@ def _not_state(
         return True  # handles of this process's own threads and tasks
     if state.set_up_once(node, function, context):
         return True
-    if isinstance(node, ast.Assign) and isinstance(reported, ast.Attribute):
-        # ``app.state.models = models; return models``: a refilled copy, not state
-        if "cache" in function.name.lower() or state.lazily_set(reported, function, context):
-            return True
-        if function.name.startswith(GETTERS):
-            return True  # refilled by every read
-        value = node.value
-        if isinstance(value, ast.Name) and state.returns_name(value.id, function, context):
-            return True
+    if (
+        isinstance(node, ast.Assign)
+        and isinstance(reported, ast.Attribute)
+        and state.lazily_set(reported, function, context)
+    ):
+        return True  # ``if app.state.model is None: app.state.model = load()``
     if isinstance(node, ast.Assign) and isinstance(reported, ast.Subscript):
         verdict = state.memo_store(container, key, function, context)
         if verdict is not None:
@@ -71,6 +68,19 @@ def _not_state(
 GETTERS = ("get_", "fetch_", "load_", "refresh_")
 """Functions that refill a copy of backing data (``get_all_models`` storing the list
 it fetched in ``app.state``)."""
+
+
+def _refilled(node: ast.AST, function: FunctionNode, context: Context) -> bool:
+    """The app's shared state written as a refilled copy, not as a change a request
+    makes: by a ``before_request`` hook (set again before every request reads it), by a
+    getter or cache function (``get_all_models`` storing what it fetched), or stored and
+    handed back (``app.state.models = models; return models``)."""
+    if state.runs_before_each_request(function):
+        return True
+    if "cache" in function.name.lower() or function.name.startswith(GETTERS):
+        return True
+    value = node.value if isinstance(node, ast.Assign) else None
+    return isinstance(value, ast.Name) and state.returns_name(value.id, function, context)
 
 
 def _strip_subscripts(container: ast.expr) -> ast.expr:
