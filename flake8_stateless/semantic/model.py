@@ -9,6 +9,7 @@ layer decides what serves requests, the rules decide what is wrong.
 from __future__ import annotations
 
 import ast
+import sys
 from collections.abc import Callable, Sequence
 from functools import cached_property
 
@@ -101,9 +102,18 @@ class ModuleFacts:
             top = alias.name.partition(".")[0]
             self.imported_packages.add(top)
             if alias.asname:
-                self.aliases[alias.asname] = alias.name
-            else:
-                self.aliases.setdefault(top, top)
+                self._alias(alias.asname, alias.name)
+            elif top not in self.aliases or _stdlib_over_fallback(top, self.aliases[top]):
+                self.aliases[top] = top
+
+    def _alias(self, name: str, target: str) -> None:
+        """Bind ``name`` to ``target``, except over a standard-library module with a
+        Python 2 fallback (``try: import queue`` / ``except ImportError: import Queue as
+        queue``): the walk may meet the fallback first."""
+        known = self.aliases.get(name)
+        if known is not None and _stdlib_over_fallback(known, target):
+            return
+        self.aliases[name] = target
 
     def _on_import_from(self, node: ast.AST, owner: FunctionNode | None) -> None:
         assert isinstance(node, ast.ImportFrom)
@@ -652,3 +662,12 @@ class ModuleFacts:
                 return cls
             current = self.function_parent.get(id(current))
         return None
+
+
+def _stdlib_over_fallback(preferred: str, other: str) -> bool:
+    """Whether ``preferred`` is a standard-library module and ``other`` is not (the
+    Python 2 name of a fallback import)."""
+    return (
+        preferred.partition(".")[0] in sys.stdlib_module_names
+        and other.partition(".")[0] not in sys.stdlib_module_names
+    )

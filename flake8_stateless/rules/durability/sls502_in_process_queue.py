@@ -58,23 +58,27 @@ def _long_lived_queue(call: ast.Call, function: FunctionNode, context: Context) 
     if not isinstance(func, ast.Attribute) or func.attr not in QUEUE_PUTS:
         return None
     receiver = func.value
-    if (
-        isinstance(receiver, ast.Attribute)
-        and isinstance(receiver.value, ast.Name)
-        and receiver.value.id == "self"
-        and context.self_is_long_lived(function)
-    ):
-        cls = context.enclosing_class(function)
-        if cls is None or _takes_in(function, f"self.{receiver.attr}", QUEUE_TAKES, context):
+    if isinstance(receiver, ast.Attribute) and isinstance(receiver.value, ast.Name):
+        owner = receiver.value.id
+        cls: ast.ClassDef | None = None
+        if owner == "self":
+            if context.self_is_long_lived(function):
+                cls = context.enclosing_class(function)
+        else:
+            # ``ins = cls.get_instance(); ins.queue.put(task)``: a singleton of this module
+            found = context.long_lived_object(function, owner)
+            cls = context.classes.get(found) if found is not None else None
+        held = f"{owner}.{receiver.attr}"
+        if cls is None or _takes_in(function, held, QUEUE_TAKES, context):
             return None
         kind = _attribute_queue_kind(cls, receiver.attr, context)
         if kind is not None:
-            return f"{kind} 'self.{receiver.attr}' of the long-lived {cls.name}"
+            return f"{kind} '{held}' of the long-lived {cls.name}"
         return None
     if isinstance(receiver, ast.Name) and context.binds_locally(function, receiver.id):
-        owner = context.long_lived_object(function, receiver.id)
-        if owner is not None and owner.endswith("Queue"):
-            return f"the long-lived {owner} '{receiver.id}'"
+        queue_class = context.long_lived_object(function, receiver.id)
+        if queue_class is not None and queue_class.endswith("Queue"):
+            return f"the long-lived {queue_class} '{receiver.id}'"
     return None
 
 
