@@ -481,10 +481,11 @@ def _nodes_of(statements: list[ast.stmt]) -> Iterator[ast.AST]:
 # ------------------------------------------------------------- lazy initialisation
 def lazily_set(target: ast.Attribute, function: FunctionNode, context: Context) -> bool:
     """Whether ``self.x = ...`` happens only when ``self.x`` is unset: under ``if
-    self.x is None:`` or ``if not self.x:`` (a client or connection made on first use,
-    the same on every process)."""
+    self.x is None:`` or ``if not self.x:`` (a client or connection made on first use, the
+    same on every process), and no other function of the module sets it (a request that
+    resets it makes it request state)."""
     wanted = dotted_name(target)
-    if wanted is None:
+    if wanted is None or _setters(context).get(wanted, 0) > 1:
         return False
     parents = context.parents(function)
     current = parents.get(id(target))
@@ -535,7 +536,10 @@ HANDLE_FACTORIES = frozenset(
     }
 )
 HANDLE_METHODS = frozenset({"create_task", "ensure_future", "submit", "spawn", "start_soon"})
-HANDLE_SUFFIXES = ("Thread", "Timer", "Process", "Worker")
+HANDLE_SUFFIXES = (
+    "Thread", "Timer", "Process", "Worker", "Lock", "RLock", "Event", "Condition", "Semaphore",
+)
+"""Classes whose instances are this process's own work or its synchronisation."""
 
 
 def holds_work_handles(name: str, context: Context) -> bool:
@@ -645,10 +649,10 @@ def _is_handle(value: ast.expr, context: Context) -> bool:
 
 # ------------------------------------------------------------------ set up once
 def set_up_once(node: ast.AST, function: FunctionNode, context: Context) -> bool:
-    """Whether ``node`` runs only while something is still unset: under ``if not
-    self._finalized:``, ``if X is None:`` or ``if not cc_classes:`` on an attribute of
-    ``self`` or a module-level name (a registry sorted once, classes built on first use),
-    the same on every process."""
+    """Whether ``node`` runs only once per process: under ``if not self._finalized:``,
+    ``if X is None:`` or ``if not cc_classes:`` whose block sets the very name it tests
+    (so it never runs again), a name no other function of the module sets (a request that
+    resets it would make it run again: that is state)."""
     parents = context.parents(function)
     current = parents.get(id(node))
     for _ in range(200):
@@ -656,12 +660,50 @@ def set_up_once(node: ast.AST, function: FunctionNode, context: Context) -> bool
             return False
         if isinstance(current, ast.If):
             tested = _unset_tests(current.test)
-            if any(
-                name.startswith("self.") or name in context.module_bindings for name in tested
-            ):
-                return True
+            set_here = _assigned_in(current.body)
+            for name in tested & set_here:
+                if (name.startswith("self.") or name in context.module_bindings) and (
+                    _setters(context).get(name, 0) <= 1
+                ):
+                    return True
         current = parents.get(id(current))
     return False
+
+
+def _assigned_in(statements: list[ast.stmt]) -> set[str]:
+    """Dotted names assigned anywhere in ``statements``."""
+    found: set[str] = set()
+    for node in _nodes_of(statements):
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                name = dotted_name(target)
+                if name is not None:
+                    found.add(name)
+    return found
+
+
+def _setters(context: Context) -> dict[str, int]:
+    """Dotted name -> how many functions of the module (besides ``__init__``) assign it
+    (once per module)."""
+    key = ("state-setters", 0)
+    known = context.rule_memo.get(key)
+    if isinstance(known, dict):
+        return known
+    counts: dict[str, int] = {}
+    for function in context.functions:
+        if function.name in ("__init__", "__new__"):
+            continue  # the initial value, not a reset
+        names: set[str] = set()
+        for node in context.own_nodes(function):
+            if isinstance(node, ast.Assign):
+                for target in node.targets:
+                    name = dotted_name(target)
+                    if name is not None:
+                        names.add(name)
+        for name in names:
+            counts[name] = counts.get(name, 0) + 1
+    context.rule_memo[key] = counts
+    return counts
 
 
 LOADERS = (
@@ -735,3 +777,49 @@ def owns_a_connection(cls: ast.ClassDef, context: Context) -> bool:
     )
     context.rule_memo[key] = found
     return found
+
+
+# --------------------------------------------------------- fallbacks without a service
+SERVICE_WORDS = ("redis", "memcache", "broker")
+
+
+def in_service_fallback(node: ast.AST, function: FunctionNode, context: Context) -> bool:
+    """Whether ``node`` is the in-memory fallback of a backing service the deployer may
+    configure: the branch of ``if redis: ... else: ...`` (or under ``if not redis:`` /
+    ``if redis is None:``) taken only when no Redis is configured."""
+    parents = context.parents(function)
+    child: ast.AST = node
+    current = parents.get(id(node))
+    for _ in range(200):
+        if current is None or current is function:
+            return False
+        if isinstance(current, ast.If):
+            positive = _service_tested(current.test)
+            if positive is not None:
+                in_body = _contains(current.body, child)
+                if (positive and not in_body) or (not positive and in_body):
+                    return True
+        child = current
+        current = parents.get(id(current))
+    return False
+
+
+def _service_tested(test: ast.expr) -> bool | None:
+    """True for ``if redis:`` / ``if redis is not None``, False for ``if not redis:`` /
+    ``if redis is None``, None when the test is not about a backing service."""
+    negated = False
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        negated, test = True, test.operand
+    if isinstance(test, ast.Compare) and len(test.ops) == 1:
+        other = test.comparators[0]
+        if isinstance(other, ast.Constant) and other.value is None:
+            negated ^= isinstance(test.ops[0], (ast.Is, ast.Eq))
+            test = test.left
+    name = dotted_name(test)
+    if name is None or not any(word in name.lower() for word in SERVICE_WORDS):
+        return None
+    return not negated
+
+
+def _contains(statements: list[ast.stmt], node: ast.AST) -> bool:
+    return any(statement is node for statement in statements)

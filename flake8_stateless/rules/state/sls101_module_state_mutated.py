@@ -51,6 +51,8 @@ def _not_state(
         return True  # handles of this process's own threads and tasks
     if state.set_up_once(node, function, context):
         return True
+    if state.in_service_fallback(node, function, context):
+        return True  # the in-memory fallback when the deployer configures no Redis
     if (
         isinstance(node, ast.Assign)
         and isinstance(reported, ast.Attribute)
@@ -413,8 +415,16 @@ def add_to_cart():
         "https://docs.djangoproject.com/en/stable/topics/cache/",
     ),
     notes=(
+        "Follows the request into the project: a helper in another module, a method of "
+        "a long-lived object (a module-level instance, an app extension) or a "
+        "`functools` cache reached from a handler is request-serving code too.",
         "Leaves alone tables filled at import time (decorator registries, constants), "
         "mutation in import-time code, CLI scripts and tests, and request context held "
-        "in `threading.local()` or `contextvars`.",
+        "in `threading.local()` or `contextvars`; per-process memos of data that is the "
+        "same on every process (settings, files shipped with the app, content-addressed "
+        "results); entries added and removed in the same request; handles of the "
+        "process's own threads, tasks and locks; set-up run once under an unset guard "
+        "that nothing resets; and the in-memory fallback taken only when no Redis is "
+        "configured.",
     ),
 )
