@@ -197,6 +197,8 @@ def memo_store(
         return None
     if not _returns_what_it_stores(container, function, context):
         return None  # ``if name in users: raise`` then ``users[name] = user``: a table
+    if _accumulates(name, function, context):
+        return None  # ``hits[k] = hits.get(k, 0) + 1``: a counter, not a copy of data
     if revalidates(function, context):
         return "memo"
     return "request" if is_request_value(key, function, context) else "memo"
@@ -223,6 +225,27 @@ def _returns_what_it_stores(container: ast.expr, function: FunctionNode, context
                 return True
             returned.update(_names_in(value))
     return not stored.isdisjoint(returned | read)
+
+
+def _accumulates(name: str, function: FunctionNode, context: Context) -> bool:
+    """Whether ``function`` stores into container ``name`` a value built from the entry
+    already there (``hits[k] = hits.get(k, 0) + 1``, ``totals[k] += n``): the entry
+    grows with every call, so it is state, whatever the function returns."""
+    for node in context.own_nodes(function):
+        if isinstance(node, ast.AugAssign):
+            target = node.target
+            if isinstance(target, ast.Subscript) and dotted_name(target.value) == name:
+                return True
+        elif isinstance(node, ast.Assign) and any(
+            isinstance(target, ast.Subscript) and dotted_name(target.value) == name
+            for target in node.targets
+        ):
+            if any(
+                isinstance(part, (ast.Call, ast.Subscript)) and _reads_from(part, name)
+                for part in ast.walk(node.value)
+            ):
+                return True
+    return False
 
 
 def _reads_from(value: ast.expr, name: str | None) -> bool:
@@ -783,25 +806,71 @@ def owns_a_connection(cls: ast.ClassDef, context: Context) -> bool:
 SERVICE_WORDS = ("redis", "memcache", "broker")
 
 
-def in_service_fallback(node: ast.AST, function: FunctionNode, context: Context) -> bool:
+def in_service_fallback(
+    node: ast.AST, function: FunctionNode, context: Context, depth: int = 0
+) -> bool:
     """Whether ``node`` is the in-memory fallback of a backing service the deployer may
     configure: the branch of ``if redis: ... else: ...`` (or under ``if not redis:`` /
-    ``if redis is None:``) taken only when no Redis is configured."""
+    ``if redis is None:``) taken only when no Redis is configured, the ``except`` of the
+    Redis branch (Redis failing), or a private helper of the module called only from those."""
+    if _fallback_branch(node, function, context):
+        return True
+    if depth >= 3 or not function.name.startswith("_"):
+        return False  # a public function may be called from other modules
+    callers = _calls_by_name(context).get(function.name, [])
+    return bool(callers) and all(
+        caller is not function and in_service_fallback(call, caller, context, depth + 1)
+        for call, caller in callers
+    )
+
+
+def _fallback_branch(node: ast.AST, function: FunctionNode, context: Context) -> bool:
     parents = context.parents(function)
     child: ast.AST = node
     current = parents.get(id(node))
+    in_handler = False
     for _ in range(200):
         if current is None or current is function:
             return False
+        if isinstance(current, ast.Try) and child in current.handlers:
+            in_handler = True
         if isinstance(current, ast.If):
             positive = _service_tested(current.test)
             if positive is not None:
                 in_body = _contains(current.body, child)
+                if positive and in_body and in_handler:
+                    return True  # the service failed: the same fallback
                 if (positive and not in_body) or (not positive and in_body):
                     return True
         child = current
         current = parents.get(id(current))
     return False
+
+
+def _calls_by_name(context: Context) -> dict[str, list[tuple[ast.Call, FunctionNode]]]:
+    """Function name -> the calls of ``name(...)`` / ``self.name(...)`` in the module and
+    the functions making them (once per module)."""
+    key = ("calls-by-name", 0)
+    known = context.rule_memo.get(key)
+    if isinstance(known, dict):
+        return known
+    calls: dict[str, list[tuple[ast.Call, FunctionNode]]] = {}
+    for caller in context.functions:
+        for node in context.own_nodes(caller):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            if isinstance(func, ast.Name):
+                name = func.id
+            elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and (
+                func.value.id in ("self", "cls")
+            ):
+                name = func.attr
+            else:
+                continue
+            calls.setdefault(name, []).append((node, caller))
+    context.rule_memo[key] = calls
+    return calls
 
 
 def _service_tested(test: ast.expr) -> bool | None:
