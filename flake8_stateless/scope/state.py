@@ -236,15 +236,18 @@ def _accumulates(name: str, function: FunctionNode, context: Context) -> bool:
             target = node.target
             if isinstance(target, ast.Subscript) and dotted_name(target.value) == name:
                 return True
-        elif isinstance(node, ast.Assign) and any(
-            isinstance(target, ast.Subscript) and dotted_name(target.value) == name
-            for target in node.targets
-        ):
-            if any(
+        elif (
+            isinstance(node, ast.Assign)
+            and any(
+                isinstance(target, ast.Subscript) and dotted_name(target.value) == name
+                for target in node.targets
+            )
+            and any(
                 isinstance(part, (ast.Call, ast.Subscript)) and _reads_from(part, name)
                 for part in ast.walk(node.value)
-            ):
-                return True
+            )
+        ):
+            return True
     return False
 
 
