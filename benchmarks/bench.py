@@ -519,7 +519,7 @@ def bench_memory(packages: list[CorpusPackage], caches: CacheFolders) -> Table:
     """The project index's memory per package, cold and warm, each measured in fresh
     processes that do nothing else (``benchmarks.index_memory``): one traced by
     tracemalloc (peak and retained Python allocations), one untraced (growth of the
-    maximum resident set, and the CPU seconds of building the index)."""
+    resident set, the process's maximum, and the CPU seconds of building the index)."""
     mib = 1024 * 1024
     table = Table("project index memory: a fresh process builds ProjectIndex.reach() only",
                   "peak MiB")
@@ -544,8 +544,9 @@ def bench_memory(packages: list[CorpusPackage], caches: CacheFolders) -> Table:
             )
             table.row(
                 f"{package.name}, {state} cache", traced["peak"] / mib, None,
-                f"retained {traced['retained'] / mib:.1f} MiB; max RSS +"
-                f"{untraced['maxrss_growth'] / mib:.1f} MiB; {untraced['seconds']:.2f} s CPU; "
+                f"retained {traced['retained'] / mib:.1f} MiB; RSS +"
+                f"{untraced['rss_growth'] / mib:.1f} MiB (max RSS of the process "
+                f"{untraced['maxrss'] / mib:.0f} MiB); {untraced['seconds']:.2f} s CPU; "
                 f"{traced['modules']} of {traced['files']} modules loaded, "
                 f"{traced['reached']:,} functions reached",
             )

@@ -7,12 +7,14 @@ folder is empty, warm when an earlier run filled it) and asks it for ``reach()``
 whole project's answer. Prints JSON: tracemalloc's peak and what stays allocated
 (bytes), the CPU seconds (slowed by tracemalloc), and how many modules were loaded and
 functions reached. With ``--rss`` it does not trace (tracemalloc's own tables would
-count) and reports the growth of the process's maximum resident set and CPU seconds.
+count) and reports the growth of the process's resident set (Linux ``/proc``), its
+maximum resident set, and CPU seconds.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import resource
 import sys
 import time
@@ -21,6 +23,7 @@ from pathlib import Path
 
 from flake8_stateless.context import locate
 from flake8_stateless.options import Settings
+from flake8_stateless.project.layout import Layout
 from flake8_stateless.rules import ALL_RULES
 
 EVERY_RULE = Settings(
@@ -28,11 +31,22 @@ EVERY_RULE = Settings(
 )
 
 
+def resident_bytes() -> int:
+    """The process's resident set now (0 where ``/proc`` does not tell)."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
 def measure(root: Path, *, trace: bool) -> dict[str, float | int | str]:
-    first = next(iter(sorted(root.rglob("*.py"))), None)
+    # the first file that is part of a project (a file in a folder that is not a package
+    # is a project of its own)
+    first = next((f for f in sorted(root.rglob("*.py")) if Layout.around(str(f))), None)
     if first is None:
-        raise SystemExit(f"no Python file under {root}")
-    before_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        raise SystemExit(f"no Python file of a project under {root}")
+    before_rss = resident_bytes()
     if trace:
         tracemalloc.start()
     start = time.process_time()
@@ -44,8 +58,8 @@ def measure(root: Path, *, trace: bool) -> dict[str, float | int | str]:
         found["retained"], found["peak"] = tracemalloc.get_traced_memory()
         tracemalloc.stop()
     else:
-        after_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        found["maxrss_growth"] = (after_rss - before_rss) * 1024  # KiB on Linux
+        found["rss_growth"] = resident_bytes() - before_rss
+        found["maxrss"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB
     index = located.index
     layout = index.layout
     found["root"] = str(layout.root) if layout is not None else ""
