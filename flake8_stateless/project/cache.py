@@ -62,6 +62,9 @@ class Entry:
     parsed: bool
     """Whether the summary was attempted: a file that does not parse has ``parsed`` and
     no summary, and is not parsed again until it changes."""
+    digest: str | None = None
+    """sha1 of the bytes the summary was built from (``parsed`` entries): the linted
+    file's own summary is taken from here when flake8 lints exactly these bytes."""
 
 
 class SummaryCache:
@@ -129,6 +132,7 @@ class SummaryCache:
                 sets_up=bool(data["sets_up"]),
                 summary=None if summary is None else ModuleSummary.from_json(summary),
                 parsed=bool(data["parsed"]),
+                digest=None if data["digest"] is None else str(data["digest"]),
             )
         except (OSError, ValueError, KeyError, TypeError):
             return None  # missing, torn by hand, or from another format: a miss
@@ -147,6 +151,7 @@ class SummaryCache:
             "may_serve": entry.may_serve,
             "sets_up": entry.sets_up,
             "parsed": entry.parsed,
+            "digest": entry.digest,
             "summary": None if entry.summary is None else entry.summary.to_json(),
         }
         try:

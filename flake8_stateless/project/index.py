@@ -18,6 +18,7 @@ indexed in time linear in what is reached.
 from __future__ import annotations
 
 import ast
+import hashlib
 import io
 import tokenize
 from collections import deque
@@ -36,6 +37,7 @@ from flake8_stateless.project.summary import (
 )
 from flake8_stateless.scope.handlers import HandlerScope
 from flake8_stateless.semantic.model import ModuleFacts
+from flake8_stateless.semantic.paths import PathFacts
 from flake8_stateless.semantic.walk import walk
 
 MAX_RESOLUTION_DEPTH = 12
@@ -178,6 +180,8 @@ class ProjectIndex:
         self._paths: dict[str, tuple[Path, bool]] | None = None
         self._canonical: dict[str, str] = {}
         self._modules: dict[str, _Module | None] = {}
+        self._digests: dict[str, str] = {}
+        """Module name -> sha1 of the file bytes its loaded summary was built from."""
         self._resolved: dict[tuple[str, str | None, str, bool], Target | None] = {}
         self._bindings: dict[tuple[str, str], Target | None] = {}
         self._params: dict[tuple[str, str, str], Target] = {}
@@ -265,6 +269,21 @@ class ProjectIndex:
         self._modules[name] = loaded
         return loaded
 
+    def built_from(self, name: str, source: bytes, path: PathFacts, is_package: bool) -> bool:
+        """Whether this index's summary of module ``name`` was built from exactly these
+        bytes, at a path saying the same (``path``), as a module of the same kind: then
+        the linted tree of ``source`` has that very summary (a summary depends on nothing
+        else), and need not be summarised again."""
+        if name in self._overrides or name not in self.paths:
+            return False
+        module = self.module(name)
+        digest = self._digests.get(name)
+        if module is None or digest is None or module.summary.is_package != is_package:
+            return False
+        if PathFacts.from_filename(self._relative(self.paths[name][0])) != path:
+            return False
+        return digest == hashlib.sha1(source).hexdigest()
+
     def disk_summary(self, name: str) -> ModuleSummary | None:
         """The module as it is on disk (ignoring overrides)."""
         located = self.paths.get(name)
@@ -296,6 +315,8 @@ class ProjectIndex:
             return None
         entry = self._entry(path, stamp)
         if entry.parsed and (entry.summary is None or entry.summary.name == name):
+            if entry.summary is not None and entry.digest is not None:
+                self._digests[name] = entry.digest
             return entry.summary
         try:
             source = path.read_bytes()
@@ -304,7 +325,11 @@ class ProjectIndex:
         key = self._relative(path)
         summary = summarise_source(source, key, name, is_package, self.handler_decorators)
         self.loaded_from_disk += 1
-        self.cache.put(key, stamp, Entry(entry.may_serve, entry.sets_up, summary, parsed=True))
+        digest = hashlib.sha1(source).hexdigest()
+        if summary is not None:
+            self._digests[name] = digest
+        entry = Entry(entry.may_serve, entry.sets_up, summary, parsed=True, digest=digest)
+        self.cache.put(key, stamp, entry)
         return summary
 
     def seed_modules(self) -> list[str]:

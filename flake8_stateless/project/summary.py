@@ -23,7 +23,7 @@ from flake8_stateless.semantic.syntax import (
     is_self_attribute,
 )
 
-SUMMARY_FORMAT = 7
+SUMMARY_FORMAT = 8
 """Bumped whenever the summary's shape or meaning changes (part of the cache key)."""
 
 MAX_REF_SEGMENTS = 6

@@ -40,10 +40,18 @@ class RequestScope:
         on_disk = index.layout is not None
         if not has_handlers and not (on_disk and module in index.reached_modules()):
             return scope
-        summary = summarise_facts(facts, handlers, module, located.is_package)
-        known = index.module(module) if on_disk else None
-        if known is None or known.summary != summary:
-            index = index.derived({module: summary})
+        source = "".join(facts.lines).encode("utf-8", "surrogatepass")
+        if not (
+            on_disk
+            and facts.lines
+            and index.built_from(module, source, facts.path, located.is_package)
+        ):
+            # the file as linted differs from the index's (an editor's buffer, a file
+            # changed since it was summarised): the index is asked with the tree's summary
+            summary = summarise_facts(facts, handlers, module, located.is_package)
+            known = index.module(module) if on_disk else None
+            if known is None or known.summary != summary:
+                index = index.derived({module: summary})
         reach = index.reach()
         qualnames = Qualnames.of(facts)
         for function in facts.functions:
