@@ -142,6 +142,32 @@ def test_the_linted_files_summary_is_the_cached_one_when_its_bytes_match(
     assert built == ["shop.views"]
 
 
+def test_a_warm_cache_keeps_what_handlers_reach(shop: Path) -> None:
+    """The whole project's answer is saved beside the summaries: a run on an unchanged
+    project takes it instead of following the handlers again."""
+    assert codes(lint(shop / "shop" / "storage.py")) == [(2, "SLS201")]
+    located = locate(str(shop / "shop" / "storage.py"), Settings())
+    assert not located.index.reach_restored
+    project.new_run()
+    assert codes(lint(shop / "shop" / "storage.py")) == [(2, "SLS201")]
+    located = locate(str(shop / "shop" / "storage.py"), Settings())
+    assert located.index.reach_restored
+    project.new_run()
+    deeper = Settings(call_depth=2)  # another answer: followed again
+    assert codes(lint(shop / "shop" / "storage.py", deeper)) == [(2, "SLS201")]
+    assert not locate(str(shop / "shop" / "storage.py"), deeper).index.reach_restored
+
+
+def test_a_handler_in_a_new_module_is_followed_on_a_warm_cache(shop: Path) -> None:
+    assert codes(lint(shop / "shop" / "storage.py")) == [(2, "SLS201")]
+    admin = VIEWS.replace("storage.save(", "storage.unused(").replace("/upload", "/admin")
+    (shop / "shop" / "admin.py").write_text(admin, encoding="utf-8")
+    project.new_run()
+    assert codes(lint(shop / "shop" / "storage.py")) == [(2, "SLS201"), (7, "SLS201")]
+    located = locate(str(shop / "shop" / "storage.py"), Settings())
+    assert not located.index.reach_restored
+
+
 def test_no_cache_writes_nothing(shop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(CACHE_DIR_ENV, raising=False)
     assert codes(lint(shop / "shop" / "storage.py", Settings(no_cache=True))) == [(2, "SLS201")]

@@ -26,6 +26,9 @@ from flake8_stateless import __version__
 from flake8_stateless.project.summary import SUMMARY_FORMAT, ModuleSummary
 
 CACHE_FOLDER = ".flake8-stateless-cache"
+PROJECT_FILE = "project.json"
+"""The project-wide answer (what handlers reach), beside the modules' entries."""
+PROJECT_KEY = "<project>"
 CACHE_DIR_ENV = "FLAKE8_STATELESS_CACHE_DIR"
 _TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
@@ -138,6 +141,29 @@ class SummaryCache:
             return None  # missing, torn by hand, or from another format: a miss
         self._memory[key] = (stamp, entry)
         return entry
+
+    def get_project(self, stamp: str) -> Any:
+        """The project-wide state saved under ``stamp`` (see ``ProjectIndex.reach``), or
+        None: missing, torn, or saved for another state of the project."""
+        if self._folder is None:
+            return None
+        try:
+            data = json.loads((self._folder / PROJECT_FILE).read_bytes())
+            if data["key"] != PROJECT_KEY or data["stamp"] != stamp:
+                return None
+            return data["state"]
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def put_project(self, stamp: str, state: Any) -> None:
+        if self._folder is None:
+            return
+        data = {"key": PROJECT_KEY, "stamp": stamp, "state": state}
+        try:
+            encoded = json.dumps(data, separators=(",", ":")).encode()
+            _write_atomically(self._folder / PROJECT_FILE, encoded)
+        except OSError:
+            self._folder = None
 
     def put(self, key: str, stamp: Stamp, entry: Entry) -> None:
         self._memory[key] = (stamp, entry)
