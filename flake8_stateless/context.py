@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 from flake8_stateless import project
 from flake8_stateless.excerpts import Excerpts
 from flake8_stateless.project import Reach
-from flake8_stateless.project.summary import Qualnames
 from flake8_stateless.scope.handlers import HandlerScope
 from flake8_stateless.scope.requests import RequestScope
 from flake8_stateless.semantic.model import ModuleFacts
@@ -129,11 +128,6 @@ class Context(ModuleFacts):
     def excerpts(self) -> Excerpts:
         """The user's code as written, for messages (see ``excerpts.py``)."""
         return Excerpts(self.lines)
-
-    @cached_property
-    def qualnames(self) -> Qualnames:
-        """Python-style qualified names of this module's functions and classes."""
-        return Qualnames.of(self)
 
     def project_class_container(self, dotted: str) -> tuple[str, str, str] | None:
         """(class, attribute, kind) when ``dotted`` (``Registry.items``) is a mutable

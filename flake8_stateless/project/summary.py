@@ -12,7 +12,7 @@ call: ``storage.save_invoice``, ``self.manager.add``, ``get_store().commit``,
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from flake8_stateless.scope.handlers import HandlerScope, is_entry_point
@@ -265,49 +265,6 @@ def _class_from_json(data: Any) -> ClassSummary:
 
 
 # ------------------------------------------------------------------------ building
-@dataclass
-class Qualnames:
-    """Python-style qualified names of a module's functions and classes
-    (``Store.save``, ``create_app.<locals>.index``), by node id."""
-
-    by_id: dict[int, str] = field(default_factory=dict)
-
-    @classmethod
-    def of(cls, facts: ModuleFacts) -> Qualnames:
-        names = cls()
-        # the tree is walked top-down, so a parent's name is known before its children's
-        pending: list[tuple[ast.AST, str]] = [(facts.tree, "")]
-        while pending:
-            node, prefix = pending.pop()
-            for child in _scope_children(node):
-                if isinstance(child, (*FUNCTION_TYPES, ast.ClassDef)):
-                    name = prefix + child.name
-                    names.by_id[id(child)] = name
-                    inner = name + (".<locals>." if isinstance(child, FUNCTION_TYPES) else ".")
-                    pending.append((child, inner))
-        return names
-
-
-def _scope_children(node: ast.AST) -> list[ast.AST]:
-    """Function and class definitions directly in ``node``'s scope (through ``if``,
-    ``try``, ``with``, loops, but not through other definitions)."""
-    found: list[ast.AST] = []
-    pending: list[ast.AST] = list(getattr(node, "body", []))
-    for extra in ("orelse", "finalbody", "handlers"):
-        if not isinstance(node, (*FUNCTION_TYPES, ast.ClassDef)):
-            pending.extend(getattr(node, extra, []))
-    while pending:
-        current = pending.pop()
-        if isinstance(current, (*FUNCTION_TYPES, ast.ClassDef)):
-            found.append(current)
-            continue
-        for name in ("body", "orelse", "finalbody", "handlers", "cases"):
-            value = getattr(current, name, None)
-            if isinstance(value, list):
-                pending.extend(item for item in value if isinstance(item, ast.AST))
-    return found
-
-
 class SummaryBuilder:
     """Builds one module's summary from its facts."""
 
@@ -316,7 +273,7 @@ class SummaryBuilder:
         self.handlers = handlers
         self.module = module
         self.is_package = is_package
-        self.qualnames = Qualnames.of(facts)
+        self.qualnames = facts.qualnames
         self.nested_names: dict[int, set[str]] = {}
         """id of a function -> names of the functions defined directly in it."""
         for function in facts.functions:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from flake8_stateless.project import Located, Reach
 from flake8_stateless.project.index import summarise_facts
-from flake8_stateless.project.summary import Qualnames
 from flake8_stateless.scope.handlers import HandlerScope
 from flake8_stateless.semantic.model import ModuleFacts
 from flake8_stateless.semantic.syntax import FunctionNode
@@ -53,7 +52,7 @@ class RequestScope:
             if known is None or known.summary != summary:
                 index = index.derived({module: summary})
         reach = index.reach()
-        qualnames = Qualnames.of(facts)
+        qualnames = facts.qualnames
         for function in facts.functions:
             qualname = qualnames.by_id.get(id(function))
             if qualname is None:
