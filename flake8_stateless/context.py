@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING
 from flake8_stateless import project
 from flake8_stateless.excerpts import Excerpts
 from flake8_stateless.project import Reach
-from flake8_stateless.scope.handlers import HandlerScope
+from flake8_stateless.project.summary import absolute_import, ref_of
 from flake8_stateless.scope.requests import RequestScope
+from flake8_stateless.semantic.handlers import HandlerScope
 from flake8_stateless.semantic.model import ModuleFacts
 from flake8_stateless.semantic.paths import PathFacts
 from flake8_stateless.semantic.syntax import (
@@ -31,6 +32,8 @@ from flake8_stateless.semantic.syntax import (
     statements_of,
     string_value,
 )
+from flake8_stateless.semantic.tempdirs import TempDirs
+from flake8_stateless.semantic.values import Value, Values
 
 if TYPE_CHECKING:
     from flake8_stateless.options import Settings
@@ -42,6 +45,8 @@ __all__ = [
     "Context",
     "FunctionNode",
     "PathFacts",
+    "Value",
+    "Values",
     "dotted_name",
     "mutation_sites",
     "root_name",
@@ -114,6 +119,16 @@ class Context(ModuleFacts):
             return None
         return index.container(self.module_name, dotted)
 
+    def imported_values(self, target: str) -> tuple[Value, ...]:
+        """The values of a name this module imports (``.settings.AFFINITY`` as written),
+        from the project's summary of the module that binds it: the literal there, the
+        call that builds it, or an environment read. Empty outside a project."""
+        index = self.located.index
+        if index.layout is None:
+            return ()
+        located = self.located
+        return index.constant_at(absolute_import(target, located.module, located.is_package))
+
     def long_lived_object(self, function: FunctionNode | None, name: str) -> str | None:
         """The class of the project object ``name`` refers to in ``function`` when it lives
         as long as the process (handed to a factory at set-up, a module-level instance, a
@@ -124,10 +139,32 @@ class Context(ModuleFacts):
         scope = self.qualnames.by_id.get(id(function)) if function is not None else None
         return index.long_lived_object(self.module_name, scope, name)
 
+    def project_cache_decorator(self, name: str) -> str | None:
+        """The memoising decorator (``lru_cache``) of the function ``name`` refers to at
+        module level when another project module defines it and it takes arguments."""
+        index = self.located.index
+        if index.layout is None:
+            return None
+        return index.cache_decorator(self.module_name, name)
+
     @cached_property
     def excerpts(self) -> Excerpts:
         """The user's code as written, for messages (see ``excerpts.py``)."""
         return Excerpts(self.lines)
+
+    @cached_property
+    def temp_dirs(self) -> TempDirs:
+        """Which paths lie in the system temp directory, through this module's names and
+        helpers and, with the project index, helpers of other modules."""
+        return TempDirs(self, self._temp_helper_elsewhere)
+
+    def _temp_helper_elsewhere(self, call: ast.Call, function: FunctionNode | None) -> bool:
+        index = self.located.index
+        ref = ref_of(call.func)
+        if index.layout is None or ref is None:
+            return False
+        scope = self.qualnames.by_id.get(id(function)) if function is not None else None
+        return index.returns_temp_dir(self.module_name, scope, ref)
 
     def project_class_container(self, dotted: str) -> tuple[str, str, str] | None:
         """(class, attribute, kind) when ``dotted`` (``Registry.items``) is a mutable

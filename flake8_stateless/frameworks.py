@@ -323,3 +323,7 @@ TASK_CLASS_KINDS = frozenset({"celery_task"})
 
 FALCON_RESPONDER = re.compile(r"on_(get|post|put|patch|delete|head|options)(_\w+)?$")
 """Falcon responder method names (``on_get``, ``on_post_collection``)."""
+
+MEMO_DECORATORS = frozenset({"lru_cache", "cache", "memoize", "memoized"})
+"""Last names of decorators that memoise a function's results per process for good
+(``@cached(ttl=...)`` and ``@ttl_cache`` expire their entries: revalidated by time)."""

@@ -10,10 +10,8 @@ import argparse
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
-
-from flake8_stateless.packs import load_rule_packs
 
 if TYPE_CHECKING:
     from flake8.options.manager import OptionManager
@@ -47,16 +45,10 @@ def _parse_handler_decorators(value: str | Sequence[str]) -> tuple[str, ...]:
     return tuple(names)
 
 
-def _parse_rules_file(value: str | Sequence[str]) -> tuple[Rule, ...]:
-    """The ast-grep rules of a YAML file, validated now: a broken file is a one-line
-    :class:`ConfigurationError` naming the file and the problem."""
-    path = (value if isinstance(value, str) else ",".join(value)).strip()
-    if not path:
-        return ()
-    # Lazily: it imports this module's ConfigurationError, and PyYAML only when needed.
-    from flake8_stateless.user_rules import load_rules_file  # noqa: PLC0415
-
-    return load_rules_file(path)
+def _parse_rules_file(value: str | Sequence[str]) -> str:
+    """The path of the user's rules file. It is read (and validated) by the face that
+    owns the settings (``user_rules.with_rules_file``): options are data only."""
+    return (value if isinstance(value, str) else ",".join(value)).strip()
 
 
 def _parse_folder(value: str | Sequence[str]) -> str:
@@ -101,6 +93,8 @@ class OptionSpec:
     switch: bool = False
     """A flag without a value on the command line (``--stateless-no-cache``); true/false
     in a configuration file."""
+    field: str = ""
+    """The :class:`Settings` field it fills, when not its own name (``rules_file_path``)."""
     """A file path: flake8 resolves it relative to the config file that sets it."""
 
     @property
@@ -109,8 +103,13 @@ class OptionSpec:
 
     @property
     def attribute(self) -> str:
-        """Attribute of :class:`Settings` (and of flake8's option namespace, prefixed)."""
+        """Attribute of flake8's option namespace (prefixed ``stateless_``)."""
         return self.name.replace("-", "_")
+
+    @property
+    def setting(self) -> str:
+        """The :class:`Settings` field it fills."""
+        return self.field or self.attribute
 
 
 OPTIONS: tuple[OptionSpec, ...] = (
@@ -145,6 +144,7 @@ OPTIONS: tuple[OptionSpec, ...] = (
         accepts="the path of a YAML file of ast-grep rules",
         parse=_parse_rules_file,
         is_path=True,
+        field="rules_file_path",
     ),
     OptionSpec(
         name="cache-dir",
@@ -176,8 +176,10 @@ class Settings:
     call_depth: int = 4
     enabled_codes: frozenset[str] | None = None
     """Codes to run; None means every rule that is on by default."""
+    rules_file_path: str = ""
+    """``--stateless-rules-file``: where the user's own rules are."""
     rules_file: tuple[Rule, ...] = ()
-    """The user's own rules, read from ``--stateless-rules-file``."""
+    """The user's own rules, read from that file by the face (``user_rules``)."""
     pack_rules: tuple[Rule, ...] = ()
     """Rules of the installed rule packs (entry-point group ``flake8_stateless.rules``)."""
     pack_errors: tuple[str, ...] = ()
@@ -208,7 +210,7 @@ class Settings:
             elif not isinstance(raw, (str, list, tuple)):
                 raw = str(raw)
             try:
-                parsed[spec.attribute] = spec.parse(raw)
+                parsed[spec.setting] = spec.parse(raw)
             except ConfigurationError:
                 raise
             except ValueError:
@@ -273,33 +275,3 @@ def register_flake8_options(manager: OptionManager) -> None:
             normalize_paths=spec.is_path,
             help=spec.help,
         )
-
-
-def settings_from_flake8(options: argparse.Namespace, rules: Sequence[Rule]) -> Settings:
-    """Settings from flake8's parsed options, enabling only the rules flake8 would
-    report, so disabled rules never run. Opt-in rules need their full code in
-    ``--select``/``--extend-select``: ``--select=SLS`` and a plain ``ignore =`` (which
-    undo flake8's default-ignore list) leave them off."""
-    # imported here: the standalone command never imports flake8
-    from flake8.style_guide import Decision, DecisionEngine  # noqa: PLC0415
-
-    values = {
-        spec.attribute: getattr(options, f"stateless_{spec.attribute}", None) for spec in OPTIONS
-    }
-    settings = Settings.from_values(values)
-    taken = {rule.code for rule in (*rules, *settings.rules_file)}
-    packs = load_rule_packs(taken)
-    decider = DecisionEngine(options)
-    named = {*(options.select or ()), *(options.extend_select or ())}
-    enabled = [
-        rule.code
-        for rule in (*rules, *settings.rules_file, *packs.rules)
-        if decider.decision_for(rule.code) is Decision.Selected
-        and (rule.default_enabled or rule.code in named)
-    ]
-    return replace(
-        settings,
-        enabled_codes=frozenset(enabled),
-        pack_rules=packs.rules,
-        pack_errors=packs.errors,
-    )

@@ -9,18 +9,22 @@ import configparser
 import os
 import sys
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from typing import Any, ClassVar
 
 from flake8.options.manager import OptionManager
 
 from flake8_stateless import __version__, engine, project
 from flake8_stateless.options import (
+    OPTIONS,
     ConfigurationError,
     Settings,
     register_flake8_options,
-    settings_from_flake8,
 )
+from flake8_stateless.packs import load_rule_packs
+from flake8_stateless.registry import Rule
 from flake8_stateless.rules import ALL_RULES
+from flake8_stateless.user_rules import with_rules_file
 
 
 class Plugin:
@@ -100,3 +104,33 @@ def _config_file_setting(
         return None
     relative = os.path.relpath(source)
     return source if relative.startswith("..") else relative
+
+
+def settings_from_flake8(options: argparse.Namespace, rules: Sequence[Rule]) -> Settings:
+    """Settings from flake8's parsed options, with the user's rules file and the
+    installed rule packs loaded, enabling only the rules flake8 would report, so disabled
+    rules never run. Opt-in rules need their full code in ``--select``/
+    ``--extend-select``: ``--select=SLS`` and a plain ``ignore =`` (which undo flake8's
+    default-ignore list) leave them off."""
+    from flake8.style_guide import Decision, DecisionEngine  # noqa: PLC0415
+
+    values = {
+        spec.attribute: getattr(options, f"stateless_{spec.attribute}", None) for spec in OPTIONS
+    }
+    settings = with_rules_file(Settings.from_values(values))
+    taken = {rule.code for rule in (*rules, *settings.rules_file)}
+    packs = load_rule_packs(taken)
+    decider = DecisionEngine(options)
+    named = {*(options.select or ()), *(options.extend_select or ())}
+    enabled = [
+        rule.code
+        for rule in (*rules, *settings.rules_file, *packs.rules)
+        if decider.decision_for(rule.code) is Decision.Selected
+        and (rule.default_enabled or rule.code in named)
+    ]
+    return replace(
+        settings,
+        enabled_codes=frozenset(enabled),
+        pack_rules=packs.rules,
+        pack_errors=packs.errors,
+    )

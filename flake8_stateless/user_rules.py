@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
-from flake8_stateless.options import ConfigurationError
+from flake8_stateless.options import ConfigurationError, Settings
 from flake8_stateless.patterns import Pattern, metavariables, problem, required_words
 from flake8_stateless.registry import Rule, no_ast_check
 
@@ -39,6 +40,15 @@ UNSUPPORTED_KEYS = {
 }
 LANGUAGES = frozenset({"python", "py"})
 SCOPES = ("module", "config")
+
+
+def with_rules_file(settings: Settings) -> Settings:
+    """``settings`` with the rules of its ``rules_file_path`` read and validated: a
+    broken file is a one-line :class:`ConfigurationError` naming it and the problem.
+    The faces (the flake8 plugin, the command) call this; options stay data."""
+    if not settings.rules_file_path:
+        return settings
+    return replace(settings, rules_file=load_rules_file(settings.rules_file_path))
 
 
 def load_rules_file(path: str) -> tuple[Rule, ...]:

@@ -23,6 +23,7 @@ from typing import Any
 from flake8_stateless.options import OPTIONS, ConfigurationError, Settings
 from flake8_stateless.registry import Rule
 from flake8_stateless.rules import ALL_RULES
+from flake8_stateless.user_rules import with_rules_file
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -259,18 +260,20 @@ def parse_table(
             text = str(root / text.strip())
         try:
             spec.parse(text)
-        except ConfigurationError as error:  # the rules file's own problems
-            raise ConfigurationError(
-                f"flake8-stateless: {where}: '{spec.name}' {raw!r}: {error.reason or error}"
-            ) from None
         except ValueError:
             raise ConfigurationError(
                 f"flake8-stateless: {where}: invalid value {raw!r} for '{spec.name}'; "
                 f"expected {spec.accepts}"
             ) from None
         values[spec.name] = text
-    base = Settings.from_values(values)
-    rules = (*rules, *getattr(base, "rules_file", ()))
+    try:
+        base = with_rules_file(Settings.from_values(values))
+    except ConfigurationError as error:  # the rules file's own problems
+        raw = table.get("rules-file")
+        raise ConfigurationError(
+            f"flake8-stateless: {where}: 'rules-file' {raw!r}: {error.reason or error}"
+        ) from None
+    rules = (*rules, *base.rules_file)
     selectors = {
         key: tuple(
             check_selector(s, rules, f"{where} '{key}'")

@@ -247,6 +247,9 @@ def test_methods_called_through_self_and_nested_closures() -> None:
         class Page(View):
             def get(self, request):
                 def inner(): ...
+                def later(): ...  # built and handed back, never run by this request
+                inner()
+                self.callback = later
                 return self.render()
             def render(self): ...
             def unused(self): ...

@@ -9,6 +9,8 @@ import textwrap
 import pytest
 
 from flake8_stateless.options import Settings
+from flake8_stateless.project.index import summarise_source
+from flake8_stateless.project.summary import ModuleSummary
 from flake8_stateless.rules.files import RULES
 from tests.helpers import lint_source
 
@@ -216,3 +218,138 @@ def test_columns_count_characters_after_non_ascii_text() -> None:
     (finding,) = lint_source(textwrap.dedent(source), "app.py", settings)
     line = textwrap.dedent(source).splitlines()[finding.line - 1]
     assert line[finding.col:].startswith('open("x.txt"')
+
+
+RAW_BODY_SAVED = """
+    from aiohttp import web
+
+    routes = web.RouteTableDef()
+
+
+    @routes.put("/plugin")
+    async def put_plugin(request):
+        return await store(await request.read())
+
+
+    async def store(content):
+        with open("/var/lib/bot/plugin.mbp", "wb") as f:
+            f.write(content)
+        return web.Response()
+"""
+
+
+def test_a_raw_body_saved_to_disk_is_the_upload_rules() -> None:
+    messages = findings(RAW_BODY_SAVED)
+    assert [m.split()[0] for m in messages] == ["SLS202"]
+    assert "upload 'content'" in messages[0]
+
+
+def test_without_the_upload_rule_the_raw_body_write_is_still_reported() -> None:
+    """SLS201 yields to SLS202 through ``Rule.yields_to``: when SLS202 does not run,
+    SLS201's finding stands (no finding lost to a hand-off)."""
+    messages = findings(RAW_BODY_SAVED, codes=FILE_CODES - {"SLS202"})
+    assert [m.split()[0] for m in messages] == ["SLS201"]
+
+
+@pytest.mark.parametrize(
+    "content",
+    ["json.loads(body)['name']", "str(len(body))", "request.headers['X-Name']"],
+)
+def test_what_is_computed_from_a_raw_body_is_not_the_upload(content: str) -> None:
+    source = f"""
+        import json
+        from flask import Flask, request
+
+        app = Flask(__name__)
+
+
+        @app.post("/hook")
+        def hook():
+            body = request.get_data()
+            with open("/srv/hook.txt", "w") as f:
+                f.write({content})
+            return ""
+    """
+    assert [m.split()[0] for m in findings(source)] == ["SLS201"]
+
+
+TEMP_WRITE = """
+    import os
+    import tempfile
+    import uuid
+
+    from flask import Flask, jsonify, request, send_file
+
+    app = Flask(__name__)
+
+
+    @app.post("/x/<key>")
+    def handler(key):
+        path = {path}
+        with open(path, "w") as f:
+            f.write("...")
+        {tail}
+"""
+
+
+@pytest.mark.parametrize(
+    ("path", "tail", "said"),
+    [
+        ('os.path.join(tempfile.gettempdir(), f"{uuid.uuid4()}.csv")', "return send_file(path)",
+         None),
+        ('f"/tmp/{uuid.uuid4()}.csv"', "return ''", None),
+        ('f"/var/tmp/{uuid.uuid4()}.csv"', "return os.path.getsize(path)", None),
+        ('os.path.join(tempfile.tempdir, uuid.uuid4().hex)', "return ''", None),
+        ('os.path.join(tempfile.gettempdir(), "x.csv")', "return ''", "under a fixed name"),
+        ('"/tmp/x.csv"', "return send_file(path)", "under a fixed name"),
+        ('f"/tmp/{key}.csv"', "return ''", "under a name the caller chooses"),
+        ('f"/tmp/{request.args[\'k\']}.csv"', "return ''", "under a name the caller chooses"),
+        ('f"/tmp/{uuid.uuid4()}.csv"', "return jsonify(path=path)",
+         "under a name the response hands out"),
+        ('f"/tmp/{uuid.uuid4()}.csv"', "return {'url': '/dl/' + os.path.basename(path)}",
+         "under a name the response hands out"),
+        ('f"/tmpfiles/{uuid.uuid4()}.csv"', "return ''", ""),
+    ],
+)
+def test_temp_dir_writes(path: str, tail: str, said: str | None) -> None:
+    """Scratch space (silent) or a temp file another request can find (reported, and
+    the message says why); ``/tmpfiles`` is not the temp dir."""
+    messages = findings(TEMP_WRITE.replace("{path}", path).replace("{tail}", tail))
+    if said is None:
+        assert messages == []
+    else:
+        (message,) = messages
+        assert message.startswith("SLS201")
+        assert (f"in the temp dir {said}" in message) if said else "temp dir" not in message
+
+
+def test_a_temp_dir_helper_is_recorded_in_the_summary() -> None:
+    source = b'''
+import os
+import tempfile
+
+
+def get_temp_dir():
+    folder = os.path.join(tempfile.gettempdir(), "app")
+    os.makedirs(folder, exist_ok=True)
+    return folder
+
+
+def exports():
+    return os.path.join(get_temp_dir(), "exports")
+
+
+def maybe(flag):
+    if flag:
+        return get_temp_dir()
+    return "/var/lib/app"
+
+
+def data():
+    return os.environ["DATA"]
+'''
+    summary = summarise_source(source, "app/files.py", "app.files", False, ())
+    assert summary is not None
+    temp = {f.qualname for f in summary.functions if f.returns_temp_dir}
+    assert temp == {"get_temp_dir", "exports"}
+    assert ModuleSummary.from_json(summary.to_json()) == summary

@@ -102,7 +102,7 @@ AUDIT = (
             "linear: anchored alternation of literals"),
     Audited("frameworks.py", "FALCON_RESPONDER", "method names",
             "linear: anchored literals, then one class to the end"),
-    Audited("scope/handlers.py", "_decorator_kind", "decorator names (against user globs)",
+    Audited("semantic/handlers.py", "_decorator_kind", "decorator names (against user globs)",
             "linear: fnmatch translates each * to an atomic-group emulation since 3.9"),
     # workspace.py, options.py, packs.py, user_rules.py, patterns.py: settings and rules
     Audited("workspace.py", "_either", "file paths (against exclude globs)",
@@ -403,7 +403,7 @@ def _cases() -> list[Case]:
     falcon = _regex("frameworks.py", "FALCON_RESPONDER")
     add("frameworks.py", "FALCON_RESPONDER", "a long responder name",
         lambda n: "on_get_" + "a" * n + "!", falcon.match)
-    add("scope/handlers.py", "_decorator_kind", "a long decorator name",
+    add("semantic/handlers.py", "_decorator_kind", "a long decorator name",
         lambda n: "a." * (n // 2), lambda name: fnmatch.fnmatchcase(name, "*a*a*.*b"))
 
     # workspace: file paths against exclude globs

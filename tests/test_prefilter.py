@@ -139,3 +139,25 @@ def test_trigger_spellings(triggers: tuple[str, ...], source: bytes, expected: b
     rule = dataclasses.replace(base, triggers=triggers)
     settings = Settings(enabled_codes=frozenset({rule.code}))
     assert Prefilter(settings, [rule]).may_report(source, "app.py") is expected
+
+
+@pytest.mark.parametrize(
+    ("code", "source"),
+    [
+        ("SLS305", "from .settings import PIN\n\ndef f(r):\n    r.set_cookie(PIN, 'x')\n"),
+        ("SLS305", "from shop import settings\nnode = request.cookies.get(settings.PIN)\n"),
+        ("SLS104", "from .settings import KIND\napp.config['CACHE_TYPE'] = KIND\n"),
+        ("SLS104", "from flask_limiter import Limiter as L\nlimiter = L(key, storage_uri=URI)\n"),
+        ("SLS104", "RATELIMIT_STORAGE_URI = 'memory://'\n"),
+        ("SLS204", "from .settings import KIND\napp.config['SESSION_TYPE'] = KIND\n"),
+        ("SLS204", "from .settings import private\npdf = models.FileField(storage=private)\n"),
+        ("SLS204", "from .settings import FILES\nSESSION_ENGINE = FILES\n"),
+        ("SLS204", "from .settings import FS\nDEFAULT_FILE_STORAGE = FS\n"),
+        ("SLS301", "from flask_socketio import SocketIO\nio = SocketIO(app, message_queue=Q)\n"),
+    ],
+)
+def test_values_from_other_modules_pass_the_prefilter(code: str, source: str) -> None:
+    """A value named in another module is not in this file's text: the words of the
+    place that uses it must be triggers (rules.md "Scope: values")."""
+    settings = Settings(enabled_codes=frozenset({code}))
+    assert Prefilter(settings, ALL_RULES).may_report(source.encode(), "shop/config.py")

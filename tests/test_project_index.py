@@ -27,7 +27,7 @@ from flake8_stateless.project.layout import Layout
 from flake8_stateless.project.summary import ModuleSummary
 from flake8_stateless.registry import Finding
 from flake8_stateless.scope import requests
-from flake8_stateless.scope.handlers import HandlerScope
+from flake8_stateless.semantic.handlers import HandlerScope
 from flake8_stateless.semantic.model import ModuleFacts
 
 VIEWS = """\

@@ -131,7 +131,7 @@ def test_the_standalone_command_agrees(project: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     lines = [line for line in result.stdout.splitlines() if line.count(":") >= 3]
-    assert "\n".join(lines) + "\n" == flake8(project, ".").replace("./", "")
+    assert lines == flake8(project, ".").replace("./", "").splitlines()  # none: a look-alike
 
 
 def test_a_changed_service_module_alone_is_judged_by_its_callers() -> None:

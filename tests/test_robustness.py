@@ -406,6 +406,21 @@ DEEP_SOURCES.update({
     ),
 })
 
+DEEP_SOURCES.update({
+    "2000 temp dir helpers built on each other": (
+        "import os\nimport tempfile\nimport uuid\n"
+        "def h0():\n    return tempfile.gettempdir()\n"
+        + "".join(f"def h{i}():\n    return os.path.join(h{i - 1}(), 'x')\n"
+                  for i in range(1, 2000))
+        + _handler("open(os.path.join(h1999(), str(uuid.uuid4())), 'w')\n")
+    ),
+    "a temp path of 1000 joins and names": _handler(
+        "import os, tempfile\np0 = tempfile.gettempdir()\n"
+        + "".join(f"p{i} = os.path.join(p{i - 1}, name{i})\n" for i in range(1, 1000))
+        + "open(p999, 'w')\nreturn {'path': p999}\n"
+    ),
+})
+
 KNOWN_FAILURES: dict[str, tuple[type[BaseException], str]] = {}
 """Known bugs, as strict xfails: fixing one makes its case pass, which fails the run
 until the entry is removed here, so the list cannot go stale."""

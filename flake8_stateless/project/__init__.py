@@ -100,9 +100,8 @@ def locate(
         )
         _INDEXES[key] = index
     path = Path(os.path.abspath(filename))
-    named = layout.module_name(path)
+    named = layout.module_names(path)
     if named is None:
-        relative = layout.relative_name(path)
         stem = path.stem if path.stem.isidentifier() else "__main__"
-        named = (relative or stem, path.name == "__init__.py")
-    return Located(index, named[0], named[1])
+        return Located(index, stem, path.name == "__init__.py")
+    return Located(index, named[0], named[2])

@@ -20,6 +20,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import io
+import json
 import tokenize
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -27,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from flake8_stateless import frameworks
 from flake8_stateless.project import layout as layout_module
 from flake8_stateless.project.cache import Entry, Stamp, SummaryCache
 from flake8_stateless.project.layout import Layout
@@ -36,9 +38,10 @@ from flake8_stateless.project.summary import (
     ModuleSummary,
     SummaryBuilder,
 )
-from flake8_stateless.scope.handlers import HandlerScope
+from flake8_stateless.semantic.handlers import HandlerScope
 from flake8_stateless.semantic.model import ModuleFacts
 from flake8_stateless.semantic.paths import PathFacts
+from flake8_stateless.semantic.values import MAX_VALUES, Value, reads_environment
 from flake8_stateless.semantic.walk import walk
 
 MAX_RESOLUTION_DEPTH = 12
@@ -106,6 +109,16 @@ class Reach:
         return f"{self.root_module.rpartition('.')[2]}.{name}"
 
 
+@dataclass(frozen=True)
+class ModuleText:
+    """A project module's text, as :meth:`ProjectIndex.modules_mentioning` found it."""
+
+    module: str
+    relative: str
+    """Its path from the project root (``blog/models.py``)."""
+    text: str
+
+
 class _Module:
     """A summary with lookup tables."""
 
@@ -150,19 +163,19 @@ def summarise_facts(
     return SummaryBuilder(facts, handlers, module, is_package).build()
 
 
-def summarise_source(
-    source: bytes, relative: str, module: str, is_package: bool, handler_decorators: tuple[str, ...]
-) -> ModuleSummary | None:
-    """A module's summary from its bytes, or None when it cannot be decoded or parsed:
-    a broken module is skipped, never fatal."""
+def decode_source(source: bytes) -> str:
+    """A module's text from its bytes, as Python reads it (its coding cookie or UTF-8),
+    else as latin-1, which decodes any byte (as flake8 does)."""
     try:
         encoding = tokenize.detect_encoding(io.BytesIO(source).readline)[0]
-        text = source.decode(encoding)
+        return source.decode(encoding)
     except (SyntaxError, UnicodeDecodeError, LookupError):
-        try:
-            text = source.decode("latin-1")
-        except UnicodeDecodeError:  # pragma: no cover - latin-1 decodes any byte
-            return None
+        return source.decode("latin-1")
+
+
+def module_facts(text: str, relative: str) -> ModuleFacts | None:
+    """The facts of a project module's text (parsed and walked, never imported), or None
+    when it does not parse: a broken module is skipped, never fatal."""
     try:
         tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
@@ -170,6 +183,19 @@ def summarise_source(
     facts = ModuleFacts(tree, relative, text.splitlines(keepends=True))
     try:
         walk(tree, facts.handlers(), frozenset())
+    except RecursionError:
+        return None
+    return facts
+
+
+def summarise_source(
+    source: bytes, relative: str, module: str, is_package: bool, handler_decorators: tuple[str, ...]
+) -> ModuleSummary | None:
+    """A module's summary from its bytes, or None when it cannot be parsed."""
+    facts = module_facts(decode_source(source), relative)
+    if facts is None:
+        return None
+    try:
         return summarise_facts(facts, HandlerScope(facts, handler_decorators), module, is_package)
     except RecursionError:
         return None
@@ -217,6 +243,10 @@ class ProjectIndex:
         """Names resolved (memo misses): an operation count for the growth tests."""
         self.reach_restored = False
         """Whether ``reach()`` was taken from the cache (for tests)."""
+        self._mentions: dict[frozenset[str], tuple[ModuleText, ...]] = {}
+        self.texts_read = 0
+        """Files read by :meth:`modules_mentioning`: an operation count for the tests."""
+        self._constants: dict[tuple[str, str], tuple[Value, ...] | None] = {}
 
     # ------------------------------------------------------------------ modules
     def derived(self, overrides: dict[str, ModuleSummary]) -> ProjectIndex:
@@ -240,30 +270,32 @@ class ProjectIndex:
 
     @property
     def paths(self) -> dict[str, tuple[Path, bool]]:
-        """Module name -> (file, is package), for every Python file of the project,
-        under the name its package chain gives it (``app.views`` for
-        ``src/app/views.py``)."""
+        """Canonical module name -> (file, is package), for every Python file of the
+        project (see ``Layout.module_names``); other names code may import a module by
+        map to it through :meth:`canonical`, unless two modules share them."""
         if self._paths is None:
             found: dict[str, tuple[Path, bool]] = {}
-            canonical: dict[str, str] = {}
+            aliases: dict[str, str | None] = {}
             if self.layout is not None:
                 for path in self.layout.python_files():
-                    named = self.layout.module_name(path)
+                    named = self.layout.module_names(path)
                     if named is None or named[0] in found:
                         continue
-                    found[named[0]] = (path, named[1])
-                    relative = self.layout.relative_name(path)
-                    if relative is not None and relative != named[0]:
-                        canonical.setdefault(relative, named[0])
+                    canonical, others, is_package = named
+                    found[canonical] = (path, is_package)
+                    for alias in others:
+                        # a name two modules could answer to names neither
+                        aliases[alias] = None if alias in aliases else canonical
             self._paths = found
             self._canonical = {
-                alias: name for alias, name in canonical.items() if alias not in found
+                alias: name
+                for alias, name in aliases.items()
+                if name is not None and alias not in found
             }
         return self._paths
 
     def canonical(self, name: str) -> str | None:
-        """The module's own name for ``name`` (also accepted: its path from the root,
-        ``backend.app.views``, as apps that run from the repository root import it)."""
+        """The canonical name of the module code imports as ``name``, if any."""
         if name in self._overrides or name in self.paths:
             return name
         return self._canonical.get(name)
@@ -372,6 +404,30 @@ class ProjectIndex:
                 found.append(name)
         found.extend(name for name, s in sorted(self._overrides.items()) if overridden(s))
         return found
+
+    def modules_mentioning(self, words: Iterable[str]) -> tuple[ModuleText, ...]:
+        """The project's modules, as on disk (those of :attr:`paths`: no tests, migrations
+        or management commands), whose text holds one of ``words`` as written, anywhere (a
+        substring test, linear: a necessary condition, the caller parses what it needs),
+        with their text, by module name. Ask for every word of a question at
+        once: each file is read once per index and word set, so a project is read at most
+        once per process for it (the faces call ``new_run`` when a run starts)."""
+        key = frozenset(words)
+        known = self._mentions.get(key)
+        if known is not None:
+            return known
+        needles = tuple(sorted(word.encode() for word in key if word))
+        found: list[ModuleText] = []
+        for name, (path, _) in sorted(self.paths.items()) if needles else ():
+            try:
+                source = path.read_bytes()
+            except OSError:
+                continue
+            self.texts_read += 1
+            if any(needle in source for needle in needles):
+                found.append(ModuleText(name, self._relative(path), decode_source(source)))
+        self._mentions[key] = answer = tuple(found)
+        return answer
 
     # ------------------------------------------------------------------ reach
     def reach(self) -> dict[tuple[str, str], Reach]:
@@ -510,9 +566,14 @@ class ProjectIndex:
             current = module.functions.get(qualname)
             if current is None:
                 continue
-            # nested functions run with their parent (closures, local callbacks)
+            # nested functions run when their parent calls or hands them over, or
+            # decorates them (``@after_this_request``); a closure it only builds and
+            # returns runs later, on someone else's behalf
+            used = {ref.partition(".")[0].removesuffix("()") for ref in current.calls}
             for child in module.children.get(qualname, ()):
-                queue.append((module_name, child, long_lived, reach))
+                nested = module.functions.get(child)
+                if child.rpartition(".")[2] in used or (nested is not None and nested.decorators):
+                    queue.append((module_name, child, long_lived, reach))
             if reach.depth >= self.call_depth:
                 continue
             deeper = Reach(reach.root_module, reach.root, reach.kind, reach.depth + 1)
@@ -916,6 +977,124 @@ class ProjectIndex:
                     return f"{held} '{label}' of the long-lived {cls.rpartition('.')[2]}", held
         return None
 
+    # ------------------------------------------------------------------ values
+    def constant(self, module_name: str, dotted: str) -> tuple[Value, ...]:
+        """The values ``dotted`` has at the top level of ``module_name``: a name bound
+        there (``AFFINITY``, also through its imports and assignments of other names), or
+        a name of a module reached from there (``settings.AFFINITY``). One value per
+        binding, every binding counts: a known constant (``const:`` bindings), a read of
+        the environment, the result of a call (its callee's qualified name, and whether
+        it reads the environment), or unknown. Empty when ``dotted`` names nothing the
+        project binds."""
+        owner_ref, _, name = dotted.rpartition(".")
+        if not owner_ref:
+            return self._constant(module_name, name, 0)
+        owner = self.resolve(module_name, None, owner_ref, False)
+        if owner is None or owner.kind != MODULE:
+            return ()
+        return self._constant(owner.module, name, 0)
+
+    def constant_at(self, absolute: str) -> tuple[Value, ...]:
+        """The values of an absolute dotted name (``shop.settings.AFFINITY``), found in
+        the longest project module it starts with; empty outside the project."""
+        return self._constant_at(absolute, 0)
+
+    def _constant_at(self, absolute: str, depth: int) -> tuple[Value, ...]:
+        parts = absolute.split(".")
+        for end in range(len(parts) - 1, 0, -1):
+            module = self.canonical(".".join(parts[:end]))
+            if module is not None:
+                if end == len(parts) - 1:
+                    return self._constant(module, parts[end], depth + 1)
+                owner = self._absolute(".".join(parts[:-1]), depth + 1)
+                if owner is None or owner.kind != MODULE:
+                    return ()
+                return self._constant(owner.module, parts[-1], depth + 1)
+        return ()
+
+    def _constant(self, module_name: str, name: str, depth: int) -> tuple[Value, ...]:
+        """The values of module-level ``name`` of ``module_name``, memoised (a name met
+        again while being answered, a cycle, is unknown there)."""
+        key = (module_name, name)
+        if key in self._constants:
+            known = self._constants[key]
+            return (Value(),) if known is None else known
+        if depth > MAX_RESOLUTION_DEPTH:
+            return (Value(),)
+        self._constants[key] = None
+        module = self.module(module_name)
+        kinds = module.bindings.get(name, ()) if module is not None else ()
+        origin = f"{module_name.rpartition('.')[2]}.{name}"
+        found: list[Value] = []
+        for kind in kinds:
+            if kind.startswith("const:"):
+                constant = json.loads(kind.removeprefix("const:"))
+                found.append(Value(known=True, constant=constant, origin=origin))
+            elif kind == "env":
+                found.append(Value(environment=True, origin=origin))
+            elif kind.startswith("import:"):
+                found.extend(
+                    self._constant_at(kind.removeprefix("import:"), depth + 1) or (Value(),)
+                )
+            elif kind.startswith("ref:"):
+                ref = kind.removeprefix("ref:")
+                found.extend(self._constant_ref(module_name, ref, depth, origin))
+            else:
+                found.append(Value(origin=origin))
+        if len(found) > MAX_VALUES:
+            found = [*found[: MAX_VALUES - 1], Value()]
+        result = tuple(found)
+        self._constants[key] = result
+        return result
+
+    def _constant_ref(
+        self, module_name: str, ref: str, depth: int, origin: str
+    ) -> list[Value]:
+        """The values of a ``ref:`` binding: another name (``ALIAS = AFFINITY``,
+        ``COOKIE = settings.AFFINITY``) or the result of a call (``Storage(...)``,
+        ``os.environ.get(...)``)."""
+        if ref.endswith("()") and "()" not in ref[:-2]:
+            callee = self._callee(module_name, ref[:-2], depth + 1)
+            environment = callee is not None and reads_environment(callee)
+            return [Value(callee=callee, environment=environment, origin=origin)]
+        if "()" in ref:
+            return [Value(origin=origin)]
+        owner_ref, _, attribute = ref.rpartition(".")
+        if not owner_ref:
+            return list(self._constant(module_name, ref, depth + 1) or (Value(),))
+        owner = self.resolve(module_name, None, owner_ref, False, depth + 1)
+        if owner is None or owner.kind != MODULE:
+            return [Value(origin=origin)]
+        return list(self._constant(owner.module, attribute, depth + 1) or (Value(),))
+
+    def _callee(self, module_name: str, ref: str, depth: int) -> str | None:
+        """The qualified name of what ``ref`` (a dotted chain, no calls inside) names at
+        the top level of ``module_name``: through its imports (``FileSystemStorage`` ->
+        ``django.core.files.storage.FileSystemStorage``, also outside the project), its
+        definitions (``shop.storage.make``) and assignments of other names; None when it
+        cannot be told."""
+        if "()" in ref or depth > MAX_RESOLUTION_DEPTH:
+            return None  # ``a().b``: what a call returns is not followed
+        head, _, rest = ref.partition(".")
+        module = self.module(module_name)
+        kinds = module.bindings.get(head, ()) if module is not None else ()
+        for kind in kinds:
+            if kind.startswith("import:"):
+                base: str | None = kind.removeprefix("import:")
+            elif kind in ("def", "class"):
+                base = f"{module_name}.{head}"
+            elif kind.startswith("ref:"):
+                bound = kind.removeprefix("ref:")
+                called = bound.endswith("()")
+                base = self._callee(module_name, bound[:-2] if called else bound, depth + 1)
+                if base is not None and called:
+                    base += "()"  # an instance: ``env("X")`` with ``env = environ.Env()``
+            else:
+                continue
+            if base is not None:
+                return f"{base}.{rest}" if rest else base
+        return None
+
     def class_container(self, module_name: str, dotted: str) -> tuple[str, str, str] | None:
         """(class name, attribute, kind) when ``dotted`` (``Registry.items``, used in
         ``module_name``) is a mutable class attribute of a project class defined in
@@ -948,3 +1127,29 @@ class ProjectIndex:
         if target is None or target.kind != INSTANCE or not target.long_lived:
             return None
         return target.name.rpartition(".")[2]
+
+    def cache_decorator(self, module_name: str, name: str) -> str | None:
+        """The memoising decorator (``lru_cache``, ``cache``...) of the function ``name``
+        resolves to from module level of ``module_name``, when it takes arguments."""
+        target = self.resolve(module_name, None, name, False)
+        if target is None or target.kind != FUNCTION:
+            return None
+        module = self.module(target.module)
+        function = module.functions.get(target.name) if module else None
+        if function is None or not function.params:
+            return None
+        for ref in function.decorators:
+            last = ref.removesuffix("()").rpartition(".")[2]
+            if last in frameworks.MEMO_DECORATORS:
+                return last
+        return None
+
+    def returns_temp_dir(self, module_name: str, scope: str | None, ref: str) -> bool:
+        """Whether ``ref``, called in function ``scope`` of ``module_name``, is a project
+        function whose every return value is a path in the system temp directory."""
+        target = self.resolve(module_name, scope, ref, False)
+        if target is None or target.kind not in (FUNCTION, METHOD):
+            return False
+        module = self.module(target.module)
+        function = module.functions.get(target.name) if module is not None else None
+        return function is not None and function.returns_temp_dir

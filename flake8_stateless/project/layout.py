@@ -2,9 +2,10 @@
 
 The project is the tree of Python files around the linted file: the nearest folder with
 ``pyproject.toml``, ``setup.cfg``, ``setup.py`` or ``.git``, else the folder above the
-outermost package. A file outside any project (no marker, not in a package) is a project
-of its own. The home folder and the file system's root are never a project root: a
-dotfiles repository in ``~`` must not make every script there index the whole home.
+outermost package (namespace packages, folders without ``__init__.py``, in between).
+A file outside any project (no marker, not in a package) is a project of its own. The
+home folder and the file system's root are never a project root: a dotfiles repository
+in ``~`` must not make every script there index the whole home.
 """
 
 from __future__ import annotations
@@ -59,15 +60,19 @@ class Layout:
                     return cls(candidate)
             except OSError:
                 return None
-        outermost = _outermost_package(folder)
+        outermost = _outermost_package(folder, never)
         if outermost is None or outermost.parent in never:
             return None
         return cls(outermost.parent)
 
-    def module_name(self, path: Path) -> tuple[str, bool] | None:
-        """(dotted module name, whether it is a package's ``__init__``) for a file under
-        the root. The name is what code imports it as: relative to the first folder above
-        its package chain (``src/app/views.py`` in package ``app`` is ``app.views``)."""
+    def module_names(self, path: Path) -> tuple[str, tuple[str, ...], bool] | None:
+        """(canonical name, other names code may import it by, is a package's
+        ``__init__``) for a Python file under the root, or None for a file no import can
+        name. The canonical name is the path from the root (``src.`` left out for a src
+        layout): relative imports resolve against it, namespace packages included. Code
+        may also import it by a shorter name when a folder above it is on ``sys.path``
+        (``open_webui.utils.auth`` in ``backend/``, a script's neighbour ``models``):
+        every suffix of two parts or more, and the name its package chain gives it."""
         try:
             relative = path.relative_to(self.root)
         except ValueError:
@@ -75,33 +80,25 @@ class Layout:
         if path.suffix != ".py":
             return None
         is_package = path.name == "__init__.py"
-        parts = list(relative.parts[:-1])
-        if not is_package:
-            parts.append(path.stem)
-        # keep only the package chain: folders holding __init__.py, counted from the file
-        chain_start = len(relative.parts) - 1
-        folder = path.parent
-        while chain_start > 0 and (folder / "__init__.py").is_file():
-            chain_start -= 1
-            folder = folder.parent
-        dotted = parts[chain_start:]
-        if not dotted or not all(part.isidentifier() for part in dotted):
+        parts = list(relative.parts[:-1]) + ([] if is_package else [path.stem])
+        if parts[:1] == ["src"] and len(parts) > 1:
+            parts = parts[1:]
+        if not parts or not all(part.isidentifier() for part in parts):
             return None
-        return ".".join(dotted), is_package
+        canonical = ".".join(parts)
+        aliases = [".".join(parts[start:]) for start in range(1, len(parts) - 1)]
+        chain = self._package_chain(path, is_package)
+        if chain and chain not in aliases and chain != canonical:
+            aliases.append(chain)
+        return canonical, tuple(aliases), is_package
 
-    def relative_name(self, path: Path) -> str | None:
-        """The module name relative to the root itself (``backend.app.views``): apps
-        that run from the repository root import each other this way."""
-        try:
-            relative = path.relative_to(self.root)
-        except ValueError:
-            return None
-        parts = list(relative.parts)
-        if not parts or not parts[-1].endswith(".py"):
-            return None
-        parts[-1] = parts[-1][:-3]
-        if parts[-1] == "__init__":
-            parts.pop()
+    def _package_chain(self, path: Path, is_package: bool) -> str | None:
+        """The name the file's chain of packages (folders with ``__init__.py``) gives it."""
+        parts: list[str] = [] if is_package else [path.stem]
+        folder = path.parent
+        while folder != self.root and (folder / "__init__.py").is_file():
+            parts.insert(0, folder.name)
+            folder = folder.parent
         if not parts or not all(part.isidentifier() for part in parts):
             return None
         return ".".join(parts)
@@ -153,17 +150,18 @@ def _never_roots() -> frozenset[Path]:
     return frozenset(roots)
 
 
-def _outermost_package(folder: Path) -> Path | None:
-    """The outermost folder of the package chain holding ``folder``, or None when
-    ``folder`` is not a package."""
+def _outermost_package(folder: Path, never: frozenset[Path]) -> Path | None:
+    """The outermost package folder (one holding ``__init__.py``) among ``folder`` and
+    its ancestors, below the never-roots; folders without one in between are namespace
+    packages (``open_webui/storage/`` in package ``open_webui``). None when no ancestor
+    is a package."""
     outermost = None
-    current = folder
-    try:
-        while (current / "__init__.py").is_file():
-            outermost = current
-            if current.parent == current:
-                break
-            current = current.parent
-    except OSError:
-        return outermost
+    for current in (folder, *folder.parents):
+        if current in never:
+            break
+        try:
+            if (current / "__init__.py").is_file():
+                outermost = current
+        except OSError:
+            break
     return outermost

@@ -12,31 +12,41 @@ call: ``storage.save_invoice``, ``self.manager.add``, ``get_store().commit``,
 from __future__ import annotations
 
 import ast
+import json
+import math
 from dataclasses import dataclass
 from typing import Any
 
-from flake8_stateless.scope.handlers import HandlerScope, is_entry_point
+from flake8_stateless.semantic.handlers import HandlerScope, is_entry_point
 from flake8_stateless.semantic.model import ModuleFacts
 from flake8_stateless.semantic.syntax import (
     FUNCTION_TYPES,
     FunctionNode,
     is_self_attribute,
 )
+from flake8_stateless.semantic.tempdirs import TempDirs
+from flake8_stateless.semantic.values import ValueFollower
 
-SUMMARY_FORMAT = 8
+SUMMARY_FORMAT = 13
 """Bumped whenever the summary's shape or meaning changes (part of the cache key)."""
 
 MAX_REF_SEGMENTS = 6
 """Longer chains (``a.b.c.d.e.f.g()``) are not followed: real service calls are short."""
 
-SPAWN_KEYWORDS = frozenset({"target", "func", "fn", "callback", "function"})
+SPAWN_KEYWORDS = frozenset({"target", "func", "fn", "function"})
 """Keyword arguments that hand a function to a thread, executor or loop."""
+
+LATER_CALLBACKS = frozenset({"add_done_callback", "call_later", "call_at"})
+"""Methods whose callback runs later, after the request moved on."""
 
 FACTORY_PREFIXES = ("create_", "make_", "init_", "setup", "construct", "register", "build_")
 """Names of set-up functions: an object they hand to another function lives as long as
 the process (``construct_blueprint(datastore)`` inside ``create_app``)."""
 
 CACHE_DECORATORS = frozenset({"functools.lru_cache", "functools.cache"})
+
+MAX_CONSTANT_LENGTH = 256
+"""Longer strings are not kept in the summary (a template in a constant is no setting)."""
 
 
 def ref_of(node: ast.AST) -> str | None:
@@ -90,13 +100,17 @@ class FunctionSummary:
     source order (every binding counts)."""
     returns_ref: str | None = None
     """Ref of what it returns when that is a call or a name (``return Store(path)``,
-    ``return _store``, ``return cls._instance``): the last such return."""
+    ``return _store``, ``return cls._instance``): the first such return in the source."""
     cached: bool = False
     """Decorated with an argument-less ``@cache``/``@lru_cache`` and taking no arguments:
     what it returns is built once per process."""
     shared_self: bool = False
     """A handler method whose object serves every request (a route decorator on a method
     of a plugin or resource object, a Falcon responder): ``self`` is long-lived."""
+    returns_temp_dir: bool = False
+    """Every value it returns is a path in the system temp directory (built from
+    ``tempfile.gettempdir()``, ``mkdtemp()``, a ``/tmp`` literal or another such function
+    of the module): calibre-web's ``get_temp_dir()``. See ``semantic/tempdirs.py``."""
 
 
 @dataclass(frozen=True)
@@ -141,7 +155,10 @@ class ModuleSummary:
     bindings: tuple[tuple[str, tuple[str, ...]], ...] = ()
     """(module-level name, what each binding is): ``def``, ``class``, ``import:a.b``,
     ``ref:Foo()``, ``scoped:start|Foo()`` (assigned through ``global`` in function
-    ``start``), ``container:dict``, ``value``."""
+    ``start``), ``container:dict``, ``const:<JSON>`` (a string, number, boolean or None
+    written or folded from constants of the module, not under a debug switch:
+    ``const:"SERVERID"``), ``env`` (read from the environment: ``os.environ["X"]``; calls
+    that do are ``ref:`` bindings the index recognises), ``value``."""
     functions: tuple[FunctionSummary, ...] = ()
     classes: tuple[ClassSummary, ...] = ()
     handoffs: tuple[Handoff, ...] = ()
@@ -213,12 +230,13 @@ def _function_json(f: FunctionSummary) -> list[Any]:
         f.returns_ref,
         f.cached,
         f.shared_self,
+        f.returns_temp_dir,
     ]
 
 
 def _function_from_json(data: Any) -> FunctionSummary:
     (qualname, line, handler, entry, cls, parent, params, calls, decorators, returns,
-     local_refs, returns_ref, cached, shared_self) = data  # fmt: skip
+     local_refs, returns_ref, cached, shared_self, returns_temp_dir) = data  # fmt: skip
     return FunctionSummary(
         qualname=str(qualname),
         line=int(line),
@@ -234,6 +252,7 @@ def _function_from_json(data: Any) -> FunctionSummary:
         returns_ref=None if returns_ref is None else str(returns_ref),
         cached=bool(cached),
         shared_self=bool(shared_self),
+        returns_temp_dir=bool(returns_temp_dir),
     )
 
 
@@ -265,6 +284,21 @@ def _class_from_json(data: Any) -> ClassSummary:
 
 
 # ------------------------------------------------------------------------ building
+def absolute_import(target: str, module: str, is_package: bool) -> str:
+    """An import target written in ``module`` with its leading dots resolved
+    (``.settings.AFFINITY`` in ``shop.views`` is ``shop.settings.AFFINITY``)."""
+    if not target.startswith("."):
+        return target
+    level = len(target) - len(target.lstrip("."))
+    rest = target[level:]
+    package = module if is_package else module.rpartition(".")[0]
+    for _ in range(level - 1):
+        package = package.rpartition(".")[0]
+    if not package:
+        return rest
+    return f"{package}.{rest}" if rest else package
+
+
 class SummaryBuilder:
     """Builds one module's summary from its facts."""
 
@@ -274,6 +308,9 @@ class SummaryBuilder:
         self.module = module
         self.is_package = is_package
         self.qualnames = facts.qualnames
+        self.temp_dirs = TempDirs(facts)
+        self.constants = ValueFollower(facts)
+        """This module's own values (no project hook: summaries never ask other modules)."""
         self.nested_names: dict[int, set[str]] = {}
         """id of a function -> names of the functions defined directly in it."""
         for function in facts.functions:
@@ -303,16 +340,7 @@ class SummaryBuilder:
     # --------------------------------------------------------------- imports
     def absolute(self, target: str) -> str:
         """An import target with its leading dots resolved against this module."""
-        if not target.startswith("."):
-            return target
-        level = len(target) - len(target.lstrip("."))
-        rest = target[level:]
-        package = self.module if self.is_package else self.module.rpartition(".")[0]
-        for _ in range(level - 1):
-            package = package.rpartition(".")[0]
-        if not package:
-            return rest
-        return f"{package}.{rest}" if rest else package
+        return absolute_import(target, self.module, self.is_package)
 
     # --------------------------------------------------------------- module level
     def _bindings(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -332,14 +360,16 @@ class SummaryBuilder:
                     continue
                 target = node.targets[0]
                 if isinstance(target, ast.Name) and target.id in declared:
-                    value = self._binding_kind(target.id, node.value)
+                    value = self._binding_kind(target.id, node.value, function)
                     if value.startswith("ref:"):
                         value = f"scoped:{self.qualname(function)}|{value.removeprefix('ref:')}"
                     kinds.setdefault(target.id, []).append(value)
         # a name imported the same way in ten places is one binding
         return tuple((name, tuple(dict.fromkeys(values))) for name, values in kinds.items())
 
-    def _binding_kind(self, name: str, value: ast.AST) -> str:
+    def _binding_kind(
+        self, name: str, value: ast.AST, function: FunctionNode | None = None
+    ) -> str:
         facts = self.facts
         if isinstance(value, FUNCTION_TYPES):
             return "def"
@@ -355,7 +385,31 @@ class SummaryBuilder:
             ref = ref_of(value)
             if ref is not None:
                 return f"ref:{ref}"
+        if isinstance(value, (ast.Constant, ast.JoinedStr, ast.BinOp)):
+            constant = self._constant(value, function)
+            if constant is not None:
+                return f"const:{constant}"
+        if isinstance(value, ast.expr) and self.constants.values(value, function).environment:
+            return "env"  # ``os.environ["DB_PATH"]``, ``os.getenv("URL") or "sqlite://"``
         return "value"
+
+    def _constant(self, value: ast.expr, function: FunctionNode | None) -> str | None:
+        """The JSON of the one scalar ``value`` stands for (a literal, or ``+``/f-strings
+        of this module's constants), None when it is not one or is bound under a debug
+        switch. Names of other modules are not followed here: the index does that."""
+        if self.facts.is_guarded(value):
+            return None
+        values = self.constants.values(value, function)
+        if len(values) != 1 or not values[0].known:
+            return None
+        constant = values[0].constant
+        if isinstance(constant, str) and len(constant) <= MAX_CONSTANT_LENGTH:
+            return json.dumps(constant)
+        if constant is None or isinstance(constant, (bool, int)):
+            return json.dumps(constant)
+        if isinstance(constant, float) and math.isfinite(constant):
+            return json.dumps(constant)
+        return None
 
     def _handoffs(self) -> tuple[Handoff, ...]:
         """Objects handed to functions: everything handed over at module level, in entry
@@ -397,6 +451,7 @@ class SummaryBuilder:
         """name -> its refs in source order (the value: first line), every binding kept."""
         returns: list[str] = []
         returns_ref: str | None = None
+        returns_line = 0
         nested = self.nested_names.get(id(function), set())
         scope = facts.scope(function)
         for node in facts.own_nodes(function):
@@ -407,20 +462,28 @@ class SummaryBuilder:
                 calls.extend(self._handed_functions(node, scope.local, nested))
             elif isinstance(node, ast.Assign) and len(node.targets) == 1:
                 target = node.targets[0]
+                assigned = _awaited(node.value)
                 if isinstance(target, ast.Name) and isinstance(
-                    node.value, (ast.Call, ast.Attribute, ast.Name)
+                    assigned, (ast.Call, ast.Attribute, ast.Name)
                 ):
-                    ref = ref_of(node.value)
+                    ref = ref_of(assigned)
                     if ref is not None and ref != target.id and target.id not in scope.global_:
                         local_refs.setdefault(target.id, {}).setdefault(ref, node.lineno)
             elif isinstance(node, (ast.Import, ast.ImportFrom)):
                 for name, imported in self._imported(node):
                     local_refs.setdefault(name, {}).setdefault(f"import:{imported}", node.lineno)
             elif isinstance(node, ast.Return) and node.value is not None:
-                if isinstance(node.value, ast.Name) and node.value.id in nested:
-                    returns.append(node.value.id)
-                elif isinstance(node.value, (ast.Call, ast.Attribute, ast.Name)):
-                    returns_ref = ref_of(node.value) or returns_ref
+                value = _awaited(node.value)
+                if isinstance(value, ast.Name) and value.id in nested:
+                    returns.append(value.id)
+                elif isinstance(value, (ast.Call, ast.Attribute, ast.Name)) and (
+                    returns_ref is None or node.lineno < returns_line
+                ):
+                    # the first return in source order: the main path of a factory
+                    # (``if kind == "local": return LocalStorage()``), a singleton's
+                    # ``return cls._instance``
+                    returns_ref = ref_of(value) or returns_ref
+                    returns_line = node.lineno
         calls.extend(_dependencies(function))
         decorators = tuple(
             ref for ref in (ref_of(d) for d in function.decorator_list) if ref is not None
@@ -444,6 +507,7 @@ class SummaryBuilder:
             returns_ref=returns_ref,
             cached=self._is_cached_factory(function),
             shared_self=self.handlers.shares_self(function),
+            returns_temp_dir=self._returns_temp_dir(function),
         )
 
     def _imported(self, node: ast.Import | ast.ImportFrom) -> list[tuple[str, str]]:
@@ -466,10 +530,15 @@ class SummaryBuilder:
 
     def _handed_functions(self, call: ast.Call, local: set[str], nested: set[str]) -> list[str]:
         """Functions handed to a call (``Thread(target=self.run)``, ``submit(work, x)``,
-        ``map(helper, xs)``): they run on behalf of the caller. Local variables are
-        skipped (their values are not functions we can name), nested functions kept."""
+        ``map(helper, xs)``): they run on behalf of the caller. Only positional arguments
+        and ``target=``-like keywords: ``on_progress=self.report`` is called later by
+        whoever keeps it, not by the request. Local variables are skipped (their values
+        are not functions we can name), nested functions kept."""
         found: list[str] = []
-        arguments = [*call.args, *(k.value for k in call.keywords)]
+        func = call.func
+        if isinstance(func, ast.Attribute) and func.attr in LATER_CALLBACKS:
+            return found  # runs when the task ends, not on behalf of the request
+        arguments = [*call.args, *(k.value for k in call.keywords if k.arg in SPAWN_KEYWORDS)]
         for argument in arguments:
             if isinstance(argument, ast.Name):
                 if argument.id in local and argument.id not in nested:
@@ -480,6 +549,13 @@ class SummaryBuilder:
             if ref is not None:
                 found.append(ref)
         return found
+
+    def _returns_temp_dir(self, function: FunctionNode) -> bool:
+        """Only functions that could be called by name from another module: top-level
+        functions and methods (``self.x()`` inside a method is not followed)."""
+        if self.facts.function_parent.get(id(function)) is not None:
+            return False
+        return self.temp_dirs.returns_temp_dir(function)
 
     def _is_cached_factory(self, function: FunctionNode) -> bool:
         arguments = function.args
@@ -590,6 +666,11 @@ def _dependencies(function: FunctionNode) -> list[str]:
                     found.append(ref)
         pending.extend(ast.iter_child_nodes(node))
     return found
+
+
+def _awaited(value: ast.expr) -> ast.expr:
+    """``await f()`` is what ``f()`` gives, for following names."""
+    return value.value if isinstance(value, ast.Await) else value
 
 
 def _is_set_up(name: str) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from flake8_stateless.project import Located, Reach
 from flake8_stateless.project.index import summarise_facts
-from flake8_stateless.scope.handlers import HandlerScope
+from flake8_stateless.semantic.handlers import HandlerScope
 from flake8_stateless.semantic.model import ModuleFacts
 from flake8_stateless.semantic.syntax import FunctionNode
 
@@ -69,20 +69,15 @@ class RequestScope:
         return bool(self._reach)
 
     def reach_of(self, function: FunctionNode | None) -> Reach | None:
-        """How ``function`` (or the function it is nested in) is reached, or None when
-        it does not run on behalf of a request."""
+        """How ``function`` is reached, or None when it does not run on behalf of a
+        request. A nested function is reached only when its parent calls it, hands it
+        over or decorates it (the project index decides)."""
         if function is None or not self._reach:
             return None
         key = id(function)
         if key in self._memo:
             return self._memo[key]
-        current: FunctionNode | None = function
-        found = None
-        while current is not None:
-            found = self._reach.get(id(current))
-            if found is not None:
-                break
-            current = self._parents.get(id(current))
+        found = self._reach.get(key)
         self._memo[key] = found
         return found
 

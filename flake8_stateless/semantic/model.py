@@ -9,6 +9,7 @@ layer decides what serves requests, the rules decide what is wrong.
 from __future__ import annotations
 
 import ast
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -36,6 +37,7 @@ from flake8_stateless.semantic.syntax import (
     mutates_self,
     statements_of,
 )
+from flake8_stateless.semantic.values import Value, ValueFollower, Values, reads_environment
 
 REGISTRAR_LAST_NAMES = (
     frozenset(name.rpartition(".")[2] for name in frameworks.ENDPOINT_REGISTRARS)
@@ -127,6 +129,8 @@ class ModuleFacts:
         self._instance_attributes: dict[int, set[str]] = {}
         self._instance_containers: dict[int, dict[str, str]] = {}
         self._value_classes: dict[int, bool] = {}
+        self._binding_roles: dict[int, tuple[int, str]] = {}
+        """id of a module-level value -> (id of its ``try``, "body" or "handler")."""
         self._parents: dict[int, dict[int, ast.AST]] = {}
         self._own_nodes: dict[int, list[ast.AST]] = {}
 
@@ -150,9 +154,18 @@ class ModuleFacts:
             top = alias.name.partition(".")[0]
             self.imported_packages.add(top)
             if alias.asname:
-                self.aliases[alias.asname] = alias.name
-            else:
-                self.aliases.setdefault(top, top)
+                self._alias(alias.asname, alias.name)
+            elif top not in self.aliases or _stdlib_over_fallback(top, self.aliases[top]):
+                self.aliases[top] = top
+
+    def _alias(self, name: str, target: str) -> None:
+        """Bind ``name`` to ``target``, except over a standard-library module with a
+        Python 2 fallback (``try: import queue`` / ``except ImportError: import Queue as
+        queue``): the walk may meet the fallback first."""
+        known = self.aliases.get(name)
+        if known is not None and _stdlib_over_fallback(known, target):
+            return
+        self.aliases[name] = target
 
     def _on_import_from(self, node: ast.AST, owner: FunctionNode | None) -> None:
         assert isinstance(node, ast.ImportFrom)
@@ -257,32 +270,44 @@ class ModuleFacts:
         ``with`` bodies count (a backend chosen at import time has several bindings);
         ``__main__`` blocks do not."""
         bindings: dict[str, list[ast.AST]] = {}
-        pending: list[ast.stmt] = list(reversed(self.tree.body))
+        roles = self._binding_roles
+        Role = tuple[int, str] | None
+        pending: list[tuple[ast.stmt, Role]] = [(s, None) for s in reversed(self.tree.body)]
         while pending:
-            statement = pending.pop()
+            statement, role = pending.pop()
+            values: list[tuple[str, ast.AST]] = []
             if isinstance(statement, ast.Assign):
-                for target in statement.targets:
-                    if isinstance(target, ast.Name):
-                        bindings.setdefault(target.id, []).append(statement.value)
+                values = [
+                    (t.id, statement.value) for t in statement.targets if isinstance(t, ast.Name)
+                ]
             elif isinstance(statement, ast.AnnAssign):
                 if isinstance(statement.target, ast.Name) and statement.value is not None:
-                    bindings.setdefault(statement.target.id, []).append(statement.value)
+                    values = [(statement.target.id, statement.value)]
             elif isinstance(statement, (ast.Import, ast.ImportFrom)):
-                for alias in statement.names:
-                    bound = (alias.asname or alias.name).partition(".")[0]
-                    bindings.setdefault(bound, []).append(statement)
+                values = [
+                    ((alias.asname or alias.name).partition(".")[0], statement)
+                    for alias in statement.names
+                ]
             elif isinstance(statement, (*FUNCTION_TYPES, ast.ClassDef)):
-                bindings.setdefault(statement.name, []).append(statement)
+                values = [(statement.name, statement)]
             elif isinstance(statement, ast.If):
                 if not is_main_guard(statement.test):
-                    pending.extend(reversed(statement.body + statement.orelse))
+                    pending.extend((s, role) for s in reversed(statement.body + statement.orelse))
             elif isinstance(statement, ast.Try):
-                blocks = [*statement.body, *statement.orelse, *statement.finalbody]
+                body = (id(statement), "body")
+                blocks: list[tuple[ast.stmt, Role]] = [
+                    *((s, body) for s in [*statement.body, *statement.orelse]),
+                    *((s, role) for s in statement.finalbody),
+                ]
                 for handler in statement.handlers:
-                    blocks.extend(handler.body)
+                    blocks.extend((s, (id(statement), "handler")) for s in handler.body)
                 pending.extend(reversed(blocks))
             elif isinstance(statement, ast.With):
-                pending.extend(reversed(statement.body))
+                pending.extend((s, role) for s in reversed(statement.body))
+            for name, value in values:
+                bindings.setdefault(name, []).append(value)
+                if role is not None:
+                    roles[id(value)] = role
         return bindings
 
     @cached_property
@@ -297,14 +322,30 @@ class ModuleFacts:
 
     def module_mutable_kind(self, name: str) -> str | None:
         """The container kind of a module-level name when every binding of it is a
-        mutable container; None when any binding is something else (a Redis-backed
-        dict chosen by configuration, an import, a function)."""
-        kind = None
-        for value in self.module_bindings.get(name, ()):
-            kind = self.mutable_kind(value)
+        mutable container, or a call in a ``try`` whose ``except`` binds one; None when
+        any binding is something else (a Redis-backed dict chosen by configuration, an
+        import, a function)."""
+        bound = self.module_bindings.get(name, ())
+        kinds = [self.mutable_kind(value) for value in bound]
+        if kinds and all(kinds):
+            return kinds[-1]
+        # ``try: X = json.load(f)`` / ``except OSError: X = {}``: the fallback says what
+        # the loaded value is; every binding counts
+        fallbacks = {
+            self._binding_roles[id(v)][0]: kind
+            for v, kind in zip(bound, kinds, strict=True)
+            if kind is not None and self._binding_roles.get(id(v), (0, ""))[1] == "handler"
+        }
+        if not fallbacks:
+            return None
+        for value, kind in zip(bound, kinds, strict=True):
             if kind is None:
-                return None
-        return kind
+                role = self._binding_roles.get(id(value))
+                if role is None or role[1] != "body" or role[0] not in fallbacks:
+                    return None
+                if not isinstance(value, ast.Call):
+                    return None
+        return next(iter(fallbacks.values()))
 
     def mutable_kind(self, value: ast.AST) -> str | None:
         """What kind of mutable container ``value`` builds (``dict``, ``deque``...), the
@@ -651,12 +692,47 @@ class ModuleFacts:
         """Whether an expression reads its value from the environment or a settings
         helper (``os.environ``, ``os.getenv``, ``env(...)``, ``config(...)``)."""
         for part in ast.walk(node):
-            if isinstance(part, (ast.Name, ast.Attribute)):
-                name = self.qualified_name(part) or ""
-                head = name.partition(".")[0]
-                if "environ" in name or "getenv" in name or head in {"env", "config", "decouple"}:
-                    return True
+            if isinstance(part, (ast.Name, ast.Attribute)) and reads_environment(
+                self.qualified_name(part) or ""
+            ):
+                return True
         return False
+
+    # ------------------------------------------------------------------ values
+    @cached_property
+    def value_follower(self) -> ValueFollower:
+        """Values followed through names (``semantic/values.py``), imported names asked
+        of :meth:`imported_values`."""
+        return ValueFollower(self, self.imported_values)
+
+    def values(self, expr: ast.AST, function: FunctionNode | None) -> Values:
+        """Every value ``expr``, written in ``function`` (None: at module level), may
+        have: through module constants, local assignments, every binding of a name, and
+        (from the context) names imported from the project's other modules."""
+        return self.value_follower.values(expr, function)
+
+    def strings(
+        self, expr: ast.AST, function: FunctionNode | None, *, across_modules: bool = True
+    ) -> list[str]:
+        """The strings ``expr`` may be when deployed: a literal, or the known strings of
+        the names, attributes and f-strings it goes through; none when the environment
+        chooses (a setting read with ``os.environ.get(..., default)`` is the deployer's).
+        ``across_modules=False``: only strings written in this module."""
+        if isinstance(expr, ast.Constant):
+            return [expr.value] if isinstance(expr.value, str) else []
+        values = self.values(expr, function)
+        if values.environment:
+            return []
+        return values.strings() if across_modules else values.here().strings()
+
+    def elements(self, iterable: ast.AST, function: FunctionNode | None) -> Values:
+        """The values a ``for`` loop over ``iterable`` gives its target."""
+        return self.value_follower.elements(iterable, function)
+
+    def imported_values(self, target: str) -> tuple[Value, ...]:
+        """The values of a name imported from another module (its import target as
+        written): unknown to one module's facts; the context asks the project."""
+        return ()
 
     def enclosing_class(self, function: FunctionNode) -> ast.ClassDef | None:
         """The class whose method ``function`` is (or is nested in)."""
@@ -667,3 +743,12 @@ class ModuleFacts:
                 return cls
             current = self.function_parent.get(id(current))
         return None
+
+
+def _stdlib_over_fallback(preferred: str, other: str) -> bool:
+    """Whether ``preferred`` is a standard-library module and ``other`` is not (the
+    Python 2 name of a fallback import)."""
+    return (
+        preferred.partition(".")[0] in sys.stdlib_module_names
+        and other.partition(".")[0] not in sys.stdlib_module_names
+    )

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from flake8_stateless.context import FUNCTION_TYPES, Context, FunctionNode, dotted_name
+from flake8_stateless.excerpts import quoted
 from flake8_stateless.registry import Finding, Rule
 
 FLASK_SOCKETIO = ("Flask-SocketIO", "message_queue", "message_queue=<redis URL>")
@@ -52,13 +53,37 @@ def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Ite
     elif isinstance(given, ast.Call) and context.qualified_name(given.func) in IN_PROCESS_MANAGERS:
         problem = "has an in-process manager"
     else:
-        return
+        found = _through_names(given, option, function, context)
+        if found is None:
+            return
+        problem = found
     index = _index(context)
     name = index.assigned.get(id(node))
     if given is None and name is not None and _configured_elsewhere(name, option, node, index):
         return  # init_app(..., message_queue=...) or another branch configures one
     server = f"{library} '{name}'" if name is not None else f"{dotted_name(node.func)}()"
     yield RULE.finding(node, server=server, problem=problem, fix=fix)
+
+
+def _through_names(
+    given: ast.expr, option: str, function: FunctionNode | None, context: Context
+) -> str | None:
+    """The problem when the queue or manager is given through a name whose every
+    deployed value is None or an in-process manager (``message_queue=QUEUE_URL`` with
+    ``QUEUE_URL = None``, here or in another module); None when some value may be a real
+    queue, is unknown, or comes from the environment."""
+    if not isinstance(given, (ast.Name, ast.Attribute)):
+        return None
+    values = context.values(given, function)
+    deployed = values.deployed()
+    if not deployed or values.environment:
+        return None
+    shown = quoted(context.excerpts.label(given, 32))
+    if all(value.known and value.constant is None for value in deployed):
+        return f"has {option}=None through {shown}"
+    if all(value.callee in IN_PROCESS_MANAGERS for value in deployed):
+        return f"has an in-process manager through {shown}"
+    return None
 
 
 @dataclass
@@ -166,8 +191,12 @@ socketio = SocketIO(app, message_queue=os.environ["REDIS_URL"])
         "https://python-socketio.readthedocs.io/en/latest/server.html#using-a-message-queue",
     ),
     notes=(
+        "Follows the queue or manager through names, also into other modules of the "
+        "project: `message_queue=QUEUE_URL` with `QUEUE_URL = None` is reported, with "
+        "`QUEUE_URL = \"redis://...\"` it is not.",
         "Leaves alone servers given a Redis, Kafka, AMQP or other manager or message queue "
-        "(literally, from the environment or through `**options`), modules that configure "
+        "(literally, through a name holding one, from the environment or through "
+        "`**options`), modules that configure "
         "one elsewhere (`socketio.init_app(app, message_queue=...)`, the other branch of an "
         "`if`), test code and anything under `if DEBUG:`.",
     ),

@@ -11,13 +11,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from flake8_stateless.context import (
-    Context,
-    FunctionNode,
-    dotted_name,
-    statements_of,
-    string_value,
-)
+from flake8_stateless.context import Context, FunctionNode, dotted_name, string_value
 from flake8_stateless.patterns import Pattern
 from flake8_stateless.registry import Finding, Rule
 from flake8_stateless.rules.build.runtime import runs_in_app
@@ -156,40 +150,35 @@ def _build_call(
 
 
 def _bundle(receiver: ast.expr, function: FunctionNode | None, context: Context) -> str | None:
-    """The user's name for a webassets bundle: a variable bound to ``Bundle(...)``, an
-    environment's ``assets["js"]``, or ``Bundle(...)`` itself."""
+    """The user's name for a webassets bundle: ``Bundle(...)`` itself, a name bound to
+    one (also by a loop over bundles), or an environment's entry (``assets["js"]``,
+    ``assets[name]`` where ``assets = Environment(app)``, also through ``bundle =
+    assets[name]``). Bundles and environments of other modules are not followed: the
+    word ``build`` is in too many files for the text prefilter to keep them all."""
     if isinstance(receiver, ast.Call):
         return "Bundle(...)" if context.qualified_name(receiver.func) in BUNDLES else None
-    if isinstance(receiver, ast.Subscript):
-        holder = _bound_value(receiver.value, function, context)
-        if isinstance(holder, ast.Call) and context.qualified_name(holder.func) in ENVIRONMENTS:
-            key = string_value(receiver.slice)
-            return (
-                f"{dotted_name(receiver.value)}[{key!r}]"
-                if key
-                else f"{dotted_name(receiver.value)}[...]"
-            )
+    if not isinstance(receiver, (ast.Name, ast.Attribute, ast.Subscript)):
         return None
-    value = _bound_value(receiver, function, context)
-    if isinstance(value, ast.Call) and context.qualified_name(value.func) in BUNDLES:
-        return dotted_name(receiver)
+    named = dotted_name(receiver)
+    for value in context.values(receiver, function).here().deployed():
+        if value.callee in BUNDLES:
+            return named or context.excerpts.label(receiver, 24)
+        entry = value.node
+        if isinstance(entry, ast.Subscript) and _is_environment(entry.value, value.scope, context):
+            if named is not None:
+                return named
+            key = string_value(entry.slice)
+            holder = dotted_name(entry.value) or "assets"
+            return f"{holder}[{key!r}]" if key else f"{holder}[...]"
     return None
 
 
-def _bound_value(
-    expr: ast.expr, function: FunctionNode | None, context: Context
-) -> ast.expr | None:
-    """What a name holds: its assignment in ``function`` if local, else at module level."""
-    if not isinstance(expr, ast.Name):
-        return None
-    if function is not None and context.binds_locally(function, expr.id):
-        for node in statements_of(function):
-            if isinstance(node, ast.Assign) and any(
-                isinstance(t, ast.Name) and t.id == expr.id for t in node.targets
-            ):
-                return node.value
-        return None
-    return context.module_values.get(expr.id)
+def _is_environment(expr: ast.expr, function: FunctionNode | None, context: Context) -> bool:
+    """Whether ``expr`` holds a webassets/Flask-Assets ``Environment``."""
+    return any(
+        value.callee in ENVIRONMENTS
+        for value in context.values(expr, function).here().deployed()
+    )
 
 
 RULE = Rule(
@@ -233,6 +222,10 @@ assets.register("js_all", Bundle("a.js", "b.js", output="gen/packed.js"))
         "https://github.com/jrief/django-sass-processor#configuration",
     ),
     notes=(
+        "Follows bundles through names, loops (`for bundle in (js, css): bundle.build()`), "
+        "dict entries and environment subscripts (`for name in names: "
+        "assets[name].build()`), within the module: a bundle or environment imported from "
+        "another module is not followed.",
         "Leaves alone the same calls in build scripts (`setup.py`, `build_assets.py`, "
         '`scripts/`), management commands, CLI commands and `if __name__ == "__main__":` '
         "blocks, switches set to False or read from DEBUG or the environment, test "

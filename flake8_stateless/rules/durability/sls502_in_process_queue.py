@@ -6,8 +6,9 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from flake8_stateless.context import Context, FunctionNode
+from flake8_stateless.context import Context, FunctionNode, dotted_name
 from flake8_stateless.registry import Finding, Rule
+from flake8_stateless.scope import state
 
 QUEUE_CLASSES = {
     "queue.Queue": "queue.Queue",
@@ -39,9 +40,67 @@ def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Ite
     if function is None or not isinstance(node, ast.Call):
         return
     fed = fed_queue(node, function, context)
+    what: str | None
     if fed is not None:
         kind, name = fed
-        yield RULE.finding(node, kind=kind, name=name, group=f"{id(function)}:{name}")
+        what = f"module-level {kind} '{name}'"
+    else:
+        what = _long_lived_queue(node, function, context)
+    if what is not None:
+        yield RULE.finding(node, what=what, group=f"{id(function)}:{what}")
+
+
+def _long_lived_queue(call: ast.Call, function: FunctionNode, context: Context) -> str | None:
+    """``self.queue.put(task)`` in a method reached on an object that lives as long as
+    the process, where ``self.queue`` is a ``queue.Queue`` it made; or ``update_q.put(x)``
+    where ``update_q`` was handed over at set-up and is a project queue class."""
+    func = call.func
+    if not isinstance(func, ast.Attribute) or func.attr not in QUEUE_PUTS:
+        return None
+    receiver = func.value
+    if isinstance(receiver, ast.Attribute) and isinstance(receiver.value, ast.Name):
+        owner = receiver.value.id
+        cls: ast.ClassDef | None = None
+        if owner == "self":
+            if context.self_is_long_lived(function):
+                cls = context.enclosing_class(function)
+        else:
+            # ``ins = cls.get_instance(); ins.queue.put(task)``: a singleton of this module
+            found = context.long_lived_object(function, owner)
+            cls = context.classes.get(found) if found is not None else None
+        held = f"{owner}.{receiver.attr}"
+        if cls is None or _takes_in(function, held, QUEUE_TAKES, context):
+            return None
+        kind = _attribute_queue_kind(cls, receiver.attr, context)
+        if kind is not None:
+            return f"{kind} '{held}' of the long-lived {cls.name}"
+        return None
+    if isinstance(receiver, ast.Name) and context.binds_locally(function, receiver.id):
+        queue_class = context.long_lived_object(function, receiver.id)
+        if queue_class is not None and queue_class.endswith("Queue"):
+            return f"the long-lived {queue_class} '{receiver.id}'"
+    return None
+
+
+def _attribute_queue_kind(cls: ast.ClassDef, attr: str, context: Context) -> str | None:
+    """The queue class ``self.<attr>`` is made of in a method of ``cls``."""
+    for statement in cls.body:
+        if not isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        for node in context.own_nodes(statement):
+            if not isinstance(node, ast.Assign):
+                continue
+            for target in node.targets:
+                if (
+                    isinstance(target, ast.Attribute)
+                    and target.attr == attr
+                    and isinstance(target.value, ast.Name)
+                    and target.value.id == "self"
+                ):
+                    kind = _queue_kind(node.value, context)
+                    if kind is not None:
+                        return kind
+    return None
 
 
 def fed_queue(call: ast.Call, function: FunctionNode, context: Context) -> tuple[str, str] | None:
@@ -66,6 +125,8 @@ def fed_queue(call: ast.Call, function: FunctionNode, context: Context) -> tuple
             return queue_kind, name
         return None
     container_kind = _container_kind(value, context)
+    if container_kind is not None and state.holds_work_handles(name, context):
+        return None  # the process's own worker threads, not jobs
     if (
         container_kind is not None
         and method in CONTAINER_PUTS
@@ -140,8 +201,7 @@ def _takes(call: ast.Call, name: str, methods: frozenset[str]) -> bool:
     return (
         isinstance(func, ast.Attribute)
         and func.attr in methods
-        and isinstance(func.value, ast.Name)
-        and func.value.id == name
+        and dotted_name(func.value) == name
     )
 
 
@@ -149,7 +209,7 @@ RULE = Rule(
     code="SLS502",
     name="in-process-queue",
     message=(
-        "module-level {kind} '{name}' holds jobs in process memory{via}, lost if it dies; "
+        "{what} holds jobs in process memory{via}, lost if it dies; "
         "use Celery, RQ or arq"
     ),
     summary="Request-serving code puts work into a module-level queue drained in-process.",

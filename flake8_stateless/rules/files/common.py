@@ -1,6 +1,6 @@
 """Facts the SLS2xx rules share: which calls write a local file, which names a function
-derives from a temporary file or an upload, what a function removes again, and where a
-path comes from.
+derives from a temporary file, an upload or the raw request body, what a function removes
+again, which writes are scratch space in the system temp dir, and where a path comes from.
 
 Everything here works on one function at a time and only runs for the rare call that
 already looks like a file write, so the common path through every rule stays a couple
@@ -22,7 +22,11 @@ from flake8_stateless.context import (
     dotted_name,
     string_value,
 )
+from flake8_stateless.registry import UNIT_MARK
 from flake8_stateless.semantic.syntax import LineSpans
+from flake8_stateless.semantic.tempdirs import PATH_CALLS as TEMP_PATH_CALLS
+from flake8_stateless.semantic.tempdirs import PATH_METHODS as TEMP_PATH_METHODS
+from flake8_stateless.semantic.tempdirs import TEMP_DIR_CALLS, is_temp_dir_leaf
 
 TEMP_FACTORIES = frozenset(
     {
@@ -396,7 +400,27 @@ def _written_to(call: ast.Call, function: FunctionNode, context: Context) -> boo
     """Whether a file opened with a mode we cannot read is written to: ``f.write``,
     ``json.dump(x, f)``, ``csv.writer(f)``, ``print(..., file=f)``."""
     names = file_object_names(call, function, context)
-    return any(writes_into(node, names, call, context) for node in calls_in(function, context))
+    return any(
+        writes_into(node, names, call, context) for node in calls_using(call, function, context)
+    )
+
+
+def calls_using(opened: ast.Call, function: FunctionNode, context: Context) -> list[ast.Call]:
+    """The calls of ``function`` that can use the file ``opened`` opens: inside its
+    ``with`` block, or after it is opened (``f = open(...)``). Two ``with open(...) as
+    f`` blocks in one function are two files."""
+    first = opened.lineno
+    last = None
+    parent = context.parents(function).get(id(opened))
+    if isinstance(parent, ast.withitem):
+        statement = context.parents(function).get(id(parent))
+        if isinstance(statement, (ast.With, ast.AsyncWith)):
+            last = statement.end_lineno
+    return [
+        node
+        for node in calls_in(function, context)
+        if node.lineno >= first and (last is None or node.lineno <= last)
+    ]
 
 
 def calls_in(function: FunctionNode, context: Context) -> list[ast.Call]:
@@ -557,21 +581,280 @@ def _unwrap_path(expr: ast.expr, context: Context) -> ast.expr:
 
 def is_scratch(path: ast.expr, function: FunctionNode, context: Context) -> bool:
     """Whether a write to ``path`` leaves nothing behind for later requests: an
-    in-memory buffer, a device, a temporary file or directory, or a path the same
-    function removes again."""
+    in-memory buffer, a device, a temporary file or directory, a path the same
+    function removes again, or scratch space in the system temp dir (see
+    :func:`temp_dir_use`)."""
     return (
         is_memory_buffer(path, function, context)
         or is_special_device(path, context)
         or is_temporary(path, function, context)
         or removes_path(path, function, context)
+        or temp_dir_use(path, function, context) == ""
     )
 
 
-def rule_enabled(context: Context, code: str) -> bool:
-    """Whether the rule ``code`` runs in this run (every default rule when flake8 did
-    not narrow the selection), so that two rules never report the same write."""
-    codes = context.settings.enabled_codes
-    return codes is None or code in codes
+# ------------------------------------------------------------------ scratch space
+FIXED_NAME = "in the temp dir under a fixed name"
+CHOSEN_NAME = "in the temp dir under a name the caller chooses"
+HANDED_OUT = f"in the temp dir under a name the {UNIT_MARK} hands out"
+KEPT_IN_SESSION = "in the temp dir under a name kept in the session"
+
+CLIENT_ATTRIBUTES = frozenset(
+    {
+        "args", "form", "values", "json", "view_args", "match_info", "path_params",
+        "query_params", "query", "GET", "POST", "headers", "cookies", "COOKIES",
+    }
+)
+"""``request.X``: values the client sends (Flask, Django, aiohttp, Starlette)."""
+CLIENT_CALLS = frozenset(
+    {"get_json", "get_argument", "get_query_argument", "get_body_argument", "get_cookie"}
+)
+"""``request.get_json()``, Tornado's ``self.get_argument(...)``: values the client sends."""
+NOT_CLIENT_PARAMETERS = frozenset({"self", "cls", "request", "req", "websocket", "ws"})
+NAME_KEEPERS = frozenset({"secure_filename", "basename", "slugify", "quote", "int"})
+"""Functions that keep what a name is made of (``secure_filename(request.args["n"])``):
+their arguments are looked at."""
+NAME_KEEPING_METHODS = frozenset({"lower", "upper", "strip", "rstrip", "lstrip"})
+"""String methods that keep what a name is made of: the string is looked at."""
+NAME_CARRIERS = frozenset(
+    {
+        "str", "basename", "join", "relpath", "fspath", "Path", "url_for", "reverse", "quote",
+        "format", "dumps", "dict", "jsonify", "json_response", "JSONResponse", "JsonResponse",
+        "render", "render_template", "TemplateResponse", "redirect", "RedirectResponse",
+        "HttpResponseRedirect", "make_response", "Response", "HttpResponse",
+        "PlainTextResponse", "HTMLResponse",
+    }
+)
+"""Calls whose result still names the file, when given its name or id: path and URL
+builders, and the responses that send it to the client (``jsonify(job=job)``,
+``redirect(url_for(...))``). Not ``send_file(path)`` (the file's content) nor helpers
+computing something from it (``convert(path)``)."""
+
+
+def temp_dir_use(path: ast.expr, function: FunctionNode, context: Context) -> str | None:
+    """How a write to ``path`` uses the system temp dir: None when ``path`` is not in
+    it; ``""`` when it is scratch space for this request; otherwise why another request
+    can find the file, for the message (a fixed name, a name the client or caller
+    chooses, or a name the handler hands out in its response or the session).
+
+    Scratch space means no other request reads the file back. In practice: the name
+    has a part made for this request (``uuid4()``, a timestamp, a hash of the upload,
+    anything but constants and values the client sends) and the handler does not
+    hand it out. Sending the file itself (``send_file(path)``), passing it to a
+    subprocess or to a helper of the same request, and leaving it behind all keep it
+    scratch: whether it is removed is a clean-up question (SLS205 checks the files
+    ``tempfile`` makes), not state. ``mkstemp()``/``mkdtemp()`` files are
+    :func:`is_temporary` and never come here."""
+    return memoised(
+        context, "temp dir use", path, lambda: _temp_dir_use(path, function, context)
+    )
+
+
+def _temp_dir_use(path: ast.expr, function: FunctionNode, context: Context) -> str | None:
+    if not context.temp_dirs.in_temp_dir(path, function):
+        return None
+    parts = _name_parts(path, function, context)
+    if "other" not in parts:
+        return CHOSEN_NAME if "client" in parts else FIXED_NAME
+    return _hands_out(path, function, context) or ""
+
+
+def _name_parts(path: ast.expr, function: FunctionNode, context: Context) -> set[str]:
+    """What the parts of a temp path are made of: ``fixed`` (literals, constants, the
+    temp dir), ``client`` (values the client sends, parameters of the handler or task
+    the caller fills) or ``other`` (anything made for this request, or unknown)."""
+    temp_dirs = context.temp_dirs
+    values = temp_dirs.values(function)
+    client_parameters = _client_parameters(function, context)
+    parts: set[str] = set()
+    pending: list[ast.expr] = [path]
+    seen: set[str] = set()
+    steps = 0
+    while pending:
+        steps += 1
+        if steps > 64:
+            parts.add("other")
+            break
+        expr = pending.pop()
+        if isinstance(expr, ast.Constant):
+            parts.add("fixed")
+        elif isinstance(expr, ast.JoinedStr):
+            pending.extend(expr.values)
+        elif isinstance(expr, ast.FormattedValue):
+            pending.append(expr.value)
+        elif isinstance(expr, ast.BinOp):
+            pending.extend((expr.left, expr.right))
+        elif _is_client_value(expr):
+            parts.add("client")
+        elif isinstance(expr, ast.Name):
+            if expr.id in seen:
+                continue
+            seen.add(expr.id)
+            if expr.id in client_parameters:
+                parts.add("client")
+                continue
+            bound = values(expr.id)
+            if bound:
+                pending.extend(bound)
+            else:
+                parts.add("other")
+        elif isinstance(expr, ast.Call):
+            pending.extend(_call_parts(expr, function, context, parts))
+        elif is_temp_dir_leaf(expr, context.qualified_name):
+            parts.add("fixed")
+        else:
+            parts.add("other")
+    return parts
+
+
+def _call_parts(
+    call: ast.Call, function: FunctionNode, context: Context, parts: set[str]
+) -> list[ast.expr]:
+    """The parts of a call in a temp path to look at next (its arguments, for path
+    builders and temp dir helpers); adds what the call itself is to ``parts``."""
+    name = context.qualified_name(call.func) or ""
+    if name in TEMP_DIR_CALLS:
+        parts.add("fixed" if name != "tempfile.mkdtemp" else "other")
+        return []
+    func = call.func
+    if name in TEMP_PATH_CALLS:
+        return list(call.args)
+    if isinstance(func, ast.Attribute) and func.attr in TEMP_PATH_METHODS:
+        return [func.value, *call.args]
+    if context.temp_dirs.is_temp_helper(call, function):
+        if not call.args and not call.keywords:
+            parts.add("fixed")
+        return [*call.args, *(k.value for k in call.keywords)]
+    if isinstance(func, ast.Attribute) and func.attr in NAME_KEEPING_METHODS:
+        return [func.value]
+    if callee_last_name(func) in NAME_KEEPERS and call.args:
+        return list(call.args)
+    parts.add("other")
+    return []
+
+
+def _is_client_value(expr: ast.expr) -> bool:
+    """``request.args["id"]``, ``request.form.get("name")``, ``request.match_info["id"]``,
+    ``request.get_json()["id"]``, ``self.get_argument("id")``: sent by the client."""
+    for _ in range(4):
+        if isinstance(expr, ast.Subscript):
+            expr = expr.value
+        elif isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute):
+            if expr.func.attr in CLIENT_CALLS:
+                return True
+            if expr.func.attr not in ("get", "getlist", "getone", "getall"):
+                return False
+            expr = expr.func.value
+        else:
+            break
+    return (
+        isinstance(expr, ast.Attribute)
+        and expr.attr in CLIENT_ATTRIBUTES
+        and dotted_name(expr.value) in REQUEST_NAMES
+    )
+
+
+def _client_parameters(function: FunctionNode, context: Context) -> set[str]:
+    """Parameters of a handler or task itself (not of the functions it calls), other
+    than the request and uploads: route parameters, query values, a task's arguments."""
+    reach = context.reach_of(function)
+    if reach is None or reach.depth > 0:
+        return set()
+    arguments = function.args
+    names = {a.arg for a in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]}
+    return names - NOT_CLIENT_PARAMETERS - upload_parameters(function, context)
+
+
+def _hands_out(path: ast.expr, function: FunctionNode, context: Context) -> str | None:
+    """Why the file's name leaves the request, if it does: a handler or task returns it
+    (or the id it is made from) other than as the file it sends, or a session keeps it."""
+    names = _names_in_path(path, function, context)
+    if not names:
+        return None
+    carried = derived_names(function, context, lambda n: False, names, _carries_name)
+    reach = context.reach_of(function)
+    returns = reach is not None and reach.depth == 0
+    for node in context.own_nodes(function):
+        if returns and isinstance(node, ast.Return) and node.value is not None:
+            if _carries_name(node.value, carried):
+                return HANDED_OUT
+        elif (
+            isinstance(node, ast.Assign)
+            and any(_is_session_entry(t) for t in node.targets)
+            and _carries_name(node.value, carried)
+        ):
+            return KEPT_IN_SESSION
+    return None
+
+
+def _is_session_entry(target: ast.expr) -> bool:
+    """``session["export"]``, ``request.session["export"]``: read by the next request."""
+    return isinstance(target, ast.Subscript) and (dotted_name(target.value) or "").endswith(
+        "session"
+    )
+
+
+def _names_in_path(path: ast.expr, function: FunctionNode, context: Context) -> set[str]:
+    """Local names a temp path is built from, followed through their assignments, but
+    not the parameters (the client knows those) nor names holding only the temp dir."""
+    values = context.temp_dirs.values(function)
+    parameters = {a.arg for a in ast.walk(function.args) if isinstance(a, ast.arg)}
+    found: set[str] = set()
+    pending: list[ast.expr] = [path]
+    while pending and len(found) < 32:
+        expr = pending.pop()
+        for node in ast.walk(expr):
+            if not isinstance(node, ast.Name) or node.id in found or node.id in parameters:
+                continue
+            if not context.binds_locally(function, node.id):
+                continue
+            bound = values(node.id) or []
+            if bound and all(_only_temp_dir(v, function, context) for v in bound):
+                continue
+            found.add(node.id)
+            pending.extend(bound)
+    return found
+
+
+def _only_temp_dir(value: ast.expr, function: FunctionNode, context: Context) -> bool:
+    """``tempfile.gettempdir()``, ``"/tmp"``, ``get_temp_dir()``: the directory, no name."""
+    if is_temp_dir_leaf(value, context.qualified_name):
+        return True
+    return (
+        isinstance(value, ast.Call)
+        and not value.args
+        and context.temp_dirs.is_temp_helper(value, function)
+    )
+
+
+def _carries_name(value: ast.expr, known: set[str]) -> bool:
+    """Whether ``value`` still names the file, through names of ``known``: a name, a
+    string, container or dict built from it, a path or URL built from it, a response
+    carrying it (``jsonify(job=job)``); not its content (``open(path).read()``,
+    ``send_file(path)``) nor what a helper computes from it."""
+    pending: list[ast.AST] = [value]
+    steps = 0
+    while pending and steps < 256:
+        steps += 1
+        expr = pending.pop()
+        if isinstance(expr, ast.Name):
+            if expr.id in known:
+                return True
+        elif isinstance(expr, (ast.JoinedStr, ast.Tuple, ast.List, ast.Set)):
+            pending.extend(expr.values if isinstance(expr, ast.JoinedStr) else expr.elts)
+        elif isinstance(expr, ast.Dict):
+            pending.extend(key for key in expr.keys if key is not None)
+            pending.extend(expr.values)
+        elif isinstance(expr, (ast.FormattedValue, ast.Starred)):
+            pending.append(expr.value)
+        elif isinstance(expr, ast.BinOp):
+            pending.extend((expr.left, expr.right))
+        elif isinstance(expr, ast.Attribute) and expr.attr in ("name", "stem", "parent"):
+            pending.append(expr.value)
+        elif isinstance(expr, ast.Call) and callee_last_name(expr.func) in NAME_CARRIERS:
+            pending.extend(expr.args)
+            pending.extend(keyword.value for keyword in expr.keywords)
+    return False
 
 
 # ------------------------------------------------------------------ uploads
@@ -615,6 +898,22 @@ def _parameters_given_uploads(
 ) -> set[str]:
     """Parameters that a caller in this module passes an upload to
     (``handle_uploaded_file(request.FILES["file"])``), one call level deep."""
+
+    def gives_upload(caller: FunctionNode) -> Callable[[ast.expr], bool]:
+        origins = upload_origins(caller, context, follow_callers=False)
+        return lambda value: upload_in(value, origins, context) is not None
+
+    return parameters_given(function, parameters, context, gives_upload)
+
+
+def parameters_given(
+    function: FunctionNode,
+    parameters: list[ast.arg],
+    context: Context,
+    gives: Callable[[FunctionNode], Callable[[ast.expr], bool]],
+) -> set[str]:
+    """Parameters of ``function`` that a caller in this module passes a value to for
+    which ``gives(caller)(value)`` holds, positionally or by keyword."""
     names = {p.arg for p in parameters}
     if not names:
         return set()
@@ -628,14 +927,14 @@ def _parameters_given_uploads(
         ]
         if not calls:
             continue
-        origins = upload_origins(caller, context, follow_callers=False)
+        test = gives(caller)
         for call in calls:
             for index, value in enumerate(call.args):
                 position = index + offset
-                if position < len(parameters) and upload_in(value, origins, context) is not None:
+                if position < len(parameters) and test(value):
                     found.add(parameters[position].arg)
             for keyword in call.keywords:
-                if keyword.arg in names and upload_in(keyword.value, origins, context) is not None:
+                if keyword.arg in names and test(keyword.value):
                     found.add(keyword.arg)
     return found
 
@@ -668,6 +967,7 @@ def upload_objects(
     to ``request.files[...]``/``.get(...)``/``.getlist(...)`` items or Flask-WTF
     ``form.field.data``, by assignment or iteration (not through other calls)."""
     seeds = upload_parameters(function, context, follow_callers=follow_callers)
+    seeds |= form_parts(function, context)
 
     def is_object(value: ast.expr, known: set[str]) -> bool:
         while isinstance(value, (ast.Subscript, ast.Await)):
@@ -758,24 +1058,201 @@ def receives_upload(write: LocalWrite, function: FunctionNode, context: Context)
     ``shutil.copyfileobj(file.file, f)``, ``for chunk in f.chunks(): out.write(chunk)``),
     or ``Path.write_bytes(await file.read())``."""
     data = upload_origins(function, context)
-    if not data and not memoised(
-        context, "request files", function,
-        lambda: any(is_request_files(n) for n in context.own_nodes(function)),
+    raw = raw_body_names(function, context)
+    if not data and not raw and not memoised(
+        context, "request files or body", function,
+        lambda: any(
+            is_request_files(n) or (isinstance(n, ast.expr) and raw_body(n, context))
+            for n in context.own_nodes(function)
+        ),
     ):
         return None
     call = write.call
     if not write.is_opener:
         if isinstance(call.func, ast.Attribute) and call.func.attr in PATH_WRITE_METHODS:
             content = argument(call, 0, "data")
-            return upload_in(content, data, context) if content is not None else None
+            if content is None:
+                return None
+            return upload_in(content, data, context) or raw_content(content, raw, context)
         return None
     names = file_object_names(call, function, context)
-    for node in calls_in(function, context):
+    for node in calls_using(call, function, context):
         if node.args and writes_into(node, names, call, context):
             found = upload_in(node.args[0], data, context)
+            if found is None and _copies_bytes(node, context):
+                found = raw_content(node.args[0], raw, context)
             if found is not None:
                 return found
     return None
+
+
+# ------------------------------------------------------------------ raw request bodies
+RAW_BODY_ATTRIBUTES = frozenset({"body"})
+"""``request.body`` (Django, Tornado): the bytes the client sent. Not ``request.data``,
+which Django REST framework parses."""
+RAW_BODY_CALLS = frozenset({"read", "body", "get_data", "stream"})
+"""``await request.read()`` (aiohttp), ``await request.body()`` and ``request.stream()``
+(Starlette), ``request.get_data()`` (Flask), ``request.read()`` (Django)."""
+RAW_STREAMS = frozenset({"stream", "content"})
+"""``request.stream`` (Flask, werkzeug), ``request.content`` (aiohttp): the body as a stream."""
+STREAM_READS = frozenset(
+    {"read", "readany", "readexactly", "readline", "readchunk", "iter_chunked", "iter_any",
+     "iter_chunks"}
+)
+FORM_CALLS = frozenset({"post", "multipart"})
+"""aiohttp's ``await request.post()`` (fields and ``FileField`` uploads) and
+``await request.multipart()`` (a reader of body parts)."""
+FORM_ITEMS = frozenset({"get", "getone", "getall", "next", "values"})
+PART_USES = frozenset({"file", "filename", "read_chunk"})
+"""What the code does with a form part that is a file: ``field.file``, ``part.filename``,
+``await part.read_chunk()``."""
+BYTE_COPIERS = frozenset({"write", "writelines"})
+
+
+def _is_request(node: ast.AST) -> bool:
+    return dotted_name(node) in REQUEST_NAMES
+
+
+def raw_body(expr: ast.expr, context: Context) -> str | None:
+    """How the code reads the raw request body, when ``expr`` is (awaits) it:
+    ``request.body``, ``await request.read()``, ``await request.body()``,
+    ``request.get_data()``, ``request.stream`` and ``request.stream.read(...)``,
+    ``request.content`` and ``await request.content.read(...)``, ``request.stream()``."""
+    expr = _awaited(expr)
+    if isinstance(expr, ast.Attribute):
+        if expr.attr in RAW_BODY_ATTRIBUTES | RAW_STREAMS and _is_request(expr.value):
+            return context.excerpts.label(expr, 40)
+        return None
+    if not isinstance(expr, ast.Call) or not isinstance(expr.func, ast.Attribute):
+        return None
+    func = expr.func
+    owner = func.value
+    if func.attr in RAW_BODY_CALLS and _is_request(owner):
+        if any(k.arg == "as_text" for k in expr.keywords):
+            return None  # ``get_data(as_text=True)``: a text payload, not a file
+        return context.excerpts.label(expr, 40)
+    if (
+        func.attr in STREAM_READS
+        and isinstance(owner, ast.Attribute)
+        and owner.attr in RAW_STREAMS
+        and _is_request(owner.value)
+    ):
+        return context.excerpts.label(expr, 40)
+    return None
+
+
+def raw_content(expr: ast.expr, raw: dict[str, str], context: Context) -> str | None:
+    """The raw body ``expr`` is, itself or through a name holding it (``content =
+    await request.read()``, ``async for chunk in request.stream()``). Strict: a value
+    computed from the body (``json.loads(body)``) is not the uploaded bytes."""
+    expr = _awaited(expr)
+    if isinstance(expr, ast.Name):
+        return raw.get(expr.id)
+    return raw_body(expr, context)
+
+
+def _copies_bytes(call: ast.Call, context: Context) -> bool:
+    """``f.write(data)``, ``f.writelines(chunks)``, ``shutil.copyfileobj(src, f)``: the
+    bytes as they are, not serialised (``json.dump(body, f)``)."""
+    func = call.func
+    if isinstance(func, ast.Attribute) and func.attr in BYTE_COPIERS:
+        return True
+    return context.qualified_name(func) == "shutil.copyfileobj"
+
+
+def raw_body_names(
+    function: FunctionNode, context: Context, *, follow_callers: bool = True
+) -> dict[str, str]:
+    """See :func:`_raw_body_names`; computed once per file and function."""
+    what = "raw bodies" if follow_callers else "raw bodies here"
+    return memoised(
+        context, what, function,
+        lambda: _raw_body_names(function, context, follow_callers=follow_callers),
+    )
+
+
+def _raw_body_names(
+    function: FunctionNode, context: Context, *, follow_callers: bool
+) -> dict[str, str]:
+    """Names holding the raw request body or a chunk of it, each with how it was read:
+    bound to the body (``content = await request.read()``), to a read of its stream
+    (``chunk = await request.content.read(8192)``), iterating it (``async for chunk in
+    request.stream()``), aliases of those, and parameters a caller in this module
+    passes such a value to (maubot's ``upload_new_plugin(content, ...)``)."""
+    found: dict[str, str] = {}
+    if follow_callers:
+        arguments = function.args
+        parameters = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
+
+        def gives_body(caller: FunctionNode) -> Callable[[ast.expr], bool]:
+            held = raw_body_names(caller, context, follow_callers=False)
+            return lambda value: raw_content(value, held, context) is not None
+
+        for name in parameters_given(function, parameters, context, gives_body):
+            found[name] = name
+    pairs = bindings(function, context)
+    for _ in range(4):
+        before = len(found)
+        for target, value in pairs:
+            source = raw_content(value, found, context)
+            if source is None:
+                continue
+            for name in bound_names(target):
+                found.setdefault(name, name if isinstance(value, ast.Name) else source)
+        if len(found) == before:
+            break
+    return found
+
+
+def _awaited(expr: ast.expr) -> ast.expr:
+    while isinstance(expr, ast.Await):
+        expr = expr.value
+    return expr
+
+
+def _form_of(value: ast.expr) -> ast.expr | None:
+    """The form an item comes from: ``data`` for ``data["f"]``, ``data.get("f")``,
+    ``await reader.next()`` or ``data.values()`` (iterated)."""
+    while isinstance(value, (ast.Await, ast.Subscript)):
+        value = value.value
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute):
+        return value.func.value if value.func.attr in FORM_ITEMS else None
+    return value
+
+
+def form_parts(function: FunctionNode, context: Context) -> set[str]:
+    """aiohttp form parts that are files: names bound to an item of ``await
+    request.post()`` or a part of ``await request.multipart()`` (subscript, ``get``,
+    ``next()``, iteration) on which the function reads ``.file``, ``.filename`` or
+    ``read_chunk()``. Other fields of the form are plain values, not uploads."""
+    return memoised(context, "form parts", function, lambda: _form_parts(function, context))
+
+
+def _form_parts(function: FunctionNode, context: Context) -> set[str]:
+    pairs = bindings(function, context)
+    forms: set[str] = set()
+    for target, value in pairs:
+        made = _awaited(value)
+        if (
+            isinstance(made, ast.Call)
+            and isinstance(made.func, ast.Attribute)
+            and made.func.attr in FORM_CALLS
+            and _is_request(made.func.value)
+        ):
+            forms |= bound_names(target)
+    if not forms:
+        return set()
+    parts: set[str] = set()
+    for target, value in pairs:
+        source = _form_of(value)
+        if isinstance(source, ast.Name) and source.id in forms:
+            parts |= bound_names(target)
+    used = {
+        n.value.id
+        for n in context.own_nodes(function)
+        if isinstance(n, ast.Attribute) and n.attr in PART_USES and isinstance(n.value, ast.Name)
+    }
+    return parts & used
 
 
 # ------------------------------------------------------------------ path origins

@@ -11,12 +11,8 @@ from flake8_stateless.rules.files.common import (
     is_scratch,
     local_write,
     path_origin,
-    receives_upload,
-    rule_enabled,
+    temp_dir_use,
 )
-
-UPLOAD_RULE = "SLS202"
-"""Saving an upload is reported once, by the more specific rule, when it runs."""
 
 
 def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Iterator[Finding]:
@@ -26,12 +22,39 @@ def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Ite
     if write is None:
         return
     path = write.path
-    if path is not None and is_scratch(path, function, context):
+    if path is None:
+        yield RULE.finding(node, what=write.what, origin="")
         return
-    if rule_enabled(context, UPLOAD_RULE) and receives_upload(write, function, context):
+    if is_scratch(path, function, context) or _content_addressed_cache(path, function, context):
         return
-    origin = path_origin(path, function, context) if path is not None else None
+    origin = temp_dir_use(path, function, context) or path_origin(path, function, context)
     yield RULE.finding(node, what=write.what, origin=f", {origin}" if origin else "")
+
+
+EXISTENCE_CHECKS = frozenset({"exists", "is_file", "isfile"})
+HASHES = frozenset({"md5", "sha1", "sha224", "sha256", "sha384", "sha512", "blake2b", "blake2s"})
+
+
+def _content_addressed_cache(path: ast.expr, function: FunctionNode, context: Context) -> bool:
+    """A cache file named by a hash of its content's inputs, looked up before it is
+    written (``if file_path.is_file(): return FileResponse(file_path)``): a miss on
+    another process only costs a recomputation, never a wrong answer."""
+    if not isinstance(path, ast.Name):
+        return False
+    checked = hashed = False
+    for node in context.own_nodes(function):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        last = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        if last in HASHES:
+            hashed = True
+        elif last in EXISTENCE_CHECKS:
+            subject = func.value if isinstance(func, ast.Attribute) and not node.args else (
+                node.args[0] if node.args else None
+            )
+            checked = checked or (isinstance(subject, ast.Name) and subject.id == path.id)
+    return checked and hashed
 
 
 RULE = Rule(
@@ -90,6 +113,7 @@ def save_report():
     check=check,
     scope="request",
     options=("handler-decorators", "call-depth"),
+    yields_to=("SLS202",),
     references=(
         "https://12factor.net/processes",
         "https://docs.aws.amazon.com/AmazonS3/latest/userguide/upload-objects.html",
@@ -112,7 +136,22 @@ def save_report():
         "`os.devnull` and `/dev/...`, "
         "reads, and everything outside request-serving code: CLI scripts, management "
         "commands, import-time set-up such as a `logging.FileHandler`, and tests.",
-        "An upload copied to disk is reported as SLS202 instead when that rule is enabled.",
+        "Scratch space in the system temp dir is left alone too: a path under "
+        "`tempfile.gettempdir()`, `tempfile.tempdir`, a `/tmp` or `/var/tmp` literal, or a "
+        "project function returning such a path (calibre-web's `get_temp_dir()`, in any "
+        "module, also through another such function), whose name has a part made for this "
+        "request (`uuid4()`, a timestamp, a hash of the upload) and is not handed out. "
+        "Sending the file itself (`send_file(path)`), passing it to a subprocess or a "
+        "helper and leaving it behind keep it scratch: no other request reads it back, so "
+        "whether it is removed is a clean-up question (SLS205 checks the files `tempfile` "
+        "makes), not state. A temp file another request can find again is "
+        "still reported, and the message says why: a fixed name (`/tmp/report.pdf` "
+        "written here and served by a download route), a name the caller chooses (a route "
+        "parameter, a query or form value, a task argument), or a name the handler hands "
+        "out (returned in its response, a redirect URL, the session).",
+        "An upload copied to disk (a werkzeug, Starlette or Django upload, or the raw "
+        "request body) is reported as SLS202 instead when that rule runs: SLS201 declares "
+        "`yields_to = ('SLS202',)`, and still reports the write when SLS202 is not selected.",
         "The message says where the path points when the code shows it: next to the code "
         "(`__file__`), under the app's `root_path` or `instance_path`, under `MEDIA_ROOT`, "
         "or in the working directory (`os.getcwd()`, `Path.cwd()`, a relative path).",

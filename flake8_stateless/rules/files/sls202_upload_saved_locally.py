@@ -229,12 +229,23 @@ def upload_avatar():
         "with `Path.write_bytes()`, `FileSystemStorage().save()`, and "
         "`default_storage.save()` when the same module sets the default storage to the "
         "file system (settings live in another module otherwise: SLS204 reports them there).",
+        "The raw request body is an upload too when its bytes are written to a file as they "
+        "are (`f.write(...)`, `writelines`, `shutil.copyfileobj`, `Path.write_bytes()`), "
+        "directly, through a name, chunk by chunk or handed to a function of the same "
+        "module: aiohttp `await request.read()`, `request.content.read()`/`iter_chunked()`, "
+        "file parts of `await request.post()` and `await request.multipart()`; Starlette "
+        "`await request.body()` and `request.stream()`; Flask `request.get_data()` and "
+        "`request.stream`; Django and Tornado `request.body`. A body parsed first "
+        "(`json.loads(body)`), `get_data(as_text=True)` and plain form fields are not: "
+        "SLS201 reports such writes.",
         "Leaves alone uploads streamed to object storage (boto3, google-cloud-storage, "
         "Azure clients, django-storages), processed in memory (`io.BytesIO`, "
-        "`await file.read()` parsed in place), saved to a temporary file or directory or "
-        "to a path the same function removes again, and code outside request handlers. "
+        "`await file.read()` parsed in place), saved to a temporary file or directory, "
+        "to scratch space in the temp dir (see SLS201) or to a path the same function "
+        "removes again, and code outside request handlers. "
         "Model `save()` calls without a destination are not uploads.",
         "The report is at the call that writes: the `save()`, or the `open()` of the file "
-        "the upload is copied into; SLS201 stays silent there when this rule runs.",
+        "the upload is copied into; SLS201 yields to this rule there (`yields_to`), so a "
+        "write is reported once.",
     ),
 )

@@ -127,7 +127,7 @@ def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Ite
     else:
         return
     for name, value, holder in entries:
-        finding = _entry(name, value, holder, context)
+        finding = _entry(name, value, holder, function, context)
         if finding is None:
             continue
         if isinstance(node, ast.Call) and _reads_environment(node, context):
@@ -277,6 +277,10 @@ def _path_from_environment(
     (locally, else at module level): the deployer chooses where the index lives."""
     if context.from_environment(expr):
         return True
+    if isinstance(expr, (ast.Name, ast.Attribute)) and _imported_from_environment(
+        expr, function, context
+    ):
+        return True
     names = {n.id for n in ast.walk(expr) if isinstance(n, ast.Name)}
     for name in names:
         if function is not None and context.binds_locally(function, name):
@@ -412,8 +416,12 @@ def _assignment(
         return None if _in_settings_class(node, context) else index
     for target in targets:
         if isinstance(target, ast.Subscript) and string_value(target.slice) == "ENGINE":
-            engine = string_value(value)
-            if engine in SQLITE_ENGINES:
+            engine = next(
+                (e for e in context.strings(value, function, across_modules=False)
+                 if e in SQLITE_ENGINES),
+                None,
+            )
+            if engine is not None:
                 return RULE.finding(
                     value, what=f"Django ENGINE '{engine}'", purpose="data",
                     fix=DATABASE_FIX,
@@ -452,19 +460,25 @@ def _index_directory(
     )
 
 
-def _entry(name: str, value: ast.expr, holder: ast.AST, context: Context) -> Finding | None:
+def _entry(
+    name: str, value: ast.expr, holder: ast.AST, function: FunctionNode | None, context: Context
+) -> Finding | None:
     """A keyword or dict entry: ``SQLALCHEMY_DATABASE_URI="sqlite:///..."``,
-    ``db_url="sqlite://db.sqlite3"``, ``{"ENGINE": "django.db.backends.sqlite3"}``."""
+    ``db_url="sqlite://db.sqlite3"``, ``{"ENGINE": "django.db.backends.sqlite3"}`` (the
+    engine also through a name of this module: ``{"ENGINE": DB_ENGINE}``; one imported
+    from another module is not followed, as "engine" is too common a word for the text
+    prefilter to keep every file that could name one)."""
     if name in INDEX_SETTINGS:
         return _index_directory(name, value, None, context)
-    if name == "ENGINE" and isinstance(holder, ast.Dict) and string_value(value) in WHOOSH_ENGINES:
-        return RULE.finding(
-            value, what="haystack WhooshEngine", purpose="the search index", fix=SEARCH_FIX
-        )
     if name == "ENGINE" and isinstance(holder, ast.Dict):
-        engine = string_value(value)
+        engines = context.strings(value, function, across_modules=False)
+        if WHOOSH_ENGINES.intersection(engines):
+            return RULE.finding(
+                value, what="haystack WhooshEngine", purpose="the search index", fix=SEARCH_FIX
+            )
+        engine = next((e for e in engines if e in SQLITE_ENGINES), None)
         if (
-            engine in SQLITE_ENGINES
+            engine is not None
             and not _memory_database(holder)
             and not _named_by_environment(holder, context)
         ):
@@ -546,13 +560,31 @@ def read_from_environment(
         local = function is not None and context.binds_locally(function, expr.id)
         scope = function if local else None
         values = _values_of(expr.id, scope, context)
-        return any(read_from_environment(v, scope, context, depth + 1) for v in values)
+        if any(read_from_environment(v, scope, context, depth + 1) for v in values):
+            return True
+    if isinstance(expr, (ast.Name, ast.Attribute)):
+        return _imported_from_environment(expr, function, context)
     if isinstance(expr, ast.Subscript):
         return context.qualified_name(expr.value) == "os.environ"
     if isinstance(expr, ast.Call):
         name = context.qualified_name(expr.func) or ""
         return name in ENVIRONMENT_READERS or context.from_environment(expr.func)
     return False
+
+
+def _imported_from_environment(
+    expr: ast.Name | ast.Attribute, function: FunctionNode | None, context: Context
+) -> bool:
+    """``DB_PATH`` imported from (or ``settings.DB_PATH`` read in) another module of the
+    project that reads it from the environment there."""
+    root: ast.expr = expr
+    while isinstance(root, ast.Attribute):
+        root = root.value
+    if not isinstance(root, ast.Name) or not context.is_imported(root.id):
+        return False
+    if function is not None and context.binds_locally(function, root.id):
+        return False
+    return context.values(expr, function).environment
 
 
 def _values_of(name: str, function: FunctionNode | None, context: Context) -> list[ast.expr]:
@@ -716,7 +748,10 @@ SessionLocal = sessionmaker(bind=engine)
         "`FileStorage`, `WHOOSH_BASE`/`WHOOSHEE_DIR` settings, Flask-Whooshee and "
         "Flask-WhooshAlchemy left on their default folder, django-haystack's "
         "`WhooshEngine`, tantivy `Index(schema, path=...)` and xapian `WritableDatabase` "
-        "on a path.",
+        "on a path. Engines are followed through names of the module "
+        "(`\"ENGINE\": DB_ENGINE`); a SQLite URL in a constant is reported where it is "
+        "written, once, whichever module uses it; a path or URL imported from a module "
+        "that reads it from the environment is the deployer's.",
         "Scope: both a request handler opening the store and module-level set-up "
         "(`engine = create_engine(...)` in `database.py`, `DATABASES` in `settings.py`, a "
         "`Config` class) are the app's persistence, so the rule fires in request-serving "

@@ -13,21 +13,110 @@ from flake8_stateless.context import (
     root_name,
 )
 from flake8_stateless.registry import Finding, Rule
+from flake8_stateless.scope import state
 
 
 def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Iterator[Finding]:
     if function is None:
         return
     for container, reported in mutation_sites(node):
-        if _per_connection(node, reported):
+        if _per_connection(node, reported, container, context):
             continue  # live connections can only be tracked where they live (SLS302)
-        what = _state(container, reported, function, context)
-        if what is not None:
-            yield RULE.finding(reported, what=what, group=f"{id(function)}:{what}")
+        what = _state(node, container, reported, function, context)
+        if what is None or _not_state(node, container, reported, function, context):
+            continue
+        if what.startswith("app state") and _refilled(node, function, context):
+            continue
+        yield RULE.finding(reported, what=what, group=f"{id(function)}:{what}")
+    if isinstance(node, ast.Call):
+        memo = _memoised_call(node, function, context)
+        if memo is not None:
+            yield RULE.finding(node, what=memo, group=f"{id(function)}:{memo}")
+
+
+def _not_state(
+    node: ast.AST,
+    container: ast.expr,
+    reported: ast.expr,
+    function: FunctionNode,
+    context: Context,
+) -> bool:
+    """rules.md "not state": an entry added and removed in the same request, and a
+    per-process memo of data that is the same on every process (see ``scope/state.py``)."""
+    key = state.entry_key(node, reported)
+    if state.removed_in_finally(container, key, function, context):
+        return True
+    held = dotted_name(_strip_subscripts(container))
+    if held is not None and state.holds_work_handles(held, context):
+        return True  # handles of this process's own threads and tasks
+    if state.set_up_once(node, function, context):
+        return True
+    if (
+        isinstance(node, ast.Assign)
+        and isinstance(reported, ast.Attribute)
+        and state.lazily_set(reported, function, context)
+    ):
+        return True  # ``if app.state.model is None: app.state.model = load()``
+    if isinstance(node, ast.Assign) and isinstance(reported, ast.Subscript):
+        verdict = state.memo_store(container, key, function, context)
+        if verdict is not None:
+            return verdict == "memo"
+    name = dotted_name(container)
+    return name is not None and state.is_silent_memo(name, context)
+
+
+GETTERS = ("get_", "fetch_", "load_", "refresh_")
+"""Functions that refill a copy of backing data (``get_all_models`` storing the list
+it fetched in ``app.state``)."""
+
+
+def _refilled(node: ast.AST, function: FunctionNode, context: Context) -> bool:
+    """The app's shared state written as a refilled copy, not as a change a request
+    makes: by a ``before_request`` hook (set again before every request reads it), by a
+    getter or cache function (``get_all_models`` storing what it fetched), or stored and
+    handed back (``app.state.models = models; return models``)."""
+    if state.runs_before_each_request(function):
+        return True
+    if "cache" in function.name.lower() or function.name.startswith(GETTERS):
+        return True
+    value = node.value if isinstance(node, ast.Assign) else None
+    return isinstance(value, ast.Name) and state.returns_name(value.id, function, context)
+
+
+def _strip_subscripts(container: ast.expr) -> ast.expr:
+    while isinstance(container, ast.Subscript):
+        container = container.value
+    return container
+
+
+def _memoised_call(call: ast.Call, function: FunctionNode, context: Context) -> str | None:
+    """``profile(session["uid"])`` where ``profile`` is an ``@lru_cache`` function: the
+    memo lives as long as the process and is keyed by a request value, so after the
+    user changes their profile the other processes keep serving the old one."""
+    arguments = [*call.args, *(k.value for k in call.keywords)]
+    if not arguments or not any(state.is_request_value(a, function, context) for a in arguments):
+        return None
+    func = call.func
+    if not isinstance(func, ast.Name) or context.binds_locally(function, func.id):
+        return None
+    bound = context.module_bindings.get(func.id, ())
+    for value in bound:
+        if isinstance(value, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            decorator = state.cache_decorator(value)
+            if decorator is not None and state.takes_arguments(value):
+                return f"the `@{decorator}` memo of '{func.id}', keyed by a request value,"
+    decorator = context.project_cache_decorator(func.id)
+    if decorator is not None:
+        return f"the `@{decorator}` memo of '{func.id}', keyed by a request value,"
+    return None
 
 
 def _state(
-    container: ast.expr, reported: ast.expr, function: FunctionNode, context: Context
+    node: ast.AST,
+    container: ast.expr,
+    reported: ast.expr,
+    function: FunctionNode,
+    context: Context,
 ) -> str | None:
     """How to name the state ``container`` is part of, when it outlives the request:
     a module-level container of this module or of another one, or a container held on
@@ -39,7 +128,7 @@ def _state(
     if root is None:
         return None
     if root.id == "self":
-        return _long_lived_container(container, reported, function, context)
+        return _long_lived_container(node, container, reported, function, context)
     if context.binds_locally(function, root.id):
         return _captured_container(root.id, function, context) or _held_by_long_lived(
             container, reported, function, context
@@ -152,13 +241,23 @@ def _held(container: ast.expr) -> str | None:
 
 
 def _long_lived_container(
-    container: ast.expr, reported: ast.expr, function: FunctionNode, context: Context
+    node: ast.AST,
+    container: ast.expr,
+    reported: ast.expr,
+    function: FunctionNode,
+    context: Context,
 ) -> str | None:
     """``self.sessions[k] = v`` in a method reached on an object that lives as long as
     the process (a module-level instance, a singleton, an object handed to a factory):
     on an attribute known to hold a container, any mutation; on another attribute, item
     assignment and deletion (certainly a container; ``self.db.add(x)`` is not)."""
     certain = _certainly_a_container(container, reported)
+    if isinstance(container, ast.Name) and isinstance(reported, ast.Attribute):
+        if not isinstance(node, ast.Assign) or not state.is_request_value(
+            node.value, function, context
+        ):
+            return None  # its own bookkeeping (timers, flags, clients): not user data
+        return _long_lived_attribute(reported, function, context)
     while isinstance(container, ast.Subscript):
         container = container.value
     if not (
@@ -172,12 +271,37 @@ def _long_lived_container(
     cls = context.enclosing_class(function)
     if cls is None:
         return None
+    if state.reloads_from_store(function) or state.is_cache_class(cls, context):
+        return None  # refilled from the store, or a cache by design
+    if state.owns_a_connection(cls, context):
+        return None  # the state of the live connection it holds (a serial port)
+    if "cache" in container.attr.lower() and state.class_revalidates(cls, context):
+        return None  # a cache its own methods revalidate against a stamp
     kind = context.instance_containers(cls).get(container.attr)
     if kind is not None:
         return f"{kind} 'self.{container.attr}' of the long-lived {cls.name}"
     if certain and container.attr not in _class_level(cls):
         return f"'self.{container.attr}' held by the long-lived {cls.name}"
     return None
+
+
+def _long_lived_attribute(
+    target: ast.Attribute, function: FunctionNode, context: Context
+) -> str | None:
+    """``self.selected = request.form["id"]`` in a method reached on a long-lived object:
+    what one request chose stays on this process only (the next request, on another
+    process, does not see it). Lazy initialisation (``if self._client is None: self._client =
+    ...``) and ``__init__`` are left alone."""
+    if function.name in ("__init__", "__new__", "__post_init__", "__enter__", "__aenter__"):
+        return None
+    if not context.self_is_long_lived(function):
+        return None
+    cls = context.enclosing_class(function)
+    if cls is None or target.attr in _class_level(cls) or state.owns_a_connection(cls, context):
+        return None  # a class attribute (SLS103's question), or a live connection's state
+    if state.lazily_set(target, function, context):
+        return None
+    return f"the long-lived {cls.name}"
 
 
 def _certainly_a_container(container: ast.expr, reported: ast.expr) -> bool:
@@ -198,16 +322,21 @@ def _class_level(cls: ast.ClassDef) -> set[str]:
     return names
 
 
-CONNECTION_NAMES = frozenset(
-    {"ws", "websocket", "socket", "sock", "sid", "conn", "connection"}
-)
-"""Names of a live connection or its id (Socket.IO ``sid``): a connection exists in one
-process only, so tracking it there is not shared state (SLS302 judges registries that
-are used to reach users)."""
+CONNECTION_NAMES = frozenset({"ws", "websocket", "socket", "sock", "conn", "connection"})
+"""Names of a live connection: it exists in one process only, so tracking it there is
+not shared state (SLS302 judges registries that are used to reach users)."""
+SID_NAMES = frozenset({"sid", "session_id"})
+"""Names of a connection's id (Socket.IO ``sid``): every event of a connection reaches
+the process that holds it, so a table keyed by it is per connection, unless the table
+is read as a whole."""
 
 
-def _per_connection(node: ast.AST, reported: ast.expr) -> bool:
-    """Whether the mutation adds, removes or keys a live connection or its ``sid``."""
+def _per_connection(
+    node: ast.AST, reported: ast.expr, container: ast.expr, context: Context
+) -> bool:
+    """Whether the mutation adds, removes or keys a live connection, or keys an entry by
+    a connection's ``sid`` in a table that only that connection reads (a table read as a
+    whole, "who is online", is state)."""
     if isinstance(node, ast.Call):
         items: list[ast.expr] = list(node.args[:1])
     elif isinstance(reported, ast.Subscript):
@@ -220,9 +349,14 @@ def _per_connection(node: ast.AST, reported: ast.expr) -> bool:
         items = list(items[0].elts)
     for item in items:
         name = item.attr if isinstance(item, ast.Attribute) else getattr(item, "id", None)
-        if isinstance(name, str) and (
-            name.lower() in CONNECTION_NAMES or name.lower().endswith(("_ws", "_sid", "_socket"))
-        ):
+        if not isinstance(name, str):
+            continue
+        lowered = name.lower()
+        if lowered in SID_NAMES or lowered.endswith("_sid"):
+            held = dotted_name(container)
+            if held is None or not state.read_whole(held, context):
+                return True
+        elif lowered in CONNECTION_NAMES or lowered.endswith(("_ws", "_socket")):
             return True
     return False
 

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from flake8_stateless.context import Context, FunctionNode, statements_of
 from flake8_stateless.registry import Finding, Rule
+from flake8_stateless.scope import state
 
 
 def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Iterator[Finding]:
@@ -23,6 +24,8 @@ def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Ite
         }
     if not names:
         return
+    if state.refreshes_a_memo(function, context):
+        return  # a memo and its validity stamp, refreshed when the stamp is stale
     lazy = _lazily_initialised(function, names)
     first: dict[str, ast.Name] = {}
     for part in statements_of(function):
@@ -31,12 +34,65 @@ def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Ite
             and not isinstance(part.ctx, ast.Load)
             and part.id in names
             and part.id not in lazy
+            and not state.under_revalidation(part, function, context)
+            and not _torn_down(part, function, context)
+            and not _under_start_up_flag(part, function, context)
         ):
+            # (a memo and its validity stamp refreshed when the stamp is stale: not state)
             known = first.get(part.id)
             if known is None or (part.lineno, part.col_offset) < (known.lineno, known.col_offset):
                 first[part.id] = part
     for name, target in sorted(first.items()):
         yield RULE.finding(target, name=name, keyword=keyword)
+
+
+def _under_start_up_flag(target: ast.Name, function: FunctionNode, context: Context) -> bool:
+    """``def settings(init=False): ... if init: global _instance; _instance = ...``: the
+    branch runs only when a caller passes a flag that defaults to off (start-up does),
+    so request code that calls ``settings()`` never rebinds it."""
+    flags = _off_by_default(function)
+    if not flags:
+        return False
+    parents = context.parents(function)
+    current = parents.get(id(target))
+    for _ in range(200):
+        if current is None or current is function:
+            return False
+        if (
+            isinstance(current, ast.If)
+            and isinstance(current.test, ast.Name)
+            and current.test.id in flags
+        ):
+            return True
+        current = parents.get(id(current))
+    return False
+
+
+def _off_by_default(function: FunctionNode) -> set[str]:
+    """Parameters whose default is ``False`` or ``None``."""
+    arguments = function.args
+    positional = [*arguments.posonlyargs, *arguments.args]
+    with_defaults = positional[len(positional) - len(arguments.defaults):]
+    pairs = list(zip(with_defaults, arguments.defaults, strict=True))
+    pairs += [
+        (a, d) for a, d in zip(arguments.kwonlyargs, arguments.kw_defaults, strict=True) if d
+    ]
+    return {
+        argument.arg
+        for argument, default in pairs
+        if isinstance(default, ast.Constant) and default.value in (False, None)
+    }
+
+
+def _torn_down(target: ast.Name, function: FunctionNode, context: Context) -> bool:
+    """``session = None``: a process-local client dropped (on shutdown, before a
+    restart), not data kept for later requests."""
+    parent = context.parents(function).get(id(target))
+    return (
+        isinstance(parent, ast.Assign)
+        and isinstance(parent.value, ast.Constant)
+        and parent.value.value is None
+    )
 
 
 def _lazily_initialised(function: FunctionNode, names: set[str]) -> set[str]:

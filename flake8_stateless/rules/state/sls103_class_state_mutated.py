@@ -25,11 +25,35 @@ def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Ite
             group = f"{id(function)}:{owner.name}.{attr}"
             yield RULE.finding(reported, cls=owner.name, attr=attr, kind=kind, group=group)
             continue
-        imported = _imported_class_attribute(container, function, context)
+        imported = _imported_class_attribute(container, function, context) or (
+            _inherited_class_attribute(container, function, context)
+        )
         if imported is not None:
             name, attr, kind = imported
             group = f"{id(function)}:{name}.{attr}"
             yield RULE.finding(reported, cls=name, attr=attr, kind=kind, group=group)
+
+
+def _inherited_class_attribute(
+    expression: ast.expr, function: FunctionNode, context: Context
+) -> tuple[str, str, str] | None:
+    """``cls.id_cache[key] = loader`` where ``id_cache`` is a class attribute of a base
+    class another project module defines (``class ZippedPluginLoader(PluginLoader)``)."""
+    while isinstance(expression, ast.Subscript):
+        expression = expression.value
+    if not (isinstance(expression, ast.Attribute) and isinstance(expression.value, ast.Name)):
+        return None
+    receiver = expression.value.id
+    if receiver not in {"self", "cls"}:
+        return None
+    cls = context.enclosing_class(function)
+    if cls is None or context.class_attribute(cls, expression.attr) is not None:
+        return None  # defined here: _shared_attribute decided
+    if receiver == "self" and expression.attr in context.instance_attributes(cls):
+        return None
+    if context.function_parent.get(id(cls)) is not None or context.class_parent.get(id(cls)):
+        return None  # a class inside a function: not reachable by name from module level
+    return context.project_class_container(f"{cls.name}.{expression.attr}")
 
 
 def _imported_class_attribute(

@@ -51,15 +51,15 @@ AIOCACHE_CACHE = frozenset({"aiocache.Cache", "aiocache.factory.Cache"})
 
 def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Iterator[Finding]:
     if isinstance(node, ast.Call):
-        yield from _constructor(node, context)
+        yield from _constructor(node, function, context)
         for keyword in node.keywords:
             if keyword.arg is not None:
-                yield from _setting(keyword.arg, keyword.value, context)
+                yield from _setting(keyword.arg, keyword.value, function, context)
     elif isinstance(node, ast.Dict):
         for key, value in zip(node.keys, node.values, strict=True):
             name = string_value(key)
             if name is not None:
-                yield from _setting(name, value, context)
+                yield from _setting(name, value, function, context)
     elif isinstance(node, (ast.Assign, ast.AnnAssign)):
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         if node.value is None:
@@ -67,11 +67,24 @@ def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Ite
         for target in targets:
             name = _setting_name(target)
             if name == "CACHES":
-                yield from _django_caches(target, node.value, context)
+                yield from _django_caches(target, node.value, function, context)
             elif name is not None:
-                found = list(_setting(name, node.value, context))
+                found = list(_setting(name, node.value, function, context))
                 if found and not _overridden_by_subclass(node, name, context):
                     yield from found
+
+
+def _reported_where_set(key: str, value: ast.expr) -> bool:
+    """``app.config["CACHE_TYPE"] = CACHE_TYPE``: the setting of the same name is
+    reported where it is written (here, or in the module it is imported from)."""
+    return isinstance(value, ast.Name) and value.id == key
+
+
+def _dicts(value: ast.expr, function: FunctionNode | None, context: Context) -> list[ast.Dict]:
+    """The literal dicts ``value`` is, in place or through names (deployed values only)."""
+    if isinstance(value, ast.Dict):
+        return [value]
+    return context.values(value, function).nodes(ast.Dict)
 
 
 BASE_CONFIG_NAMES = frozenset({"Config", "Settings", "Configuration", "Conf"})
@@ -139,68 +152,99 @@ def _setting_name(target: ast.expr) -> str | None:
     return None
 
 
-def _setting(key: str, value: ast.expr, context: Context) -> Iterator[Finding]:
-    text = string_value(value)
-    if text is None:
+def _setting(
+    key: str, value: ast.expr, function: FunctionNode | None, context: Context
+) -> Iterator[Finding]:
+    if key not in SETTING_KEYS or _reported_where_set(key, value):
         return
+    for text in context.strings(value, function):
+        found = _setting_text(key, text, value, context)
+        if found is not None:
+            yield found
+            return
+
+
+SETTING_KEYS = frozenset(
+    {"CACHE_TYPE", "SESSION_ENGINE", *RATE_LIMIT_STORAGE_KEYS, *BEAKER_TYPE_KEYS}
+)
+"""The only setting names ``_setting`` reads: everything else is rejected by one lookup."""
+
+
+def _setting_text(key: str, text: str, value: ast.expr, context: Context) -> Finding | None:
     lowered = text.lower()
     if key == "CACHE_TYPE" and lowered in SIMPLE_CACHE_TYPES:
-        yield RULE.finding(
+        return RULE.finding(
             value,
             what=f"Flask-Caching CACHE_TYPE '{text}'",
             purpose="the cache",
             fix="use 'RedisCache' or 'MemcachedCache'",
         )
-    elif key in RATE_LIMIT_STORAGE_KEYS and lowered.startswith("memory://"):
-        yield RULE.finding(
+    if key in RATE_LIMIT_STORAGE_KEYS and lowered.startswith("memory://"):
+        return RULE.finding(
             value, what=f"{key} '{text}'", purpose="rate limits", fix="use a redis:// URI"
         )
-    elif key in BEAKER_TYPE_KEYS and lowered == "memory":
-        yield RULE.finding(
+    if key in BEAKER_TYPE_KEYS and lowered == "memory":
+        return RULE.finding(
             value,
             what=f"Beaker {key} 'memory'",
             purpose="sessions",
             fix="use 'ext:redis' or 'ext:database'",
         )
-    elif key == "SESSION_ENGINE" and text == CACHE_SESSION_ENGINE:
+    if key == "SESSION_ENGINE" and text == CACHE_SESSION_ENGINE:
         alias = string_value(context.module_values.get("SESSION_CACHE_ALIAS")) or "default"
         if _locmem_aliases(context).get(alias):
-            yield RULE.finding(
+            return RULE.finding(
                 value,
                 what=f"SESSION_ENGINE on LocMemCache '{alias}'",
                 purpose="sessions",
                 fix="use a Redis cache or the 'db' engine",
             )
+    return None
 
 
-def _django_caches(target: ast.expr, value: ast.expr, context: Context) -> Iterator[Finding]:
+def _django_caches(
+    target: ast.expr, value: ast.expr, function: FunctionNode | None, context: Context
+) -> Iterator[Finding]:
     """``CACHES = {"default": {"BACKEND": "...LocMemCache"}}`` or
-    ``CACHES["default"] = {...}``: flagged for the caches Django actually uses."""
+    ``CACHES["default"] = {...}``, also with the backend or an entry in a name
+    (``"BACKEND": CACHE_BACKEND``): flagged for the caches Django actually uses, at the
+    backend when it is written in place, else at the entry naming it."""
     if isinstance(target, ast.Subscript):
         entries = [(string_value(target.slice), value)]
-    elif isinstance(value, ast.Dict):
-        entries = [(string_value(k), v) for k, v in zip(value.keys, value.values, strict=True)]
     else:
-        return
+        entries = [
+            (string_value(k), v)
+            for caches in _dicts(value, function, context)
+            for k, v in zip(caches.keys, caches.values, strict=True)
+        ]
     used = {"default"} | {
         alias
         for setting in CACHE_ALIAS_SETTINGS
         if (alias := string_value(context.module_values.get(setting))) is not None
     }
     for alias, config in entries:
-        backend = _backend(config)
-        if alias in used and backend is not None and string_value(backend) == LOCMEM_BACKEND:
-            yield RULE.finding(
-                backend,
-                what=f"Django LocMemCache '{alias}'",
-                purpose="the cache",
-                fix="use RedisCache or PyMemcacheCache",
-            )
+        if alias not in used:
+            continue
+        for holder in _dicts(config, function, context):
+            backend = _backend(holder)
+            if backend is not None and LOCMEM_BACKEND in _backends(backend, function, context):
+                yield RULE.finding(
+                    backend if holder is config else config,
+                    what=f"Django LocMemCache '{alias}'",
+                    purpose="the cache",
+                    fix="use RedisCache or PyMemcacheCache",
+                )
+                break
 
 
-def _backend(config: ast.expr) -> ast.expr | None:
-    if not isinstance(config, ast.Dict):
-        return None
+def _backends(backend: ast.expr, function: FunctionNode | None, context: Context) -> list[str]:
+    """The backends a ``"BACKEND"`` entry names, through names of this module only:
+    "caches" is in too many files for the text prefilter to keep each that could name
+    another module's backend."""
+    return context.strings(backend, function, across_modules=False)
+
+
+def _backend(config: ast.Dict) -> ast.expr | None:
     for key, value in zip(config.keys, config.values, strict=True):
         if string_value(key) == "BACKEND":
             return value
@@ -211,19 +255,27 @@ def _locmem_aliases(context: Context) -> dict[str, bool]:
     """Cache alias -> whether every production binding of ``CACHES`` (those not under a
     debug switch) gives it Django's LocMemCache."""
     aliases: dict[str, bool] = {}
-    for caches in context.module_bindings.get("CACHES", ()):
-        if not isinstance(caches, ast.Dict) or context.is_guarded(caches):
+    for bound in context.module_bindings.get("CACHES", ()):
+        if not isinstance(bound, ast.expr) or context.is_guarded(bound):
             continue
-        for key, config in zip(caches.keys, caches.values, strict=True):
-            alias = string_value(key)
-            backend = _backend(config)
-            if alias is not None and backend is not None:
-                locmem = string_value(backend) == LOCMEM_BACKEND
-                aliases[alias] = aliases.get(alias, True) and locmem
+        for caches in _dicts(bound, None, context):
+            for key, config in zip(caches.keys, caches.values, strict=True):
+                alias = string_value(key)
+                backends = [
+                    texts
+                    for holder in _dicts(config, None, context)
+                    if (backend := _backend(holder)) is not None
+                    for texts in [_backends(backend, None, context)]
+                ]
+                if alias is not None and backends:
+                    locmem = all(texts == [LOCMEM_BACKEND] for texts in backends)
+                    aliases[alias] = aliases.get(alias, True) and locmem
     return aliases
 
 
-def _constructor(call: ast.Call, context: Context) -> Iterator[Finding]:
+def _constructor(
+    call: ast.Call, function: FunctionNode | None, context: Context
+) -> Iterator[Finding]:
     name = context.qualified_name(call.func)
     if name is None:
         return
@@ -232,10 +284,10 @@ def _constructor(call: ast.Call, context: Context) -> Iterator[Finding]:
         what, purpose = known
         yield RULE.finding(call, what=what, purpose=purpose, fix="use a Redis or Memcached backend")
     elif name in LIMITERS:
-        yield from _limiter(call, LIMITERS[name], context)
-    elif name in STORAGE_FROM_STRING:
-        uri = string_value(call.args[0]) if call.args else None
-        if uri is not None and uri.lower().startswith("memory://"):
+        yield from _limiter(call, LIMITERS[name], function, context)
+    elif name in STORAGE_FROM_STRING and call.args:
+        uri = _memory_uri(call.args[0], function, context)
+        if uri is not None:
             yield RULE.finding(
                 call, what=f"storage '{uri}'", purpose="rate limits", fix="use a redis:// URI"
             )
@@ -248,7 +300,17 @@ def _constructor(call: ast.Call, context: Context) -> Iterator[Finding]:
         )
 
 
-def _limiter(call: ast.Call, library: str, context: Context) -> Iterator[Finding]:
+def _memory_uri(value: ast.expr, function: FunctionNode | None, context: Context) -> str | None:
+    """The ``memory://`` URI ``value`` may be, in place or through names."""
+    return next(
+        (uri for uri in context.strings(value, function) if uri.lower().startswith("memory://")),
+        None,
+    )
+
+
+def _limiter(
+    call: ast.Call, library: str, function: FunctionNode | None, context: Context
+) -> Iterator[Finding]:
     """flask-limiter and slowapi keep limits in memory unless told otherwise."""
     if any(keyword.arg is None for keyword in call.keywords):
         return  # **options: the storage may be in there
@@ -265,8 +327,8 @@ def _limiter(call: ast.Call, library: str, context: Context) -> Iterator[Finding
                 fix="pass storage_uri='redis://...'",
             )
         return
-    uri = string_value(storage)
-    if uri is not None and uri.lower().startswith("memory://"):
+    uri = _memory_uri(storage, function, context)
+    if uri is not None:
         yield RULE.finding(
             storage,
             what=f"{library} storage_uri '{uri}'",
@@ -320,7 +382,7 @@ CACHES = {
     scope="config",
     triggers=(
         "CACHE_TYPE",
-        "RATELIMIT_STORAGE_UR",
+        "RATELIMIT_STORAGE_UR*",
         "session.type",
         "cache.type",
         "LocMemCache",
@@ -338,6 +400,12 @@ CACHES = {
         "https://flask-limiter.readthedocs.io/en/stable/#configuring-a-storage-backend",
     ),
     notes=(
+        "Follows the backend through names: `CACHE_TYPE`, rate-limit URIs, `SESSION_ENGINE` "
+        "and Beaker types also into other modules of the project "
+        "(`app.config[\"CACHE_TYPE\"] = CACHE_KIND` with `CACHE_KIND = \"simple\"` in "
+        "`settings.py`), Django `CACHES` entries and their `\"BACKEND\"` within the module "
+        "(`\"BACKEND\": CACHE_BACKEND`). Every binding of a name counts; one bound under "
+        "`if DEBUG:` does not.",
         "Leaves alone Redis, Memcached and database backends, cookie-based sessions, values "
         "read from the environment, test settings, development settings modules and config "
         "classes (`settings/dev.py`, `class DevelopmentConfig`), and anything under "

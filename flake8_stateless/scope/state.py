@@ -1,0 +1,737 @@
+"""What counts as state (rules.md "Scope: what counts as state"): the decisions a rule
+asks about a container it sees changed while serving a request.
+
+- A per-process **memo** of data that is the same on every process is not state: a
+  read-through cache (read by key, stored under that key on a miss) that is revalidated
+  against its source before use (an expiry, mtime or version stamp compared), or whose
+  key is not a request value (what was computed from files and settings shipped with the
+  code). A memo keyed by a request value (``cache[current_user.id]``) is state: after a
+  write, the other processes serve stale answers.
+- A **short-lived entry**, added and removed again in the same request (deleted in
+  ``finally``), is not state.
+- A container keyed by a Socket.IO ``sid`` that only its own connection reads is per
+  connection; one read as a whole (who is online) is state.
+
+Every answer is computed once per function or per module (``Context.rule_memo``).
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from flake8_stateless import frameworks
+from flake8_stateless.semantic.syntax import FunctionNode, dotted_name, root_name
+
+if TYPE_CHECKING:
+    from flake8_stateless.context import Context
+
+REQUEST_ROOTS = frozenset(
+    {"request", "req", "session", "current_user", "g", "websocket", "ws", "sid", "user"}
+)
+"""Names whose values come from the request being served (Flask's ``request``,
+``session``, ``g`` and Flask-Login's ``current_user``, handlers' ``request``...)."""
+
+STAMP_WORDS = ("mtime", "modified", "expire", "expiry", "stamp", "version", "etag", "ttl",
+               "deadline", "valid_until", "last_check", "last_refresh", "last_update")
+"""Words of a name that holds when cached data was computed or stops being valid."""
+
+STAMP_CALLS = frozenset(
+    {"os.stat", "os.path.getmtime", "os.path.getsize", "time.time", "time.monotonic"}
+)
+
+
+KEY_READERS = frozenset({"get", "__contains__", "__getitem__"})
+REMOVERS = frozenset({"pop", "discard", "remove", "__delitem__"})
+ADDERS = frozenset({"add", "append", "setdefault", "__setitem__"})
+WHOLE_READERS = frozenset({"values", "items", "keys", "copy"})
+
+
+# ----------------------------------------------------------------- request values
+def is_request_value(expression: ast.AST, function: FunctionNode, context: Context) -> bool:
+    """Whether ``expression`` is computed from the request being served: it reads
+    ``request``, ``session``, ``current_user``, ``g``..., a parameter of the handler
+    itself (a route's ``user_id``), or a local variable assigned from one of those
+    (``user_id = session["uid"]``). Bounded: keys are small expressions."""
+    names = _request_names(function, context)
+    for count, node in enumerate(ast.walk(expression)):
+        if count > 200:
+            return False
+        if isinstance(node, ast.Name) and node.id in names:
+            return True
+    return False
+
+
+def _request_names(function: FunctionNode, context: Context) -> frozenset[str]:
+    """Names holding request values in ``function`` (once per function)."""
+    key = ("state-request-names", id(function))
+    known = context.rule_memo.get(key)
+    if isinstance(known, frozenset):
+        return known
+    names = set(REQUEST_ROOTS)
+    reach = context.reach_of(function)
+    if reach is not None and reach.depth == 0:
+        arguments = function.args
+        names |= {
+            a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)
+        } - {"self", "cls"}
+    for node in context.own_nodes(function):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+            if isinstance(target, ast.Name) and any(
+                isinstance(part, ast.Name) and part.id in names
+                for count, part in enumerate(ast.walk(node.value))
+                if count < 60
+            ):
+                names.add(target.id)
+    found = frozenset(names)
+    context.rule_memo[key] = found
+    return found
+
+
+# ------------------------------------------------------------------ revalidation
+def revalidates(function: FunctionNode, context: Context) -> bool:
+    """Whether ``function`` compares a validity stamp before using what it cached: an
+    ``if`` comparing a global it rebinds (``if now > _expires:``), or a value named or
+    computed like a stamp (``mtime``, ``last_modified()``, ``os.stat(...)``)."""
+    key = ("state-revalidates", id(function))
+    known = context.rule_memo.get(key)
+    if isinstance(known, bool):
+        return known
+    rebound = context.scope(function).global_
+    found = False
+    for node in context.own_nodes(function):
+        if isinstance(node, ast.Compare) and _mentions_stamp(node, rebound, context):
+            found = True
+            break
+    context.rule_memo[key] = found
+    return found
+
+
+def _mentions_stamp(compare: ast.Compare, rebound: set[str], context: Context) -> bool:
+    """A comparison with a validity stamp: a name or call that says so (``mtime``,
+    ``expires``, ``os.stat(...)``, ``time.time()``), or a global the function rebinds
+    compared with something computed (``_listing_mtime == mtime``; ``if hits > 100`` is a
+    threshold, not a stamp)."""
+    sides = (compare.left, *compare.comparators)
+    constant_side = any(isinstance(side, ast.Constant) for side in sides)
+    for part in sides:
+        for count, node in enumerate(ast.walk(part)):
+            if count > 50:
+                break
+            if isinstance(node, ast.Name) and node.id in rebound and not constant_side:
+                return True
+            name = node.attr if isinstance(node, ast.Attribute) else getattr(node, "id", None)
+            if isinstance(name, str) and any(word in name.lower() for word in STAMP_WORDS):
+                return True
+            if isinstance(node, ast.Call) and context.qualified_name(node.func) in STAMP_CALLS:
+                return True
+    return False
+
+
+def refreshes_a_memo(function: FunctionNode, context: Context) -> bool:
+    """Whether the globals ``function`` rebinds are a memo and its validity stamp: it
+    compares one of them, and that one is named like a stamp or stored beside the
+    cached value (``if _listing_mtime == mtime: return _listing`` then both rebound).
+    A lone counter compared and reset (``if hits > 100: hits = 0``) is not."""
+    key = ("state-refreshes", id(function))
+    known = context.rule_memo.get(key)
+    if isinstance(known, bool):
+        return known
+    rebound = context.scope(function).global_
+    found = False
+    for node in context.own_nodes(function):
+        if not isinstance(node, ast.Compare):
+            continue
+        sides = (node.left, *node.comparators)
+        if any(isinstance(side, ast.Constant) for side in sides):
+            continue  # ``if last_seen > 10``: a threshold, not a stamp checked against its source
+        compared = {
+            part.id
+            for side in sides
+            for part in ast.walk(side)
+            if isinstance(part, ast.Name) and part.id in rebound
+        }
+        if any(any(w in name.lower() for w in STAMP_WORDS) for name in compared) or (
+            compared and len(rebound) > 1
+        ):
+            found = True
+            break
+    context.rule_memo[key] = found
+    return found
+
+
+def under_revalidation(node: ast.AST, function: FunctionNode, context: Context) -> bool:
+    """Whether ``node`` sits in an ``if`` (either branch) whose test compares a validity
+    stamp: ``if now > _expires: _cache.clear(); _expires = now + TTL``, or
+    ``if _listing_mtime == mtime: files = _listing else: _listing = ...``."""
+    parents = context.parents(function)
+    rebound = context.scope(function).global_
+    current = parents.get(id(node))
+    for _ in range(200):  # statements nest shallowly; a bound keeps odd code cheap
+        if current is None or current is function:
+            return False
+        if isinstance(current, ast.If):
+            for part in ast.walk(current.test):
+                if isinstance(part, ast.Compare) and _mentions_stamp(part, rebound, context):
+                    return True
+        current = parents.get(id(current))
+    return False
+
+
+# ------------------------------------------------------------------- memos
+def memo_store(
+    container: ast.expr, key: ast.expr | None, function: FunctionNode, context: Context
+) -> str | None:
+    """For ``cache[key] = value`` in ``function``: "memo" when it is a read-through
+    cache that is not state (revalidated, or not keyed by a request value), "request"
+    when it is a memo keyed by a request value (state), None when it is not a memo."""
+    if key is None:
+        return None
+    name = dotted_name(container)
+    if name is None:
+        return None
+    wanted = _key_text(key)
+    if wanted not in _keys_read(function, context).get(name, set()):
+        return None
+    if not _returns_what_it_stores(container, function, context):
+        return None  # ``if name in users: raise`` then ``users[name] = user``: a table
+    if revalidates(function, context):
+        return "memo"
+    return "request" if is_request_value(key, function, context) else "memo"
+
+
+def _returns_what_it_stores(container: ast.expr, function: FunctionNode, context: Context) -> bool:
+    """A read-through cache reads an entry before storing the same variable, or hands
+    back what it stored: ``token = cache.get(key)`` ... ``cache[key] = token``, or
+    ``cache[key] = token`` then ``return token`` (a tuple holding it, ``cache[key]``)."""
+    name = dotted_name(container)
+    stored: set[str] = set()
+    returned: set[str] = set()
+    read: set[str] = set()
+    for node in context.own_nodes(function):
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Subscript) and dotted_name(target.value) == name:
+                    stored.update(_names_in(node.value))
+                elif isinstance(target, ast.Name) and _reads_from(node.value, name):
+                    read.add(target.id)  # ``token = cache.get(key)``
+        elif isinstance(node, ast.Return) and node.value is not None:
+            value = node.value
+            if isinstance(value, ast.Subscript) and dotted_name(value.value) == name:
+                return True
+            returned.update(_names_in(value))
+    return not stored.isdisjoint(returned | read)
+
+
+def _reads_from(value: ast.expr, name: str | None) -> bool:
+    """``cache.get(key)`` or ``cache[key]`` of container ``name``."""
+    if isinstance(value, ast.Subscript):
+        return dotted_name(value.value) == name
+    return (
+        isinstance(value, ast.Call)
+        and isinstance(value.func, ast.Attribute)
+        and value.func.attr == "get"
+        and dotted_name(value.func.value) == name
+    )
+
+
+def _names_in(value: ast.expr) -> set[str]:
+    """Plain names in a value or a tuple/list of values."""
+    items = value.elts if isinstance(value, (ast.Tuple, ast.List)) else [value]
+    return {item.id for item in items if isinstance(item, ast.Name)}
+
+
+def is_silent_memo(name: str, context: Context) -> bool:
+    """Whether every store into module-level container ``name`` in this module is a memo
+    store that is not state: its other changes (``clear()`` on expiry, ``pop`` of a stale
+    entry) are then the memo's upkeep."""
+    key = ("state-silent-memo", hash(name))
+    known = context.rule_memo.get(key)
+    if isinstance(known, bool):
+        return known
+    verdict = False
+    stores = _stores(context).get(name, [])
+    if stores:
+        verdict = all(
+            memo_store(container, index, function, context) == "memo"
+            for container, index, function in stores
+        )
+    context.rule_memo[key] = verdict
+    return verdict
+
+
+def _stores(context: Context) -> dict[str, list[tuple[ast.expr, ast.expr | None, FunctionNode]]]:
+    """Name -> every ``name[key] = value`` in the module's functions (once per module)."""
+    key = ("state-stores", 0)
+    known = context.rule_memo.get(key)
+    if isinstance(known, dict):
+        return known
+    found: dict[str, list[tuple[ast.expr, ast.expr | None, FunctionNode]]] = {}
+    for function in context.functions:
+        for node in context.own_nodes(function):
+            if isinstance(node, ast.Assign):
+                for target in node.targets:
+                    if isinstance(target, ast.Subscript):
+                        name = dotted_name(target.value)
+                        if name is not None:
+                            site = (target.value, target.slice, function)
+                            found.setdefault(name, []).append(site)
+    context.rule_memo[key] = found
+    return found
+
+
+def _keys_read(function: FunctionNode, context: Context) -> dict[str, set[str]]:
+    """Container name -> the keys ``function`` reads it by: ``c.get(k)``, ``k in c``,
+    ``c[k]`` loaded (once per function)."""
+    key = ("state-keys-read", id(function))
+    known = context.rule_memo.get(key)
+    if isinstance(known, dict):
+        return known
+    found: dict[str, set[str]] = {}
+    for node in context.own_nodes(function):
+        name: str | None = None
+        read: ast.expr | None = None
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.args:
+            if node.func.attr in ("get", "__contains__", "__getitem__"):
+                name, read = dotted_name(node.func.value), node.args[0]
+        elif isinstance(node, ast.Compare) and len(node.ops) == 1:
+            if isinstance(node.ops[0], (ast.In, ast.NotIn)):
+                name, read = dotted_name(node.comparators[0]), node.left
+        elif isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load):
+            name, read = dotted_name(node.value), node.slice
+        if name is not None and read is not None:
+            found.setdefault(name, set()).add(_key_text(read))
+    context.rule_memo[key] = found
+    return found
+
+
+# -------------------------------------------------------------- short-lived entries
+def removed_in_finally(
+    container: ast.expr, key: ast.expr | None, function: FunctionNode, context: Context
+) -> bool:
+    """Whether ``function`` removes this entry again in a ``finally`` block (``del
+    IN_FLIGHT[job]``, ``IN_FLIGHT.pop(job, None)``, ``RUNNING.discard(job)``): the entry
+    lives one request. The removal itself is part of it."""
+    name = dotted_name(container)
+    if name is None or key is None:
+        return False
+    text = _key_text(key)
+    removals, additions = _finally_removals(function, context)
+    return text in removals.get(name, set()) and text in additions.get(name, set())
+
+
+Keys = dict[str, set[str]]
+
+
+def _finally_removals(function: FunctionNode, context: Context) -> tuple[Keys, Keys]:
+    """(keys removed in ``finally`` blocks, keys added anywhere) by container, for
+    ``function`` (once per function). A removal of an entry another request added (the
+    SSO waiter popped by the wait request) is not short-lived."""
+    memo_key = ("state-finally", id(function))
+    known = context.rule_memo.get(memo_key)
+    if isinstance(known, tuple):
+        return known
+    removed: Keys = {}
+    added: Keys = {}
+    for node in context.own_nodes(function):
+        if isinstance(node, ast.Try) and node.finalbody:
+            for inner in _nodes_of(node.finalbody):
+                for name, key in _removal(inner):
+                    removed.setdefault(name, set()).add(key)
+        for name, key in _addition(node):
+            added.setdefault(name, set()).add(key)
+    found = (removed, added)
+    context.rule_memo[memo_key] = found
+    return found
+
+
+def _addition(node: ast.AST) -> Iterator[tuple[str, str]]:
+    if isinstance(node, ast.Assign):
+        for target in node.targets:
+            if isinstance(target, ast.Subscript):
+                name = dotted_name(target.value)
+                if name is not None:
+                    yield name, _key_text(target.slice)
+    elif (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in ADDERS
+        and node.args
+    ):
+        name = dotted_name(node.func.value)
+        if name is not None:
+            yield name, _key_text(node.args[0])
+
+
+def _removal(node: ast.AST) -> Iterator[tuple[str, str]]:
+    if isinstance(node, ast.Delete):
+        for target in node.targets:
+            if isinstance(target, ast.Subscript):
+                name = dotted_name(target.value)
+                if name is not None:
+                    yield name, _key_text(target.slice)
+    elif (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in REMOVERS
+        and node.args
+    ):
+        name = dotted_name(node.func.value)
+        if name is not None:
+            yield name, _key_text(node.args[0])
+
+
+def entry_key(node: ast.AST, reported: ast.expr) -> ast.expr | None:
+    """The key a mutation stores or removes: ``c[key] = v``, ``c.add(key)``,
+    ``c.pop(key)``, ``del c[key]``."""
+    if isinstance(reported, ast.Subscript):
+        return reported.slice
+    if isinstance(node, ast.Call) and node.args:
+        return node.args[0]
+    return None
+
+
+# --------------------------------------------------------- per-connection containers
+def read_whole(name: str, context: Context) -> bool:
+    """Whether module-level container ``name`` is read as a whole by request-serving code
+    of the module (iterated, ``.values()``, ``len()``, passed on, returned): a "who is
+    online" table, not one connection's own entry."""
+    key = ("state-read-whole", 0)
+    known = context.rule_memo.get(key)
+    if not isinstance(known, set):
+        known = _names_read_whole(context)
+        context.rule_memo[key] = known
+    return name in known
+
+
+def _names_read_whole(context: Context) -> set[str]:
+    """Containers read as a whole while serving a request (a background loop sweeping
+    this process's own connections is housekeeping, not an answer to a user)."""
+    found: set[str] = set()
+    for function in context.functions:
+        if not context.is_request_serving(function):
+            continue
+        for node in context.own_nodes(function):
+            if isinstance(node, (ast.For, ast.comprehension)):
+                name = dotted_name(node.iter)
+                if name is not None:
+                    found.add(name)
+            elif isinstance(node, ast.Call):
+                func = node.func
+                if isinstance(func, ast.Attribute) and func.attr in WHOLE_READERS:
+                    name = dotted_name(func.value)
+                    if name is not None:
+                        found.add(name)
+                for argument in node.args:
+                    name = dotted_name(argument)
+                    if name is not None:
+                        found.add(name)
+            elif isinstance(node, ast.Return) and node.value is not None:
+                name = dotted_name(node.value)
+                if name is not None:
+                    found.add(name)
+    return found
+
+
+# ------------------------------------------------------------- memoised functions
+def cache_decorator(function: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:
+    """The name of the memoising decorator of ``function`` (``lru_cache``), if any."""
+    for decorator in function.decorator_list:
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        name = dotted_name(target)
+        if name is not None and name.rpartition(".")[2] in frameworks.MEMO_DECORATORS:
+            return name.rpartition(".")[2]
+    return None
+
+
+def takes_arguments(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    arguments = function.args
+    return bool(
+        arguments.posonlyargs or arguments.args or arguments.kwonlyargs
+        or arguments.vararg or arguments.kwarg
+    )
+
+
+# --------------------------------------------------------------------- helpers
+def _key_text(key: ast.AST) -> str:
+    """A comparable spelling of a key expression (small: keys are short)."""
+    root = root_name(key) if isinstance(key, (ast.Attribute, ast.Subscript)) else None
+    if isinstance(key, ast.Name):
+        return key.id
+    if root is not None and (dotted := dotted_name(key)) is not None:
+        return dotted
+    return ast.dump(key) if _small(key) else f"<{id(key)}>"
+
+
+def _small(node: ast.AST) -> bool:
+    return all(count <= 40 for count, _ in enumerate(ast.walk(node)))
+
+
+def _nodes_of(statements: list[ast.stmt]) -> Iterator[ast.AST]:
+    pending: list[ast.AST] = list(statements)
+    while pending:
+        node = pending.pop()
+        yield node
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            pending.extend(ast.iter_child_nodes(node))
+
+
+# ------------------------------------------------------------- lazy initialisation
+def lazily_set(target: ast.Attribute, function: FunctionNode, context: Context) -> bool:
+    """Whether ``self.x = ...`` happens only when ``self.x`` is unset: under ``if
+    self.x is None:`` or ``if not self.x:`` (a client or connection made on first use,
+    the same on every process)."""
+    wanted = dotted_name(target)
+    if wanted is None:
+        return False
+    parents = context.parents(function)
+    current = parents.get(id(target))
+    for _ in range(200):
+        if current is None or current is function:
+            return False
+        if isinstance(current, ast.If) and wanted in _unset_tests(current.test):
+            return True
+        current = parents.get(id(current))
+    return False
+
+
+def _unset_tests(test: ast.expr) -> set[str]:
+    """Dotted names ``test`` checks for being unset (``x is None``, ``not x``, ``x ==
+    None``, and each part of an ``or``/``and``)."""
+    found: set[str] = set()
+    pending = [test]
+    while pending and len(found) < 20:
+        node = pending.pop()
+        if isinstance(node, ast.BoolOp):
+            pending.extend(node.values)
+        elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            name = dotted_name(node.operand)
+            if name is not None:
+                found.add(name)
+        elif (
+            isinstance(node, ast.Compare)
+            and len(node.ops) == 1
+            and isinstance(node.ops[0], (ast.Is, ast.Eq))
+            and isinstance(node.comparators[0], ast.Constant)
+            and node.comparators[0].value is None
+        ):
+            name = dotted_name(node.left)
+            if name is not None:
+                found.add(name)
+    return found
+
+
+# ------------------------------------------------------------- the process's own work
+HANDLE_FACTORIES = frozenset(
+    {
+        "threading.Thread",
+        "threading.Timer",
+        "multiprocessing.Process",
+        "asyncio.create_task",
+        "asyncio.ensure_future",
+        "asyncio.get_event_loop().create_task",
+    }
+)
+HANDLE_METHODS = frozenset({"create_task", "ensure_future", "submit", "spawn", "start_soon"})
+HANDLE_SUFFIXES = ("Thread", "Timer", "Process", "Worker")
+
+
+def holds_work_handles(name: str, context: Context) -> bool:
+    """Whether the module stores handles of this process's own running work into
+    container ``name`` (threads, tasks, futures, workers): bookkeeping of local work, not
+    user data; the work itself is SLS501's."""
+    key = ("state-handles", 0)
+    known = context.rule_memo.get(key)
+    if not isinstance(known, set):
+        known = _handle_containers(context)
+        context.rule_memo[key] = known
+    return name in known
+
+
+def _handle_containers(context: Context) -> set[str]:
+    """Containers the module stores work handles in, and the tables keyed the same way
+    (``streams[task_id]`` beside ``tasks[task_id] = task``, in any of its functions)."""
+    found: set[str] = set()
+    keys: set[str] = set()
+    per_function: list[tuple[list[ast.AST], set[str]]] = []
+    for function in context.functions:
+        nodes = context.own_nodes(function)
+        handles = {
+            t.id
+            for node in nodes
+            if isinstance(node, ast.Assign) and _is_handle(node.value, context)
+            for t in node.targets
+            if isinstance(t, ast.Name)
+        }
+        per_function.append((nodes, handles))
+        keys |= _handle_keys(nodes, handles, context)
+    for nodes, handles in per_function:
+        for node in nodes:
+            name, key, stored = _store_of(node)
+            if name is None:
+                continue
+            if key is not None and key in keys:
+                found.add(name)  # ``streams[task_id] = ...`` beside the task
+            elif stored is not None and (
+                _is_handle(stored, context)
+                or (isinstance(stored, ast.Name) and (stored.id in handles or stored.id in keys))
+            ):
+                found.add(name)  # the handle itself, or ``item_tasks[item].append(task_id)``
+    return found
+
+
+def _store_of(node: ast.AST) -> tuple[str | None, str | None, ast.expr | None]:
+    """(container, key text, stored value) of ``c[k] = v`` or ``c.append(v)``."""
+    if isinstance(node, ast.Assign):
+        for target in node.targets:
+            if isinstance(target, ast.Subscript):
+                return _container_of(target.value), _key_text(target.slice), node.value
+    elif (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in ADDERS
+        and node.args
+    ):
+        return _container_of(node.func.value), None, node.args[-1]
+    return None, None, None
+
+
+def _container_of(expression: ast.expr) -> str | None:
+    """The container under items and ``setdefault``/``get`` calls: ``tables`` for
+    ``tables[item]`` or ``tables.setdefault(item, [])``."""
+    for _ in range(20):
+        if isinstance(expression, ast.Subscript):
+            expression = expression.value
+        elif (
+            isinstance(expression, ast.Call)
+            and isinstance(expression.func, ast.Attribute)
+            and expression.func.attr in ("setdefault", "get")
+        ):
+            expression = expression.func.value
+        else:
+            break
+    return dotted_name(expression)
+
+
+def _handle_keys(nodes: list[ast.AST], handles: set[str], context: Context) -> set[str]:
+    """Keys under which a function stores a work handle (``tasks[task_id] = task``):
+    other tables keyed by them track the same local work."""
+    keys: set[str] = set()
+    for node in nodes:
+        if isinstance(node, ast.Assign):
+            stored = node.value
+            if _is_handle(stored, context) or (
+                isinstance(stored, ast.Name) and stored.id in handles
+            ):
+                for target in node.targets:
+                    if isinstance(target, ast.Subscript):
+                        keys.add(_key_text(target.slice))
+    return keys
+
+
+def _is_handle(value: ast.expr, context: Context) -> bool:
+    if isinstance(value, ast.Await):
+        return False
+    if not isinstance(value, ast.Call):
+        return False
+    name = context.qualified_name(value.func) or ""
+    if name in HANDLE_FACTORIES:
+        return True
+    last = name.rpartition(".")[2]
+    return last in HANDLE_METHODS or last.endswith(HANDLE_SUFFIXES)
+
+
+# ------------------------------------------------------------------ set up once
+def set_up_once(node: ast.AST, function: FunctionNode, context: Context) -> bool:
+    """Whether ``node`` runs only while something is still unset: under ``if not
+    self._finalized:``, ``if X is None:`` or ``if not cc_classes:`` on an attribute of
+    ``self`` or a module-level name (a registry sorted once, classes built on first use),
+    the same on every process."""
+    parents = context.parents(function)
+    current = parents.get(id(node))
+    for _ in range(200):
+        if current is None or current is function:
+            return False
+        if isinstance(current, ast.If):
+            tested = _unset_tests(current.test)
+            if any(
+                name.startswith("self.") or name in context.module_bindings for name in tested
+            ):
+                return True
+        current = parents.get(id(current))
+    return False
+
+
+LOADERS = (
+    "load", "_load", "reload", "_reload", "refresh", "_refresh",
+    "finalize", "_finalize", "setup", "_setup", "initialize", "_initialize",
+)
+"""Methods that rebuild what an object holds from its store (a file, the database), or
+set it up once on first use (``_finalize`` sorting an import-time registry)."""
+
+
+def reloads_from_store(function: FunctionNode) -> bool:
+    """``_load()``: the object refills its tables from the file or database it saved to,
+    the source every process reads."""
+    return function.name.startswith(LOADERS)
+
+
+def is_cache_class(cls: ast.ClassDef, context: Context) -> bool:
+    """A cache by design (``class LessSimpleCache(SimpleCache)``): what it holds is a
+    per-process copy its users revalidate, not state of its own."""
+    names = [cls.name, *(dotted_name(base) or "" for base in cls.bases)]
+    return any(name.rpartition(".")[2].endswith("Cache") for name in names)
+
+
+def class_revalidates(cls: ast.ClassDef, context: Context) -> bool:
+    """Whether some method of ``cls`` compares a validity stamp (see :func:`revalidates`)."""
+    return any(
+        revalidates(statement, context)
+        for statement in cls.body
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef))
+    )
+
+
+def returns_name(name: str, function: FunctionNode, context: Context) -> bool:
+    """Whether ``function`` returns the local ``name`` (what it just stored somewhere)."""
+    return any(
+        isinstance(node, ast.Return)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == name
+        for node in context.own_nodes(function)
+    )
+
+
+BEFORE_EACH_REQUEST = frozenset({"before_request", "before_app_request"})
+
+
+def runs_before_each_request(function: FunctionNode) -> bool:
+    """A ``before_request`` hook: what it sets is set again before every request reads
+    it, on every process (a prefix copied from a request header)."""
+    for decorator in function.decorator_list:
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        name = dotted_name(target)
+        if name is not None and name.rpartition(".")[2] in BEFORE_EACH_REQUEST:
+            return True
+    return False
+
+
+CONNECTION_ATTRIBUTE_WORDS = ("serial", "socket")
+
+
+def owns_a_connection(cls: ast.ClassDef, context: Context) -> bool:
+    """A class that holds a live I/O connection (``self._serial``, ``self._socket``): what
+    it keeps describes that connection, which lives in this one process (a printer's
+    serial port, a socket), like a live connection's own state."""
+    key = ("state-owns-connection", id(cls))
+    known = context.rule_memo.get(key)
+    if isinstance(known, bool):
+        return known
+    found = any(
+        any(word in name.lower() for word in CONNECTION_ATTRIBUTE_WORDS)
+        for name in context.instance_attributes(cls)
+    )
+    context.rule_memo[key] = found
+    return found

@@ -1,0 +1,283 @@
+"""The system temp directory as code names it, and the values behind a path.
+
+A path is in the temp dir when its leading component is: ``tempfile.gettempdir()``, a
+``mkdtemp()`` directory, ``tempfile.tempdir``, ``TemporaryDirectory().name``, a
+``/tmp`` or ``/var/tmp`` literal, or a call to a project function that returns such a
+path (``get_temp_dir()``: this module's functions are followed here, other modules' are
+answered by the project index through the summaries). Names are followed through their
+simple assignments in the function (every binding must agree) and the module's
+constants.
+
+Used by the project summaries (which functions return a temp path) and by the SLS2xx
+rules (which writes are scratch space). One iterative loop with a bound on its steps
+answers each question, helpers of the module included: never recursion on user code.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Iterable, Sequence
+
+from flake8_stateless.semantic.model import ModuleFacts
+from flake8_stateless.semantic.syntax import FunctionNode
+
+TEMP_DIR_CALLS = frozenset({"tempfile.gettempdir", "tempfile.gettempdirb", "tempfile.mkdtemp"})
+"""Calls that give the system temp directory or a new directory in it."""
+TEMP_DIR_ATTRIBUTES = frozenset({"tempfile.tempdir"})
+TEMP_OBJECTS = frozenset({"tempfile.TemporaryDirectory", "tempfile.NamedTemporaryFile"})
+"""Objects whose ``.name`` is a path in the temp dir."""
+TEMP_DIR_ROOTS = ("/tmp", "/var/tmp")
+
+PATH_CALLS = frozenset(
+    {
+        "os.path.join", "pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath",
+        "pathlib.PurePosixPath", "Path", "str", "os.fspath", "os.path.abspath",
+        "os.path.realpath", "os.path.normpath", "os.path.expanduser",
+    }
+)
+"""Calls whose first argument leads the path they build."""
+PATH_METHODS = frozenset(
+    {"joinpath", "with_name", "with_suffix", "with_stem", "resolve", "absolute", "format"}
+)
+"""Methods of a path (or a format string) that keep its leading component."""
+MAX_STEPS = 32
+"""How many expressions one question may look at: real paths take a handful."""
+
+Values = Callable[[str], Sequence[ast.expr] | None]
+"""The values a name may hold where it is read (every binding), None when unknown (a
+parameter, a loop variable, an import)."""
+QualifiedName = Callable[[ast.AST], str | None]
+
+
+def is_temp_dir_text(text: str) -> bool:
+    """``/tmp``, ``/tmp/x``, ``/var/tmp/x``: not ``/tmpfiles``."""
+    return any(text == root or text.startswith(root + "/") for root in TEMP_DIR_ROOTS)
+
+
+def leading_part(expr: ast.expr, qualified_name: QualifiedName) -> ast.expr | None:
+    """The component a path expression starts with, one step down
+    (``os.path.join(a, b)`` -> ``a``, ``a / "x"`` -> ``a``), None at a leaf."""
+    if isinstance(expr, ast.JoinedStr):
+        return expr.values[0] if expr.values else None
+    if isinstance(expr, ast.FormattedValue):
+        return expr.value
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, (ast.Div, ast.Add, ast.Mod)):
+        return expr.left
+    if isinstance(expr, ast.Call):
+        if qualified_name(expr.func) in PATH_CALLS:
+            return expr.args[0] if expr.args else None
+        func = expr.func
+        if isinstance(func, ast.Attribute) and func.attr in PATH_METHODS:
+            return func.value
+    return None
+
+
+def is_temp_dir_leaf(expr: ast.expr, qualified_name: QualifiedName) -> bool:
+    """A leaf that is the temp dir itself (not through names or helpers)."""
+    if isinstance(expr, ast.Constant):
+        return isinstance(expr.value, str) and is_temp_dir_text(expr.value)
+    if isinstance(expr, ast.Call):
+        return qualified_name(expr.func) in TEMP_DIR_CALLS
+    if isinstance(expr, ast.Attribute):
+        if qualified_name(expr) in TEMP_DIR_ATTRIBUTES:
+            return True
+        made = expr.value
+        return (
+            expr.attr == "name"
+            and isinstance(made, ast.Call)
+            and qualified_name(made.func) in TEMP_OBJECTS
+        )
+    return False
+
+
+# ------------------------------------------------------------------ names and values
+def simple_values(nodes: Iterable[ast.AST]) -> dict[str, list[ast.expr] | None]:
+    """For each name a function's own nodes bind: the values of its plain assignments
+    (``x = ...``, ``x: T = ...``, ``(x := ...)``), or None when any other binding (a
+    loop, ``with ... as``, unpacking, augmented assignment) also binds it."""
+    table: dict[str, list[ast.expr] | None] = {}
+
+    def add(name: str, value: ast.expr | None) -> None:
+        known = table.get(name, [])
+        if value is None or known is None:
+            table[name] = None
+        else:
+            known.append(value)
+            table[name] = known
+
+    for node in nodes:
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    add(target.id, node.value)
+                else:
+                    _unknown(target, add)
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            if node.value is not None:
+                add(node.target.id, node.value)
+        elif isinstance(node, ast.NamedExpr):
+            add(node.target.id, node.value)
+        elif isinstance(node, (ast.AugAssign, ast.For, ast.AsyncFor, ast.comprehension)):
+            _unknown(node.target, add)
+        elif isinstance(node, ast.withitem) and node.optional_vars is not None:
+            _unknown(node.optional_vars, add)
+    return table
+
+
+def _unknown(target: ast.AST, add: Callable[[str, ast.expr | None], None]) -> None:
+    for node in ast.walk(target):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            add(node.id, None)
+
+
+def module_values_of(
+    name: str, bindings: dict[str, list[ast.AST]]
+) -> list[ast.expr] | None:
+    """Every value a module-level name is assigned, None when an import, ``def`` or
+    ``class`` also binds it or it is not bound at all."""
+    bound = bindings.get(name)
+    if not bound or not all(isinstance(value, ast.expr) for value in bound):
+        return None
+    return [value for value in bound if isinstance(value, ast.expr)]
+
+
+# ------------------------------------------------------------------ one module
+ElsewhereHelper = Callable[[ast.Call, FunctionNode | None], bool]
+"""Whether a call in a function (None: module level) calls a function of another module
+that returns a temp dir path (the project index answers; the summaries have no index)."""
+
+
+class TempDirs:
+    """Temp-dir questions about one module's code, answers memoised per function."""
+
+    def __init__(self, facts: ModuleFacts, elsewhere: ElsewhereHelper | None = None) -> None:
+        self.facts = facts
+        self.elsewhere = elsewhere
+        self._tables: dict[int, dict[str, list[ast.expr] | None]] = {}
+        self._returns: dict[int, bool] = {}
+
+    def values(self, function: FunctionNode | None) -> Values:
+        """What a name read in ``function`` may hold: its plain assignments in the
+        function that owns it (closures included), else the module's assignments."""
+        return lambda name: self._values_of(name, function)
+
+    def _values_of(self, name: str, function: FunctionNode | None) -> Sequence[ast.expr] | None:
+        facts = self.facts
+        current = function
+        while current is not None:
+            scope = facts.scope(current)
+            if name in scope.global_:
+                break
+            if name in scope.nonlocal_:
+                owner = facts.binding_function(current, name)
+                return None if owner is None else self._table(owner).get(name)
+            if name in scope.local:
+                return self._table(current).get(name)
+            current = facts.function_parent.get(id(current))
+        return module_values_of(name, facts.module_bindings)
+
+    def _table(self, function: FunctionNode) -> dict[str, list[ast.expr] | None]:
+        table = self._tables.get(id(function))
+        if table is None:
+            table = self._tables[id(function)] = simple_values(self.facts.own_nodes(function))
+        return table
+
+    def in_temp_dir(self, expr: ast.expr, function: FunctionNode | None) -> bool:
+        """Whether the path ``expr``, read in ``function``, lies in the temp dir."""
+        return self._leads_to_temp_dir([(expr, function)])
+
+    def returns_temp_dir(self, function: FunctionNode) -> bool:
+        """Whether every value ``function`` returns is a temp dir path (``return
+        os.path.join(tempfile.gettempdir(), "app")``, or a name holding one)."""
+        key = id(function)
+        if key not in self._returns:
+            returned = self._returned(function)
+            self._returns[key] = bool(returned) and self._leads_to_temp_dir(
+                [(value, function) for value in returned]
+            )
+        return self._returns[key]
+
+    def is_temp_helper(self, call: ast.Call, function: FunctionNode | None) -> bool:
+        """A call of a function that returns a temp dir path: one defined at this
+        module's top level, or elsewhere in the project."""
+        defined = self.module_function(call)
+        if defined is not None:
+            return self.returns_temp_dir(defined)
+        return self.elsewhere is not None and self.elsewhere(call, function)
+
+    def module_function(self, call: ast.Call) -> FunctionNode | None:
+        """The top-level function of this module that ``call`` calls by name."""
+        func = call.func
+        if not isinstance(func, ast.Name):
+            return None
+        bound = self.facts.module_bindings.get(func.id, [])
+        if len(bound) == 1 and isinstance(bound[0], (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return bound[0]
+        return None
+
+    def _returned(self, function: FunctionNode) -> list[ast.expr]:
+        return [
+            node.value
+            for node in self.facts.own_nodes(function)
+            if isinstance(node, ast.Return)
+            and node.value is not None
+            and not (isinstance(node.value, ast.Constant) and node.value.value is None)
+        ]
+
+    def _leads_to_temp_dir(self, start: list[tuple[ast.expr, FunctionNode | None]]) -> bool:
+        """Whether every path of ``start`` (each read in its function) leads to the temp
+        dir: its leading component, followed through path builders, names (every value
+        a name may hold) and the return values of this module's functions (inlined here,
+        so a chain of helpers is followed without recursion), is a temp dir leaf or a
+        call to a temp dir helper of another module."""
+        qualified_name = self.facts.qualified_name
+        pending = list(start)
+        seen: set[tuple[str, int]] = set()
+        steps = 0
+        while pending:
+            current: ast.expr | None
+            current, function = pending.pop()
+            while current is not None:
+                steps += 1
+                if steps > MAX_STEPS:
+                    return False
+                if is_temp_dir_leaf(current, qualified_name):
+                    break
+                if isinstance(current, ast.Name):
+                    key = (current.id, id(function))
+                    bound = self._values_of(current.id, function) if key not in seen else None
+                    if not bound:
+                        return False
+                    seen.add(key)
+                    pending.extend((value, function) for value in bound)
+                    break
+                following = leading_part(current, qualified_name)
+                if following is None and isinstance(current, ast.Call):
+                    if not self._follow_call(current, function, pending, seen):
+                        return False
+                    break
+                current = following
+            else:
+                return False
+        return True
+
+    def _follow_call(
+        self,
+        call: ast.Call,
+        function: FunctionNode | None,
+        pending: list[tuple[ast.expr, FunctionNode | None]],
+        seen: set[tuple[str, int]],
+    ) -> bool:
+        """A call that is no path builder: this module's function (its return values
+        are followed next) or a temp dir helper elsewhere; False for anything else."""
+        defined = self.module_function(call)
+        if defined is None:
+            return self.elsewhere is not None and self.elsewhere(call, function)
+        known = self._returns.get(id(defined))
+        if known is not None:
+            return known
+        key = ("<returns>", id(defined))
+        returned = self._returned(defined) if key not in seen else []
+        seen.add(key)
+        pending.extend((value, defined) for value in returned)
+        return bool(returned)
