@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from flake8_stateless import project
 from flake8_stateless.excerpts import Excerpts
 from flake8_stateless.project import Reach
-from flake8_stateless.project.summary import Qualnames, absolute_import, ref_of
+from flake8_stateless.project.summary import absolute_import, ref_of
 from flake8_stateless.scope.requests import RequestScope
 from flake8_stateless.semantic.handlers import HandlerScope
 from flake8_stateless.semantic.model import ModuleFacts
@@ -151,11 +151,6 @@ class Context(ModuleFacts):
     def excerpts(self) -> Excerpts:
         """The user's code as written, for messages (see ``excerpts.py``)."""
         return Excerpts(self.lines)
-
-    @cached_property
-    def qualnames(self) -> Qualnames:
-        """Python-style qualified names of this module's functions and classes."""
-        return Qualnames.of(self)
 
     @cached_property
     def temp_dirs(self) -> TempDirs:

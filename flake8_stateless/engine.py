@@ -18,7 +18,6 @@ from flake8_stateless.options import Settings
 from flake8_stateless.prefilter import Prefilter
 from flake8_stateless.registry import UNIT_MARK, VIA_MARK, WHERE_MARK, Finding, Rule
 from flake8_stateless.rules import ALL_RULES
-from flake8_stateless.semantic.paths import PathFacts
 from flake8_stateless.semantic.walk import Bucket, walk
 
 INTERNAL_ERROR_CODE = "SLS000"
@@ -67,13 +66,13 @@ def possible_rules(source: bytes, filename: str, settings: Settings) -> frozense
     """The enabled rules that may report on a file, from its text and, for a module
     without handlers of its own, whether handlers elsewhere in the project reach it."""
     prefilter = _prefilter(settings)
-    possible = prefilter.possible(source, filename)
-    if prefilter.request_codes <= possible or PathFacts.from_filename(filename).never_serves:
-        return possible
+    possible, if_reached = prefilter.possible_both(source, filename)
+    if prefilter.request_codes <= possible or if_reached == possible:
+        return possible  # being reached adds nothing: the project index need not be asked
     located = locate(filename, settings)
     if located.index.layout is None or located.module not in located.index.reached_modules():
         return possible
-    return prefilter.possible(source, filename, reached=True)
+    return if_reached
 
 
 def check(tree: ast.AST, lines: Sequence[str], filename: str, settings: Settings) -> list[Finding]:

@@ -303,9 +303,26 @@ class Prefilter:
         if not self._needs:
             return frozenset()
         path = PathFacts.from_filename(filename)
-        configuration = not (path.is_test or path.is_dev_settings)
+        text = _Words(source)
+        return self._possible(text, self._present(text), path, reached=reached)
+
+    def possible_both(self, source: bytes, filename: str) -> tuple[frozenset[str], frozenset[str]]:
+        """``possible(source, filename)`` and the same with ``reached=True``, from one
+        scan of the text."""
+        if not self._needs:
+            return frozenset(), frozenset()
+        path = PathFacts.from_filename(filename)
         text = _Words(source)
         present = self._present(text)
+        return (
+            self._possible(text, present, path, reached=False),
+            self._possible(text, present, path, reached=True),
+        )
+
+    def _possible(
+        self, text: _Words, present: frozenset[Trigger], path: PathFacts, *, reached: bool
+    ) -> frozenset[str]:
+        configuration = not (path.is_test or path.is_dev_settings)
         serving: bool | None = True if reached and not path.never_serves else None
         codes = []
         for needs in self._needs:

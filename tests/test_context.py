@@ -347,3 +347,21 @@ def test_path_facts(filename: str, test: bool, dev: bool) -> None:
 
 def test_function_types_are_the_scopes() -> None:
     assert set(FUNCTION_TYPES) == {ast.FunctionDef, ast.AsyncFunctionDef}
+
+
+def test_the_walk_skips_context_markers_unless_a_rule_wants_them() -> None:
+    """``ctx`` markers (Load/Store/Del) are a third of a body's nodes and no built-in
+    check asks for them; a rule pack that does still gets them, and nothing else changes:
+    the same nodes in the same order."""
+    tree = ast.parse("def f(a):\n    b = a.x[0]\n    return [c for c in b]\n")
+    every = [n for n in ast.walk(tree) if not isinstance(n, ast.expr_context)]
+    wanted = frozenset({ast.Name, ast.Attribute, ast.Subscript, ast.comprehension})
+    skipping = walk(tree, {}, wanted)
+    stores = walk(tree, {}, wanted | {ast.Store})
+    assert {t: [id(n) for n, _ in b] for t, b in skipping.items()} == {
+        t: [id(n) for n, _ in b] for t, b in stores.items() if t is not ast.Store
+    }
+    assert len(stores[ast.Store]) == 2  # b and c
+    assert sum(len(b) for b in skipping.values()) == sum(
+        isinstance(n, tuple(wanted)) for n in every
+    )

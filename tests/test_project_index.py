@@ -22,8 +22,13 @@ from flake8_stateless import engine, project
 from flake8_stateless.context import locate
 from flake8_stateless.options import Settings
 from flake8_stateless.project.cache import CACHE_DIR_ENV, CACHE_FOLDER
+from flake8_stateless.project.index import summarise_facts
 from flake8_stateless.project.layout import Layout
+from flake8_stateless.project.summary import ModuleSummary
 from flake8_stateless.registry import Finding
+from flake8_stateless.scope import requests
+from flake8_stateless.semantic.handlers import HandlerScope
+from flake8_stateless.semantic.model import ModuleFacts
 
 VIEWS = """\
 from flask import Flask, request
@@ -112,6 +117,55 @@ def test_an_edited_file_is_never_judged_by_stale_facts(shop: Path) -> None:
     os.utime(views, ns=(1, 1))  # even with an old mtime: the size changed too
     project.new_run()
     assert codes(lint(shop / "shop" / "storage.py")) == [(7, "SLS201")]
+
+
+def test_the_linted_files_summary_is_the_cached_one_when_its_bytes_match(
+    shop: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file linted as it is on disk is not summarised again (the index's summary was
+    built from the same bytes); an editor's buffer that differs is."""
+    built: list[str] = []
+    original = summarise_facts
+
+    def counting(
+        facts: ModuleFacts, handlers: HandlerScope, module: str, is_package: bool
+    ) -> ModuleSummary:
+        built.append(module)
+        return original(facts, handlers, module, is_package)
+
+    monkeypatch.setattr(requests, "summarise_facts", counting)
+    views = shop / "shop" / "views.py"
+    lint(views)
+    assert built == []
+    edited = views.read_text(encoding="utf-8") + "\n\ndef extra():\n    return 1\n"
+    engine.check_file(ast.parse(edited), edited.splitlines(keepends=True), str(views), Settings())
+    assert built == ["shop.views"]
+
+
+def test_a_warm_cache_keeps_what_handlers_reach(shop: Path) -> None:
+    """The whole project's answer is saved beside the summaries: a run on an unchanged
+    project takes it instead of following the handlers again."""
+    assert codes(lint(shop / "shop" / "storage.py")) == [(2, "SLS201")]
+    located = locate(str(shop / "shop" / "storage.py"), Settings())
+    assert not located.index.reach_restored
+    project.new_run()
+    assert codes(lint(shop / "shop" / "storage.py")) == [(2, "SLS201")]
+    located = locate(str(shop / "shop" / "storage.py"), Settings())
+    assert located.index.reach_restored
+    project.new_run()
+    deeper = Settings(call_depth=2)  # another answer: followed again
+    assert codes(lint(shop / "shop" / "storage.py", deeper)) == [(2, "SLS201")]
+    assert not locate(str(shop / "shop" / "storage.py"), deeper).index.reach_restored
+
+
+def test_a_handler_in_a_new_module_is_followed_on_a_warm_cache(shop: Path) -> None:
+    assert codes(lint(shop / "shop" / "storage.py")) == [(2, "SLS201")]
+    admin = VIEWS.replace("storage.save(", "storage.unused(").replace("/upload", "/admin")
+    (shop / "shop" / "admin.py").write_text(admin, encoding="utf-8")
+    project.new_run()
+    assert codes(lint(shop / "shop" / "storage.py")) == [(2, "SLS201"), (7, "SLS201")]
+    located = locate(str(shop / "shop" / "storage.py"), Settings())
+    assert not located.index.reach_restored
 
 
 def test_no_cache_writes_nothing(shop: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -24,6 +24,9 @@ from flake8_stateless.project.summary import SUMMARY_FORMAT
 __all__ = ["Located", "ProjectIndex", "Reach", "locate", "new_run"]
 
 _INDEXES: dict[tuple[str, tuple[str, ...], int, str, bool], ProjectIndex] = {}
+_LAYOUTS: dict[str, Layout | None] = {}
+"""Folder of a linted file -> its project's layout, for the run: finding the root looks
+for markers in every folder above, which is worth doing once per folder, not per file."""
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,7 @@ class Located:
 def new_run() -> None:
     """Forget the indexes of earlier runs in this process: files may have changed."""
     _INDEXES.clear()
+    _LAYOUTS.clear()
 
 
 def options_key(handler_decorators: tuple[str, ...], root: Path) -> str:
@@ -45,6 +49,16 @@ def options_key(handler_decorators: tuple[str, ...], root: Path) -> str:
     (part of the cache path: one cache folder may serve several projects)."""
     text = "\n".join((str(SUMMARY_FORMAT), str(root), *sorted(handler_decorators)))
     return hashlib.sha1(text.encode()).hexdigest()[:12]
+
+
+def _layout_around(filename: str) -> Layout | None:
+    """``Layout.around(filename)``, memoised per folder for the run."""
+    if not filename or filename in ("-", "stdin"):
+        return None
+    folder = os.path.dirname(os.path.abspath(filename))
+    if folder not in _LAYOUTS:
+        _LAYOUTS[folder] = Layout.around(filename)
+    return _LAYOUTS[folder]
 
 
 def locate(
@@ -58,7 +72,7 @@ def locate(
 ) -> Located:
     """The project index for ``filename`` and the file's module name in it. A file outside
     any project gets an index of its own (only itself, from the tree being linted)."""
-    layout = Layout.around(filename)
+    layout = _layout_around(filename)
     if layout is None:
         stem = os.path.basename(filename)
         stem = stem[:-3] if stem.endswith(".py") else stem

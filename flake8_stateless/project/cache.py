@@ -26,6 +26,9 @@ from flake8_stateless import __version__
 from flake8_stateless.project.summary import SUMMARY_FORMAT, ModuleSummary
 
 CACHE_FOLDER = ".flake8-stateless-cache"
+PROJECT_FILE = "project.json"
+"""The project-wide answer (what handlers reach), beside the modules' entries."""
+PROJECT_KEY = "<project>"
 CACHE_DIR_ENV = "FLAKE8_STATELESS_CACHE_DIR"
 _TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
@@ -62,6 +65,9 @@ class Entry:
     parsed: bool
     """Whether the summary was attempted: a file that does not parse has ``parsed`` and
     no summary, and is not parsed again until it changes."""
+    digest: str | None = None
+    """sha1 of the bytes the summary was built from (``parsed`` entries): the linted
+    file's own summary is taken from here when flake8 lints exactly these bytes."""
 
 
 class SummaryCache:
@@ -129,11 +135,35 @@ class SummaryCache:
                 sets_up=bool(data["sets_up"]),
                 summary=None if summary is None else ModuleSummary.from_json(summary),
                 parsed=bool(data["parsed"]),
+                digest=None if data["digest"] is None else str(data["digest"]),
             )
         except (OSError, ValueError, KeyError, TypeError):
             return None  # missing, torn by hand, or from another format: a miss
         self._memory[key] = (stamp, entry)
         return entry
+
+    def get_project(self, stamp: str) -> Any:
+        """The project-wide state saved under ``stamp`` (see ``ProjectIndex.reach``), or
+        None: missing, torn, or saved for another state of the project."""
+        if self._folder is None:
+            return None
+        try:
+            data = json.loads((self._folder / PROJECT_FILE).read_bytes())
+            if data["key"] != PROJECT_KEY or data["stamp"] != stamp:
+                return None
+            return data["state"]
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def put_project(self, stamp: str, state: Any) -> None:
+        if self._folder is None:
+            return
+        data = {"key": PROJECT_KEY, "stamp": stamp, "state": state}
+        try:
+            encoded = json.dumps(data, separators=(",", ":")).encode()
+            _write_atomically(self._folder / PROJECT_FILE, encoded)
+        except OSError:
+            self._folder = None
 
     def put(self, key: str, stamp: Stamp, entry: Entry) -> None:
         self._memory[key] = (stamp, entry)
@@ -147,6 +177,7 @@ class SummaryCache:
             "may_serve": entry.may_serve,
             "sets_up": entry.sets_up,
             "parsed": entry.parsed,
+            "digest": entry.digest,
             "summary": None if entry.summary is None else entry.summary.to_json(),
         }
         try:

@@ -18,6 +18,7 @@ indexed in time linear in what is reached.
 from __future__ import annotations
 
 import ast
+import hashlib
 import io
 import json
 import tokenize
@@ -25,9 +26,10 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from flake8_stateless import frameworks
+from flake8_stateless.project import layout as layout_module
 from flake8_stateless.project.cache import Entry, Stamp, SummaryCache
 from flake8_stateless.project.layout import Layout
 from flake8_stateless.project.summary import (
@@ -38,6 +40,7 @@ from flake8_stateless.project.summary import (
 )
 from flake8_stateless.semantic.handlers import HandlerScope
 from flake8_stateless.semantic.model import ModuleFacts
+from flake8_stateless.semantic.paths import PathFacts
 from flake8_stateless.semantic.values import MAX_VALUES, Value, reads_environment
 from flake8_stateless.semantic.walk import walk
 
@@ -48,6 +51,22 @@ from ``d``...): enough for re-exports, a bound on cycles."""
 TextTest = Callable[[bytes, str], tuple[bool, bool]]
 """Whether a file's text (bytes, path relative to the root) may hold a handler, and
 whether it may set the app up (see ``prefilter.HandlerTextTest``)."""
+
+
+def _code_stamp() -> bytes:
+    """The index's own code, part of the key of its saved answer: a change to how names
+    are resolved must not be answered by a state saved before it (the summaries have
+    ``SUMMARY_FORMAT`` for that; resolution changes more often)."""
+    digest = hashlib.sha1()
+    for module in (__file__, layout_module.__file__):
+        try:
+            digest.update(Path(module).read_bytes())
+        except (OSError, TypeError):
+            digest.update(str(module).encode())
+    return digest.digest()
+
+
+_CODE_STAMP = _code_stamp()
 
 MODULE, FUNCTION, CLASS, INSTANCE, METHOD, SUPER = (
     "module",
@@ -204,6 +223,8 @@ class ProjectIndex:
         self._paths: dict[str, tuple[Path, bool]] | None = None
         self._canonical: dict[str, str] = {}
         self._modules: dict[str, _Module | None] = {}
+        self._digests: dict[str, str] = {}
+        """Module name -> sha1 of the file bytes its loaded summary was built from."""
         self._resolved: dict[tuple[str, str | None, str, bool], Target | None] = {}
         self._bindings: dict[tuple[str, str], Target | None] = {}
         self._params: dict[tuple[str, str, str], Target] = {}
@@ -220,6 +241,8 @@ class ProjectIndex:
         """Modules parsed from disk (not from the cache) by this index: for tests."""
         self.resolutions = 0
         """Names resolved (memo misses): an operation count for the growth tests."""
+        self.reach_restored = False
+        """Whether ``reach()`` was taken from the cache (for tests)."""
         self._mentions: dict[frozenset[str], tuple[ModuleText, ...]] = {}
         self.texts_read = 0
         """Files read by :meth:`modules_mentioning`: an operation count for the tests."""
@@ -297,6 +320,21 @@ class ProjectIndex:
         self._modules[name] = loaded
         return loaded
 
+    def built_from(self, name: str, source: bytes, path: PathFacts, is_package: bool) -> bool:
+        """Whether this index's summary of module ``name`` was built from exactly these
+        bytes, at a path saying the same (``path``), as a module of the same kind: then
+        the linted tree of ``source`` has that very summary (a summary depends on nothing
+        else), and need not be summarised again."""
+        if name in self._overrides or name not in self.paths:
+            return False
+        module = self.module(name)
+        digest = self._digests.get(name)
+        if module is None or digest is None or module.summary.is_package != is_package:
+            return False
+        if PathFacts.from_filename(self._relative(self.paths[name][0])) != path:
+            return False
+        return digest == hashlib.sha1(source).hexdigest()
+
     def disk_summary(self, name: str) -> ModuleSummary | None:
         """The module as it is on disk (ignoring overrides)."""
         located = self.paths.get(name)
@@ -328,6 +366,8 @@ class ProjectIndex:
             return None
         entry = self._entry(path, stamp)
         if entry.parsed and (entry.summary is None or entry.summary.name == name):
+            if entry.summary is not None and entry.digest is not None:
+                self._digests[name] = entry.digest
             return entry.summary
         try:
             source = path.read_bytes()
@@ -336,7 +376,11 @@ class ProjectIndex:
         key = self._relative(path)
         summary = summarise_source(source, key, name, is_package, self.handler_decorators)
         self.loaded_from_disk += 1
-        self.cache.put(key, stamp, Entry(entry.may_serve, entry.sets_up, summary, parsed=True))
+        digest = hashlib.sha1(source).hexdigest()
+        if summary is not None:
+            self._digests[name] = digest
+        entry = Entry(entry.may_serve, entry.sets_up, summary, parsed=True, digest=digest)
+        self.cache.put(key, stamp, entry)
         return summary
 
     def seed_modules(self) -> list[str]:
@@ -393,6 +437,10 @@ class ProjectIndex:
             return self._reach
         if self._base is not None:
             return self._reach_beside(self._base)
+        stamp = self._project_stamp()
+        if stamp is not None and self._restore(self.cache.get_project(stamp)):
+            assert self._reach is not None
+            return self._reach
         seeds = self.seed_modules()
         for name in [*seeds, *self.set_up_modules()]:
             self.module(name)
@@ -410,7 +458,68 @@ class ProjectIndex:
             self._bind_handoffs()
             found = self._walk_from(seeds)
         self._reach = found
+        if stamp is not None:
+            self.cache.put_project(stamp, self._saved_state())
         return found
+
+    # ------------------------------------------------------------------ saved answer
+    def _project_stamp(self) -> str | None:
+        """What the whole project's answer depends on: every module's name, file, size
+        and modification time, the call depth and the index's code (the options that
+        change summaries name the cache folder). None when it is not kept: no cache
+        folder, or modules as an editor has them."""
+        if self.layout is None or not self.cache.on_disk or self._overrides:
+            return None
+        digest = hashlib.sha1(_CODE_STAMP)
+        digest.update(f"depth {self.call_depth}\n".encode())
+        for name, (path, is_package) in sorted(self.paths.items()):
+            stamp = Stamp.of(path)
+            size, mtime = (stamp.size, stamp.mtime_ns) if stamp is not None else (-1, -1)
+            line = f"{name}\0{self._relative(path)}\0{is_package:d}\0{size}\0{mtime}\n"
+            digest.update(line.encode("utf-8", "surrogatepass"))
+        return digest.hexdigest()
+
+    def _saved_state(self) -> dict[str, Any]:
+        """What ``reach()`` leaves for later questions: the reach, which reached
+        functions run on long-lived objects, and the parameters bound at set-up."""
+        assert self._reach is not None
+        return {
+            "reach": [
+                [module, qualname, r.root_module, r.root, r.kind, r.depth]
+                for (module, qualname), r in self._reach.items()
+            ],
+            "long_lived": sorted([module, qualname] for module, qualname in self._long_lived),
+            "params": [
+                [module, scope, name, t.kind, t.module, t.name, t.long_lived]
+                for (module, scope, name), t in self._params.items()
+            ],
+        }
+
+    def _restore(self, state: Any) -> bool:
+        """Take a saved answer (from a project in exactly this state); False when there
+        is none or it is malformed (then the answer is computed)."""
+        if state is None:
+            return False
+        try:
+            reach = {
+                (str(module), str(qualname)): Reach(str(root_module), str(root), str(kind),
+                                                    int(depth))
+                for module, qualname, root_module, root, kind, depth in state["reach"]
+            }
+            long_lived = {(str(module), str(qualname)) for module, qualname in state["long_lived"]}
+            params = {
+                (str(module), str(scope), str(name)): Target(str(kind), str(target_module),
+                                                             str(target), bool(long_lived_))
+                for module, scope, name, kind, target_module, target, long_lived_
+                in state["params"]
+            }
+        except (KeyError, TypeError, ValueError):
+            return False
+        self._reach, self._long_lived, self._params = reach, long_lived, params
+        self._resolved.clear()  # answers given before the parameters were bound
+        self._bindings.clear()
+        self.reach_restored = True
+        return True
 
     def _reach_beside(self, base: ProjectIndex) -> dict[tuple[str, str], Reach]:
         """The base project's reach, plus what the new modules' own handlers reach (with

@@ -14,7 +14,7 @@ from __future__ import annotations
 import ast
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from flake8_stateless.semantic.handlers import HandlerScope, is_entry_point
@@ -27,7 +27,7 @@ from flake8_stateless.semantic.syntax import (
 from flake8_stateless.semantic.tempdirs import TempDirs
 from flake8_stateless.semantic.values import ValueFollower
 
-SUMMARY_FORMAT = 12
+SUMMARY_FORMAT = 13
 """Bumped whenever the summary's shape or meaning changes (part of the cache key)."""
 
 MAX_REF_SEGMENTS = 6
@@ -284,49 +284,6 @@ def _class_from_json(data: Any) -> ClassSummary:
 
 
 # ------------------------------------------------------------------------ building
-@dataclass
-class Qualnames:
-    """Python-style qualified names of a module's functions and classes
-    (``Store.save``, ``create_app.<locals>.index``), by node id."""
-
-    by_id: dict[int, str] = field(default_factory=dict)
-
-    @classmethod
-    def of(cls, facts: ModuleFacts) -> Qualnames:
-        names = cls()
-        # the tree is walked top-down, so a parent's name is known before its children's
-        pending: list[tuple[ast.AST, str]] = [(facts.tree, "")]
-        while pending:
-            node, prefix = pending.pop()
-            for child in _scope_children(node):
-                if isinstance(child, (*FUNCTION_TYPES, ast.ClassDef)):
-                    name = prefix + child.name
-                    names.by_id[id(child)] = name
-                    inner = name + (".<locals>." if isinstance(child, FUNCTION_TYPES) else ".")
-                    pending.append((child, inner))
-        return names
-
-
-def _scope_children(node: ast.AST) -> list[ast.AST]:
-    """Function and class definitions directly in ``node``'s scope (through ``if``,
-    ``try``, ``with``, loops, but not through other definitions)."""
-    found: list[ast.AST] = []
-    pending: list[ast.AST] = list(getattr(node, "body", []))
-    for extra in ("orelse", "finalbody", "handlers"):
-        if not isinstance(node, (*FUNCTION_TYPES, ast.ClassDef)):
-            pending.extend(getattr(node, extra, []))
-    while pending:
-        current = pending.pop()
-        if isinstance(current, (*FUNCTION_TYPES, ast.ClassDef)):
-            found.append(current)
-            continue
-        for name in ("body", "orelse", "finalbody", "handlers", "cases"):
-            value = getattr(current, name, None)
-            if isinstance(value, list):
-                pending.extend(item for item in value if isinstance(item, ast.AST))
-    return found
-
-
 def absolute_import(target: str, module: str, is_package: bool) -> str:
     """An import target written in ``module`` with its leading dots resolved
     (``.settings.AFFINITY`` in ``shop.views`` is ``shop.settings.AFFINITY``)."""
@@ -350,7 +307,7 @@ class SummaryBuilder:
         self.handlers = handlers
         self.module = module
         self.is_package = is_package
-        self.qualnames = Qualnames.of(facts)
+        self.qualnames = facts.qualnames
         self.temp_dirs = TempDirs(facts)
         self.constants = ValueFollower(facts)
         """This module's own values (no project hook: summaries never ask other modules)."""

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from flake8_stateless.project import Located, Reach
 from flake8_stateless.project.index import summarise_facts
-from flake8_stateless.project.summary import Qualnames
 from flake8_stateless.semantic.handlers import HandlerScope
 from flake8_stateless.semantic.model import ModuleFacts
 from flake8_stateless.semantic.syntax import FunctionNode
@@ -40,12 +39,20 @@ class RequestScope:
         on_disk = index.layout is not None
         if not has_handlers and not (on_disk and module in index.reached_modules()):
             return scope
-        summary = summarise_facts(facts, handlers, module, located.is_package)
-        known = index.module(module) if on_disk else None
-        if known is None or known.summary != summary:
-            index = index.derived({module: summary})
+        source = "".join(facts.lines).encode("utf-8", "surrogatepass")
+        if not (
+            on_disk
+            and facts.lines
+            and index.built_from(module, source, facts.path, located.is_package)
+        ):
+            # the file as linted differs from the index's (an editor's buffer, a file
+            # changed since it was summarised): the index is asked with the tree's summary
+            summary = summarise_facts(facts, handlers, module, located.is_package)
+            known = index.module(module) if on_disk else None
+            if known is None or known.summary != summary:
+                index = index.derived({module: summary})
         reach = index.reach()
-        qualnames = Qualnames.of(facts)
+        qualnames = facts.qualnames
         for function in facts.functions:
             qualname = qualnames.by_id.get(id(function))
             if qualname is None:

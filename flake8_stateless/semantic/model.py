@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from flake8_stateless import frameworks
@@ -45,6 +46,57 @@ REGISTRAR_LAST_NAMES = (
 """Last names of calls that may register a handler (``add_url_rule``, ``Route``)."""
 
 Handler = Callable[[ast.AST, "FunctionNode | None"], None]
+
+_OPAQUE = NAMED_SCOPES | {ast.Lambda}
+"""Nodes whose insides ``statements_of`` does not visit: their code is their own."""
+_COMPREHENSIONS = NESTED_SCOPES - _OPAQUE
+"""Visited by ``statements_of`` (their code runs in the function), but their names are
+their own."""
+_LEFT_COMPREHENSION = ast.Pass()
+"""Marks, on the pending stack, the end of a comprehension's nodes."""
+
+
+@dataclass
+class Qualnames:
+    """Python-style qualified names of a module's functions and classes
+    (``Store.save``, ``create_app.<locals>.index``), by node id."""
+
+    by_id: dict[int, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, facts: ModuleFacts) -> Qualnames:
+        names = cls()
+        # the tree is walked top-down, so a parent's name is known before its children's
+        pending: list[tuple[ast.AST, str]] = [(facts.tree, "")]
+        while pending:
+            node, prefix = pending.pop()
+            for child in _scope_children(node):
+                if isinstance(child, (*FUNCTION_TYPES, ast.ClassDef)):
+                    name = prefix + child.name
+                    names.by_id[id(child)] = name
+                    inner = name + (".<locals>." if isinstance(child, FUNCTION_TYPES) else ".")
+                    pending.append((child, inner))
+        return names
+
+
+def _scope_children(node: ast.AST) -> list[ast.AST]:
+    """Function and class definitions directly in ``node``'s scope (through ``if``,
+    ``try``, ``with``, loops, but not through other definitions)."""
+    found: list[ast.AST] = []
+    pending: list[ast.AST] = list(getattr(node, "body", []))
+    for extra in ("orelse", "finalbody", "handlers"):
+        if not isinstance(node, (*FUNCTION_TYPES, ast.ClassDef)):
+            pending.extend(getattr(node, extra, []))
+    while pending:
+        current = pending.pop()
+        if isinstance(current, (*FUNCTION_TYPES, ast.ClassDef)):
+            found.append(current)
+            continue
+        for name in ("body", "orelse", "finalbody", "handlers", "cases"):
+            value = getattr(current, name, None)
+            if isinstance(value, list):
+                pending.extend(item for item in value if isinstance(item, ast.AST))
+    return found
 
 
 class ModuleFacts:
@@ -163,6 +215,11 @@ class ModuleFacts:
         last = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
         if last in REGISTRAR_LAST_NAMES:
             self.registrar_calls.append(node)
+
+    @cached_property
+    def qualnames(self) -> Qualnames:
+        """Python-style qualified names of this module's functions and classes."""
+        return Qualnames.of(self)
 
     @cached_property
     def text(self) -> str:
@@ -509,6 +566,14 @@ class ModuleFacts:
         known = self._scopes.get(id(function))
         if known is not None:
             return known
+        self._read_function(function)
+        return self._scopes[id(function)]
+
+    def _read_function(self, function: FunctionNode) -> None:
+        """Fill ``own_nodes`` and ``scope`` of ``function`` in one pass over its body:
+        the nodes in the order ``statements_of`` yields them, and the names bound in the
+        function's own scope (not in comprehensions, lambdas or nested definitions, whose
+        names are their own)."""
         arguments = function.args
         local = {a.arg for a in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]}
         for extra in (arguments.vararg, arguments.kwarg):
@@ -516,19 +581,34 @@ class ModuleFacts:
                 local.add(extra.arg)
         global_: set[str] = set()
         nonlocal_: set[str] = set()
+        nodes: list[ast.AST] = []
+        keep = nodes.append
         pending: list[ast.AST] = list(function.body)
+        pop = pending.pop
+        inner = 0
+        """How many comprehensions the node is in: their names are not the function's."""
+        name_class, load_class = ast.Name, ast.Load
         while pending:
-            node = pending.pop()
-            kind = node.__class__
-            if kind is ast.Name:
-                if node.ctx.__class__ is not ast.Load:  # type: ignore[attr-defined]
-                    local.add(node.id)  # type: ignore[attr-defined]
+            node = pop()
+            if node is _LEFT_COMPREHENSION:
+                inner -= 1
                 continue
-            if kind in NESTED_SCOPES:
-                if kind in NAMED_SCOPES:
+            keep(node)
+            kind = node.__class__
+            if kind is name_class:
+                if not inner and node.ctx.__class__ is not load_class:  # type: ignore[attr-defined]
+                    local.add(node.id)  # type: ignore[attr-defined]
+                continue  # no children but its context marker
+            if kind in _OPAQUE:
+                if not inner and kind in NAMED_SCOPES:
                     local.add(node.name)  # type: ignore[attr-defined]
                 continue
-            if kind is ast.Global:
+            if kind in _COMPREHENSIONS:
+                pending.append(_LEFT_COMPREHENSION)  # popped after everything inside it
+                inner += 1
+            elif inner:
+                pass
+            elif kind is ast.Global:
                 global_.update(node.names)  # type: ignore[attr-defined]
             elif kind is ast.Nonlocal:
                 nonlocal_.update(node.names)  # type: ignore[attr-defined]
@@ -538,9 +618,9 @@ class ModuleFacts:
             elif kind is ast.ExceptHandler and node.name:  # type: ignore[attr-defined]
                 local.add(node.name)  # type: ignore[attr-defined]
             extend_with_children(pending, node)
-        scope = FunctionScope(local - global_ - nonlocal_, global_, nonlocal_)
-        self._scopes[id(function)] = scope
-        return scope
+        key = id(function)
+        self._scopes[key] = FunctionScope(local - global_ - nonlocal_, global_, nonlocal_)
+        self._own_nodes.setdefault(key, nodes)
 
     def binds_locally(self, function: FunctionNode, name: str) -> bool:
         """Whether ``name`` inside ``function`` (or the functions enclosing it, for
@@ -599,7 +679,8 @@ class ModuleFacts:
         look at a function's code again for each candidate call in it."""
         known = self._own_nodes.get(id(function))
         if known is None:
-            known = self._own_nodes[id(function)] = list(statements_of(function))
+            self._read_function(function)
+            known = self._own_nodes[id(function)]
         return known
 
     def in_main_guard(self, node: ast.AST) -> bool:

@@ -219,11 +219,34 @@ NESTED_SCOPES = NAMED_SCOPES | {
 _OPAQUE_TO_STATEMENTS = NAMED_SCOPES | {ast.Lambda}
 
 
+LEAF_FIELDS = frozenset(
+    {"ctx", "id", "attr", "arg", "name", "asname", "module", "level", "is_async", "simple",
+     "conversion", "kind", "type_comment", "tag"}
+)  # fmt: skip
+"""Fields that never hold a node worth visiting: names, numbers and flags, and ``ctx``
+(the Load/Store/Del marker of names and attributes, which no check asks about: they are
+a third of the nodes of a function body)."""
+_CHILD_FIELDS: dict[type[ast.AST], tuple[str, ...]] = {}
+
+
+def child_fields(cls: type[ast.AST]) -> tuple[str, ...]:
+    """The fields of node class ``cls`` that may hold child nodes (not ``LEAF_FIELDS``)."""
+    fields = _CHILD_FIELDS.get(cls)
+    if fields is None:
+        fields = _CHILD_FIELDS[cls] = tuple(f for f in cls._fields if f not in LEAF_FIELDS)
+    return fields
+
+
 def extend_with_children(pending: list[ast.AST], node: ast.AST) -> None:
-    """``pending.extend(ast.iter_child_nodes(node))`` without its two generators: this
-    runs for every node of every function a rule asks about."""
+    """``pending.extend(ast.iter_child_nodes(node))`` without its two generators and
+    without ``ctx`` markers: this runs for every node of every function a rule asks
+    about."""
     push = pending.append
-    for field in node._fields:
+    cls = node.__class__
+    fields = _CHILD_FIELDS.get(cls)
+    if fields is None:
+        fields = child_fields(cls)
+    for field in fields:
         value = getattr(node, field, None)
         if value.__class__ is list:
             for item in value:

@@ -13,7 +13,7 @@ import ast
 from collections.abc import Mapping
 
 from flake8_stateless.semantic.model import Handler
-from flake8_stateless.semantic.syntax import FUNCTION_TYPES, FunctionNode
+from flake8_stateless.semantic.syntax import FUNCTION_TYPES, FunctionNode, child_fields
 
 Bucket = list[tuple[ast.AST, FunctionNode | None]]
 
@@ -33,6 +33,10 @@ def walk(
     return the nodes of the ``wanted`` types with their owning function."""
     buckets: dict[type[ast.AST], Bucket] = {t: [] for t in wanted}
     table = {t: (handlers.get(t), buckets.get(t)) for t in set(handlers) | set(wanted)}
+    # ``ctx`` markers and the fields of names and flags are not visited, unless someone
+    # (a rule pack) asks for the markers
+    leaves = not any(issubclass(t, ast.expr_context) for t in table)
+    fields_of: dict[type[ast.AST], tuple[str, ...]] = {}
     stack: list[tuple[ast.AST, FunctionNode | None]] = [(tree, None)]
     pop = stack.pop
     push = stack.append
@@ -50,7 +54,10 @@ def walk(
         is_function = cls in _FUNCTION_TYPES
         if is_function:
             inner = node  # type: ignore[assignment]
-        for name in node._fields:
+        fields = fields_of.get(cls)
+        if fields is None:
+            fields = fields_of[cls] = child_fields(cls) if leaves else cls._fields
+        for name in fields:
             value = getattr(node, name, None)
             child_owner = owner if is_function and name in _OUTSIDE_FIELDS else inner
             if value.__class__ is _LIST:
