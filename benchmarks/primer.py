@@ -210,6 +210,15 @@ def read_ledgers(versions: Mapping[str, str], directory: Path = RECALL_DIR) -> L
     return Ledgers(entries, problems)
 
 
+def _also_on(finding: Finding) -> list[int]:
+    """The other lines a grouped finding names (``..., also on lines 44, 70; ...``)."""
+    _, marker, rest = finding.message.partition(", also on line")
+    if not marker:
+        return []
+    numbers = rest.removeprefix("s").lstrip().partition(";")[0]
+    return [int(part) for part in numbers.split(",") if part.strip().isdigit()]
+
+
 def _ratio(part: int, whole: int) -> str:
     return f"{part}/{whole} ({100 * part // whole}%)" if whole else "-"
 
@@ -219,11 +228,14 @@ def render_recall(
 ) -> str:
     """Ledger entries reported by the tool: per application, per tag, in total.
 
-    An entry is reported when a finding has its application, path, line and code. A finding
-    on the same line with another code does not count; such lines are listed below the
-    table, because they usually mean the ledger or the rule picked the wrong code.
+    An entry is reported when a finding has its application, path, line and code, or names
+    its line in "also on lines ..." (one finding per object per function names the other
+    sites it covers; each keeps its own line for ``noqa``). A finding on the same line with
+    another code does not count; such lines are listed below the table, because they
+    usually mean the ledger or the rule picked the wrong code.
     """
     reported_sites = {(f.app, f.path, f.line, f.code) for f in findings}
+    reported_sites |= {(f.app, f.path, line, f.code) for f in findings for line in _also_on(f)}
     codes_on_line: dict[tuple[str, str, int], set[str]] = {}
     for f in findings:
         codes_on_line.setdefault((f.app, f.path, f.line), set()).add(f.code)

@@ -118,6 +118,22 @@ def test_recall_counts_exact_sites_per_application_and_tag(tmp_path: Path) -> No
     assert "listed for codes that no rule reports yet: SLS106 (1)" in text
 
 
+def test_a_site_named_by_a_grouped_finding_counts_as_reported(tmp_path: Path) -> None:
+    """One finding per object per function names the other sites it covers (each keeps its
+    own line for noqa): those sites are reported, for the same path and code only."""
+    write(tmp_path, "shop.md", GOOD_LEDGER)
+    entries = read_ledgers(VERSIONS, tmp_path).entries
+    grouped = "'CART' is mutated while serving requests, also on lines 12, 30; use Redis"
+    findings = [
+        Finding("shop", "shop/views.py", 20, 5, "SLS101", grouped),  # names 30: reported
+        Finding("shop", "shop/store.py", 3, 5, "SLS101", grouped),  # other code at 12: not
+        Finding("shop", "shop/presence.py", 2, 5, "SLS101", "'online', also on line 8; x"),
+    ]
+    text = render_recall(findings, entries, ["shop"], ["SLS101", "SLS201"])
+    shop = next(line for line in text.splitlines() if line.startswith("shop "))
+    assert shop.split()[1:3] == ["2/4", "(50%)"]
+
+
 def test_an_empty_tag_column_is_a_dash_not_a_division_by_zero() -> None:
     entries = [LedgerEntry("blog", "b.py", 1, "SLS101", ("local",), "x")]
     text = render_recall([], entries, ["blog"], ["SLS101"])
