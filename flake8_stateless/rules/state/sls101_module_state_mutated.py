@@ -19,7 +19,8 @@ from flake8_stateless.scope import state
 def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Iterator[Finding]:
     if function is None:
         return
-    for container, reported in mutation_sites(node):
+    for changed, reported in mutation_sites(node):
+        container = _through_entry_alias(changed, reported, node, function, context)
         if _per_connection(node, reported, container, context):
             continue  # live connections can only be tracked where they live (SLS302)
         what = _state(node, container, reported, function, context)
@@ -32,6 +33,105 @@ def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Ite
         memo = _memoised_call(node, function, context)
         if memo is not None:
             yield RULE.finding(node, what=memo, group=f"{id(function)}:{memo}")
+
+
+ENTRY_GETTERS = frozenset({"get", "setdefault"})
+"""Methods that hand back an entry of a mapping itself (not a copy)."""
+
+
+def _through_entry_alias(
+    container: ast.expr,
+    reported: ast.expr,
+    node: ast.AST,
+    function: FunctionNode,
+    context: Context,
+) -> ast.expr:
+    """``cart = CARTS.get(uid)`` then ``cart["items"] = ...``: a local name bound once,
+    before the change, to an entry of another container (``X[k]``, ``X.get(k)``,
+    ``X.setdefault(k, ...)``) is that entry, so changing it in place (an item set or
+    deleted, a mutating method) changes ``X``. Returns the container as ``X[k]...``;
+    anything else (a copy, a name bound twice, a parameter, an attribute set on the
+    entry) is returned unchanged."""
+    if isinstance(reported, ast.Attribute):
+        return container  # an attribute of an object: may be anything
+    levels: list[ast.Subscript] = []
+    root = container
+    while isinstance(root, ast.Subscript):
+        levels.append(root)
+        root = root.value
+    if not isinstance(root, ast.Name):
+        return container
+    entry = _entry_bound_to(root.id, node, function, context)
+    if entry is None:
+        return container
+    for level in reversed(levels):
+        entry = ast.copy_location(ast.Subscript(entry, level.slice, ast.Load()), level)
+    return entry
+
+
+def _entry_bound_to(
+    name: str, node: ast.AST, function: FunctionNode, context: Context
+) -> ast.expr | None:
+    """The entry expression (``X[k]``) ``name`` is bound to in ``function``, when its one
+    binding there is ``name = X[k]`` / ``X.get(k)`` / ``X.setdefault(k, ...)`` before
+    ``node``."""
+    binding = _entry_bindings(function, context).get(name)
+    if binding is None or binding.lineno >= getattr(node, "lineno", 0):
+        return None
+    value = binding.value
+    if isinstance(value, ast.Subscript):
+        return value
+    assert isinstance(value, ast.Call)
+    assert isinstance(value.func, ast.Attribute)
+    subscript = ast.Subscript(value.func.value, value.args[0], ast.Load())
+    return ast.copy_location(subscript, value)
+
+
+def _entry_bindings(function: FunctionNode, context: Context) -> dict[str, ast.Assign]:
+    """Local names of ``function`` bound exactly once, by ``name = <an entry>`` (once per
+    function: the rule asks for every change of a local container)."""
+    key = ("sls101-entry-bindings", id(function))
+    known = context.rule_memo.get(key)
+    if isinstance(known, dict):
+        return known
+    arguments = function.args
+    parameters = {
+        a.arg
+        for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs,
+                  arguments.vararg, arguments.kwarg)
+        if a is not None
+    }
+    parents = context.parents(function)
+    bound: dict[str, ast.Assign | None] = {}
+    for candidate in context.own_nodes(function):
+        if not isinstance(candidate, ast.Name) or isinstance(candidate.ctx, ast.Load):
+            continue
+        parent = parents.get(id(candidate))
+        once = candidate.id not in bound and candidate.id not in parameters
+        entry = (
+            parent
+            if isinstance(parent, ast.Assign)
+            and parent.targets == [candidate]
+            and _is_entry(parent.value)
+            else None
+        )
+        bound[candidate.id] = entry if once else None
+    found = {name: assign for name, assign in bound.items() if assign is not None}
+    context.rule_memo[key] = found
+    return found
+
+
+def _is_entry(value: ast.expr) -> bool:
+    """``X[k]``, ``X.get(k)``, ``X.setdefault(k, ...)``: the entry itself, not a copy."""
+    if isinstance(value, ast.Subscript):
+        return True
+    return (
+        isinstance(value, ast.Call)
+        and isinstance(value.func, ast.Attribute)
+        and value.func.attr in ENTRY_GETTERS
+        and bool(value.args)
+        and not isinstance(value.args[0], ast.Starred)
+    )
 
 
 def _not_state(
@@ -418,6 +518,10 @@ def add_to_cart():
         "Follows the request into the project: a helper in another module, a method of "
         "a long-lived object (a module-level instance, an app extension) or a "
         "`functools` cache reached from a handler is request-serving code too.",
+        "An entry taken into a local name is the entry itself: `cart = CARTS.get(uid)` "
+        "(or `CARTS[uid]`, `CARTS.setdefault(uid, {})`) then `cart[\"items\"] = ...` or "
+        "`cart.update(...)` changes `CARTS`. A copy (`dict(...)`, `.copy()`, "
+        "`copy.deepcopy(...)`) and a name bound more than once are not followed.",
         "Leaves alone tables filled at import time (decorator registries, constants), "
         "mutation in import-time code, CLI scripts and tests, and request context held "
         "in `threading.local()` or `contextvars`; per-process memos of data that is the "
