@@ -804,8 +804,11 @@ def _statement_outcomes(
     if isinstance(statement, ast.If):
         if _waits_in(statement.test, names, context):
             return {_WAIT}
-        orelse = _outcomes(statement.orelse, names, context, deeper)
-        return _outcomes(statement.body, names, context, deeper) | orelse
+        held = _tests_for_a_handle(statement.test, names)
+        # the branch taken when the name holds no handle has nothing to wait for
+        then = {_WAIT} if held is False else _outcomes(statement.body, names, context, deeper)
+        orelse = {_WAIT} if held else _outcomes(statement.orelse, names, context, deeper)
+        return then | orelse
     if isinstance(statement, (ast.For, ast.AsyncFor, ast.While)):
         header = statement.test if isinstance(statement, ast.While) else statement.iter
         if _waits_in(header, names, context):
@@ -843,6 +846,33 @@ def _statement_outcomes(
     if isinstance(statement, ast.Raise):
         return {_RAISE}
     return {_THROUGH}
+
+
+def _tests_for_a_handle(test: ast.expr, names: set[str]) -> bool | None:
+    """True when ``test`` holds only if a name in ``names`` holds a handle (``if task is
+    not None:``, ``if task:``), False when only if it holds none (``if task is None:``,
+    ``if not task:``), None for any other test."""
+    negated = isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)
+    if isinstance(test, ast.UnaryOp) and negated:
+        test = test.operand
+    held: bool | None = None
+    if isinstance(test, (ast.Name, ast.Attribute)):
+        held = True
+    elif (
+        isinstance(test, ast.Compare)
+        and len(test.ops) == 1
+        and isinstance(test.ops[0], (ast.Is, ast.IsNot))
+        and isinstance(test.comparators[0], ast.Constant)
+        and test.comparators[0].value is None
+    ):
+        held = isinstance(test.ops[0], ast.IsNot)
+        test = test.left
+    if held is None or not isinstance(test, (ast.Name, ast.Attribute)):
+        return None
+    path = _path(test)
+    if path is None or path not in names:
+        return None
+    return held != negated
 
 
 def _waits_in(node: ast.AST, names: set[str], context: Context) -> bool:
@@ -1056,7 +1086,9 @@ def signup():
         "cancelled before the response, or when the handle is returned or passed on to other "
         "code, on every path after it is started (a task awaited on one branch only, or "
         "after an early `return`, is still reported; `finally` blocks count on every path, "
-        "exception handlers and `raise` are error paths). Jobs submitted inside "
+        "exception handlers and `raise` are error paths; the branch of `if task is not "
+        "None:` or `if not task:` where no task was started has nothing to wait for). "
+        "Jobs submitted inside "
         "`with ThreadPoolExecutor() as executor:` are silent "
         "(leaving the block waits for them), and so are tasks of an `asyncio.TaskGroup` or "
         "an anyio task group. Handles kept in a module-level set or on `self` are still "
