@@ -101,24 +101,25 @@ def _entry_bindings(function: FunctionNode, context: Context) -> dict[str, ast.A
                   arguments.vararg, arguments.kwarg)
         if a is not None
     }
-    parents = context.parents(function)
-    bound: dict[str, ast.Assign | None] = {}
+    stores: dict[str, int] = {}
+    assigned: dict[str, ast.Assign] = {}
     for candidate in context.own_nodes(function):
-        if not isinstance(candidate, ast.Name) or isinstance(candidate.ctx, ast.Load):
-            continue
-        parent = parents.get(id(candidate))
-        once = candidate.id not in bound and candidate.id not in parameters
-        entry = (
-            parent
-            if isinstance(parent, ast.Assign)
-            and parent.targets == [candidate]
-            and _is_entry(parent.value)
-            else None
-        )
-        bound[candidate.id] = entry if once else None
-    found = {name: assign for name, assign in bound.items() if assign is not None}
-    context.rule_memo[key] = found
-    return found
+        if isinstance(candidate, ast.Name) and not isinstance(candidate.ctx, ast.Load):
+            stores[candidate.id] = stores.get(candidate.id, 0) + 1
+        elif (
+            isinstance(candidate, ast.Assign)
+            and len(candidate.targets) == 1
+            and isinstance(candidate.targets[0], ast.Name)
+            and _is_entry(candidate.value)
+        ):
+            assigned[candidate.targets[0].id] = candidate
+    bound = {
+        name: assign
+        for name, assign in assigned.items()
+        if stores.get(name) == 1 and name not in parameters
+    }
+    context.rule_memo[key] = bound
+    return bound
 
 
 def _is_entry(value: ast.expr) -> bool:
@@ -195,21 +196,37 @@ def _memoised_call(call: ast.Call, function: FunctionNode, context: Context) -> 
     """``profile(session["uid"])`` where ``profile`` is an ``@lru_cache`` function: the
     memo lives as long as the process and is keyed by a request value, so after the
     user changes their profile the other processes keep serving the old one."""
-    arguments = [*call.args, *(k.value for k in call.keywords)]
-    if not arguments or not any(state.is_request_value(a, function, context) for a in arguments):
-        return None
     func = call.func
-    if not isinstance(func, ast.Name) or context.binds_locally(function, func.id):
+    arguments = [*call.args, *(k.value for k in call.keywords)]
+    if not arguments or not isinstance(func, ast.Name):
         return None
+    if context.binds_locally(function, func.id):
+        return None
+    # whether the callee is a memo first: most calls are not, and the request-value test
+    # reads the whole function
+    decorator = _local_cache_decorator(func.id, context)
     bound = context.module_bindings.get(func.id, ())
-    for value in bound:
+    if decorator is None and bound and not any(
+        isinstance(value, (ast.Import, ast.ImportFrom)) for value in bound
+    ):
+        return None  # defined in this module, and not a memo
+    if decorator is None:
+        decorator = context.project_cache_decorator(func.id)
+    if decorator is None:
+        return None
+    if not any(state.is_request_value(a, function, context) for a in arguments):
+        return None
+    return f"the `@{decorator}` memo of '{func.id}', keyed by a request value,"
+
+
+def _local_cache_decorator(name: str, context: Context) -> str | None:
+    """The memoising decorator of the module-level function ``name``, when it takes
+    arguments."""
+    for value in context.module_bindings.get(name, ()):
         if isinstance(value, (ast.FunctionDef, ast.AsyncFunctionDef)):
             decorator = state.cache_decorator(value)
             if decorator is not None and state.takes_arguments(value):
-                return f"the `@{decorator}` memo of '{func.id}', keyed by a request value,"
-    decorator = context.project_cache_decorator(func.id)
-    if decorator is not None:
-        return f"the `@{decorator}` memo of '{func.id}', keyed by a request value,"
+                return decorator
     return None
 
 
