@@ -345,6 +345,14 @@ def removed_in_finally(
         return False
     text = _key_text(key)
     removals, additions = _finally_removals(function, context)
+    if text in removals.get(name, set()) and text in additions.get(name, set()):
+        return True
+    # the removal made by a function the request's handler defines and hands to its
+    # response (``background=cleanup``), judged with the handler that added the entry
+    outer = context.function_parent.get(id(function))
+    if outer is None:
+        return False
+    removals, additions = _finally_removals(outer, context)
     return text in removals.get(name, set()) and text in additions.get(name, set())
 
 
@@ -361,9 +369,15 @@ def _finally_removals(function: FunctionNode, context: Context) -> tuple[Keys, K
         return known
     removed: Keys = {}
     added: Keys = {}
-    for node in context.own_nodes(function):
+    nodes = context.own_nodes(function)
+    handed = _handed_to_the_response(nodes)
+    for node in nodes:
         if isinstance(node, ast.Try) and node.finalbody:
             for inner in _nodes_of(node.finalbody):
+                for name, key in _removal(inner):
+                    removed.setdefault(name, set()).add(key)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for inner in _response_end_nodes(node, node.name in handed):
                 for name, key in _removal(inner):
                     removed.setdefault(name, set()).add(key)
         for name, key in _addition(node):
@@ -371,6 +385,53 @@ def _finally_removals(function: FunctionNode, context: Context) -> tuple[Keys, K
     found = (removed, added)
     context.rule_memo[memo_key] = found
     return found
+
+
+RESPONSE_END_HOOKS = frozenset({"BackgroundTask", "after_this_request", "call_on_close"})
+"""Calls that run a function when the response is done (Starlette, Flask, Werkzeug)."""
+
+
+def _handed_to_the_response(nodes: list[ast.AST]) -> set[str]:
+    """Names of functions handed to run when the response is done: ``background=f``,
+    ``BackgroundTask(f)``, ``after_this_request(f)``, ``response.call_on_close(f)``."""
+    handed: set[str] = set()
+    for node in nodes:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
+            _last_name(decorator) in RESPONSE_END_HOOKS for decorator in node.decorator_list
+        ):
+            handed.add(node.name)  # ``@after_this_request`` on the nested function
+        if not isinstance(node, ast.Call):
+            continue
+        handed.update(
+            k.value.id
+            for k in node.keywords
+            if k.arg == "background" and isinstance(k.value, ast.Name)
+        )
+        if _last_name(node.func) in RESPONSE_END_HOOKS:
+            handed.update(a.id for a in node.args[:1] if isinstance(a, ast.Name))
+    return handed
+
+
+def _last_name(expression: ast.expr) -> str:
+    """``call_on_close`` for ``response.call_on_close``, ``f`` for ``f``, else ""."""
+    if isinstance(expression, ast.Attribute):
+        return expression.attr
+    return expression.id if isinstance(expression, ast.Name) else ""
+
+
+def _response_end_nodes(nested: FunctionNode, handed: bool) -> Iterator[ast.AST]:
+    """What a nested function runs when the response ends: all of it when it is handed
+    to the response, the ``finally`` blocks of a generator (a streamed body, closed with
+    the response); nothing otherwise (a callback may run much later)."""
+    body = list(_nodes_of(nested.body))
+    if handed:
+        yield from body
+        return
+    if not any(isinstance(node, (ast.Yield, ast.YieldFrom)) for node in body):
+        return
+    for node in body:
+        if isinstance(node, ast.Try) and node.finalbody:
+            yield from _nodes_of(node.finalbody)
 
 
 def _addition(node: ast.AST) -> Iterator[tuple[str, str]]:

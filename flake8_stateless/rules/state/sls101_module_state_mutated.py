@@ -543,7 +543,9 @@ def add_to_cart():
         "mutation in import-time code, CLI scripts and tests, and request context held "
         "in `threading.local()` or `contextvars`; per-process memos of data that is the "
         "same on every process (settings, files shipped with the app, content-addressed "
-        "results); entries added and removed in the same request; handles of the "
+        "results); entries added and removed in the same request (also by a streamed "
+        "response's generator `finally` or a function handed to the response: "
+        "`background=`, `after_this_request`); handles of the "
         "process's own threads, tasks and locks; set-up run once under an unset guard "
         "that nothing resets; and the in-memory fallback taken only when no Redis is "
         "configured.",
