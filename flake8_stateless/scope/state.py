@@ -166,18 +166,12 @@ def under_revalidation(node: ast.AST, function: FunctionNode, context: Context) 
     """Whether ``node`` sits in an ``if`` (either branch) whose test compares a validity
     stamp: ``if now > _expires: _cache.clear(); _expires = now + TTL``, or
     ``if _listing_mtime == mtime: files = _listing else: _listing = ...``."""
-    parents = context.parents(function)
     rebound = context.scope(function).global_
-    current = parents.get(id(node))
-    for _ in range(200):  # statements nest shallowly; a bound keeps odd code cheap
-        if current is None or current is function:
-            return False
-        if isinstance(current, ast.If):
-            for part in ast.walk(current.test):
-                if isinstance(part, ast.Compare) and _mentions_stamp(part, rebound, context):
-                    return True
-        current = parents.get(id(current))
-    return False
+    return any(
+        isinstance(part, ast.Compare) and _mentions_stamp(part, rebound, context)
+        for branch in context.enclosing_ifs(node, function)
+        for part in ast.walk(branch.test)
+    )
 
 
 # ------------------------------------------------------------------- memos
@@ -435,25 +429,19 @@ def _response_end_nodes(nested: FunctionNode, handed: bool) -> Iterator[ast.AST]
 
 
 def _addition(node: ast.AST) -> Iterator[tuple[str, str]]:
-    if isinstance(node, ast.Assign):
-        for target in node.targets:
-            if isinstance(target, ast.Subscript):
-                name = dotted_name(target.value)
-                if name is not None:
-                    yield name, _key_text(target.slice)
-    elif (
-        isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Attribute)
-        and node.func.attr in ADDERS
-        and node.args
-    ):
-        name = dotted_name(node.func.value)
-        if name is not None:
-            yield name, _key_text(node.args[0])
+    """(container, key text) of ``c[k] = v`` or ``c.add(k)``-like calls."""
+    return _keyed_changes(node, ast.Assign, ADDERS)
 
 
 def _removal(node: ast.AST) -> Iterator[tuple[str, str]]:
-    if isinstance(node, ast.Delete):
+    """(container, key text) of ``del c[k]`` or ``c.pop(k)``-like calls."""
+    return _keyed_changes(node, ast.Delete, REMOVERS)
+
+
+def _keyed_changes(
+    node: ast.AST, statement: type[ast.Assign] | type[ast.Delete], methods: frozenset[str]
+) -> Iterator[tuple[str, str]]:
+    if isinstance(node, statement):
         for target in node.targets:
             if isinstance(target, ast.Subscript):
                 name = dotted_name(target.value)
@@ -462,7 +450,7 @@ def _removal(node: ast.AST) -> Iterator[tuple[str, str]]:
     elif (
         isinstance(node, ast.Call)
         and isinstance(node.func, ast.Attribute)
-        and node.func.attr in REMOVERS
+        and node.func.attr in methods
         and node.args
     ):
         name = dotted_name(node.func.value)
@@ -574,15 +562,9 @@ def lazily_set(target: ast.Attribute, function: FunctionNode, context: Context) 
     wanted = dotted_name(target)
     if wanted is None or _setters(context).get(wanted, 0) > 1:
         return False
-    parents = context.parents(function)
-    current = parents.get(id(target))
-    for _ in range(200):
-        if current is None or current is function:
-            return False
-        if isinstance(current, ast.If) and wanted in _unset_tests(current.test):
-            return True
-        current = parents.get(id(current))
-    return False
+    return any(
+        wanted in _unset_tests(branch.test) for branch in context.enclosing_ifs(target, function)
+    )
 
 
 def _unset_tests(test: ast.expr) -> set[str]:
@@ -740,20 +722,12 @@ def set_up_once(node: ast.AST, function: FunctionNode, context: Context) -> bool
     ``if X is None:`` or ``if not cc_classes:`` whose block sets the very name it tests
     (so it never runs again), a name no other function of the module sets (a request that
     resets it would make it run again: that is state)."""
-    parents = context.parents(function)
-    current = parents.get(id(node))
-    for _ in range(200):
-        if current is None or current is function:
-            return False
-        if isinstance(current, ast.If):
-            tested = _unset_tests(current.test)
-            set_here = _assigned_in(current.body)
-            for name in tested & set_here:
-                if (name.startswith("self.") or name in context.module_bindings) and (
-                    _setters(context).get(name, 0) <= 1
-                ):
-                    return True
-        current = parents.get(id(current))
+    for branch in context.enclosing_ifs(node, function):
+        for name in _unset_tests(branch.test) & _assigned_in(branch.body):
+            if (name.startswith("self.") or name in context.module_bindings) and (
+                _setters(context).get(name, 0) <= 1
+            ):
+                return True
     return False
 
 

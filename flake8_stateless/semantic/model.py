@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ast
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -52,6 +52,9 @@ _OPAQUE = NAMED_SCOPES | {ast.Lambda}
 _COMPREHENSIONS = NESTED_SCOPES - _OPAQUE
 """Visited by ``statements_of`` (their code runs in the function), but their names are
 their own."""
+MAX_IF_NESTING = 200
+"""How many enclosing statements ``enclosing_ifs`` climbs: a bound keeps odd code cheap."""
+
 _LEFT_COMPREHENSION = ast.Pass()
 """Marks, on the pending stack, the end of a comprehension's nodes."""
 
@@ -673,6 +676,18 @@ class ModuleFacts:
                 pending.append(child)
         self._parents[id(function)] = parents
         return parents
+
+    def enclosing_ifs(self, node: ast.AST, function: FunctionNode) -> Iterator[ast.If]:
+        """The ``if`` statements ``node`` sits in (either branch, or the test), innermost
+        first, up to ``function``. Bounded: statements nest shallowly."""
+        parents = self.parents(function)
+        current = parents.get(id(node))
+        for _ in range(MAX_IF_NESTING):
+            if current is None or current is function:
+                return
+            if isinstance(current, ast.If):
+                yield current
+            current = parents.get(id(current))
 
     def own_nodes(self, function: FunctionNode) -> list[ast.AST]:
         """``statements_of(function)`` as a list built once per function, for rules that

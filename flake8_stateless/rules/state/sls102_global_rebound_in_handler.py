@@ -53,19 +53,10 @@ def _under_start_up_flag(target: ast.Name, function: FunctionNode, context: Cont
     flags = _off_by_default(function)
     if not flags:
         return False
-    parents = context.parents(function)
-    current = parents.get(id(target))
-    for _ in range(200):
-        if current is None or current is function:
-            return False
-        if (
-            isinstance(current, ast.If)
-            and isinstance(current.test, ast.Name)
-            and current.test.id in flags
-        ):
-            return True
-        current = parents.get(id(current))
-    return False
+    return any(
+        isinstance(branch.test, ast.Name) and branch.test.id in flags
+        for branch in context.enclosing_ifs(target, function)
+    )
 
 
 def _off_by_default(function: FunctionNode) -> set[str]:
