@@ -87,3 +87,13 @@ def lint_source(
     """The engine alone on a source string, every default rule on."""
     tree = ast.parse(source)
     return engine.check(tree, source.splitlines(keepends=True), filename, settings or Settings())
+
+
+def make_project(root: Path, files: dict[str, str]) -> Path:
+    """A project folder (a ``setup.cfg`` marks its root) holding ``files`` by path."""
+    (root / "setup.cfg").write_text("", encoding="utf-8")
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root

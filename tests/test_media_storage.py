@@ -25,6 +25,7 @@ from flake8_stateless.project.index import module_facts
 from flake8_stateless.registry import Finding
 from flake8_stateless.scope import media
 from flake8_stateless.semantic.model import ModuleFacts
+from tests.helpers import make_project
 
 NO_CACHE = Settings(no_cache=True)
 
@@ -45,15 +46,6 @@ def _fresh_run() -> Iterator[None]:
     project.new_run()
     yield
     project.new_run()
-
-
-def make_project(root: Path, files: dict[str, str]) -> Path:
-    (root / "setup.cfg").write_text("", encoding="utf-8")
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return root
 
 
 def lint(path: Path, source: str | None = None) -> list[tuple[int, str]]:

@@ -29,6 +29,7 @@ from flake8_stateless.registry import Finding
 from flake8_stateless.scope import requests
 from flake8_stateless.semantic.handlers import HandlerScope
 from flake8_stateless.semantic.model import ModuleFacts
+from tests.helpers import make_project
 
 VIEWS = """\
 from flask import Flask, request
@@ -62,15 +63,6 @@ def _fresh_run() -> Iterator[None]:
     project.new_run()
     yield
     project.new_run()
-
-
-def make_project(root: Path, files: dict[str, str]) -> Path:
-    (root / "setup.cfg").write_text("", encoding="utf-8")
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return root
 
 
 def lint(path: Path, settings: Settings | None = None) -> list[Finding]:
