@@ -36,6 +36,7 @@ def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Ite
             and part.id not in lazy
             and not state.under_revalidation(part, function, context)
             and not _torn_down(part, function, context)
+            and not _holds_a_process_resource(part, function, context)
             and not _under_start_up_flag(part, function, context)
         ):
             # (a memo and its validity stamp refreshed when the stamp is stale: not state)
@@ -84,6 +85,48 @@ def _torn_down(target: ast.Name, function: FunctionNode, context: Context) -> bo
         and isinstance(parent.value, ast.Constant)
         and parent.value.value is None
     )
+
+
+PROCESS_RESOURCES = frozenset(
+    {
+        "asyncio.new_event_loop", "asyncio.get_event_loop", "asyncio.get_running_loop",
+        "asyncio.Lock", "asyncio.Event", "asyncio.Condition", "asyncio.Semaphore",
+        "threading.Thread", "threading.Timer", "threading.Lock", "threading.RLock",
+        "threading.Event", "threading.Condition", "threading.Semaphore",
+        "threading.BoundedSemaphore", "concurrent.futures.ThreadPoolExecutor",
+        "concurrent.futures.ProcessPoolExecutor", "multiprocessing.Process",
+    }
+)  # fmt: skip
+"""Constructors of things that exist only inside this process and carry no data: an
+event loop, a lock, a thread or a pool. Every process makes its own, and should."""
+
+
+def _holds_a_process_resource(target: ast.Name, function: FunctionNode, context: Context) -> bool:
+    """``_loop = asyncio.new_event_loop()`` (or through a local name: ``loop = ...;
+    _loop = loop``): the process's own event loop, lock or thread, not data a later
+    request reads. A client built from settings is not one (its settings are data)."""
+    parents = context.parents(function)
+    parent = parents.get(id(target))
+    if not isinstance(parent, ast.Assign):
+        return False
+    value = parent.value
+    if isinstance(value, ast.Name):
+        sources = [
+            node.value
+            for node in context.own_nodes(function)
+            if isinstance(node, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == value.id for t in node.targets)
+        ]
+        if not sources:
+            return False
+        return all(_makes_a_process_resource(source, context) for source in sources)
+    return _makes_a_process_resource(value, context)
+
+
+def _makes_a_process_resource(value: ast.expr, context: Context) -> bool:
+    return isinstance(value, ast.Call) and (
+        context.qualified_name(value.func) or ""
+    ) in PROCESS_RESOURCES
 
 
 def _lazily_initialised(function: FunctionNode, names: set[str]) -> set[str]:
@@ -202,6 +245,8 @@ def index():
     notes=(
         "Leaves alone `global` in a CLI `main()` and import-time setup, and lazy "
         "initialisation of a per-process client or table (`if _client is None: "
-        "_client = ...`, or `if _table: return _table` before computing it).",
+        "_client = ...`, or `if _table: return _table` before computing it), and a "
+        "global rebound to the process's own event loop, lock, thread or pool "
+        "(`_loop = asyncio.new_event_loop()`): every process makes its own.",
     ),
 )
