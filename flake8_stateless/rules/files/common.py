@@ -73,6 +73,11 @@ STREAM_OPENERS = frozenset(
 )
 """Openers as happy with a file object as with a path (``ZipFile(response, "w")``): a
 write counts only when the argument looks like a path."""
+PATH_KEEPING_METHODS = frozenset(
+    {"replace", "format", "strip", "rstrip", "with_suffix", "with_name", "with_stem",
+     "joinpath", "resolve", "absolute", "expanduser"}
+)
+"""Methods whose result is still a path when their receiver is one."""
 _PATH_WORDS = re.compile(r"path|file|name|dir|dest|target|archive", re.I)
 _STREAM_WORDS = re.compile(r"obj|buf|stream|response|resp|fp$|fh$|io$|wfile|out$", re.I)
 OPENER_NAMES = frozenset(name.rpartition(".")[2] for name in OPENERS)
@@ -351,6 +356,9 @@ def _looks_like_path(expr: ast.expr, function: FunctionNode, context: Context) -
         if isinstance(expr, (ast.Constant, ast.JoinedStr, ast.BinOp)):
             return True
         if isinstance(expr, ast.Call):
+            if isinstance(expr.func, ast.Attribute) and expr.func.attr in PATH_KEEPING_METHODS:
+                expr = expr.func.value  # ``backup_path.replace(".zip", ".tmp")``
+                continue
             return context.qualified_name(expr.func) in PATH_BUILDERS | {"str", "os.fspath"}
         name = dotted_name(expr)
         if name is None:
