@@ -205,20 +205,109 @@ def is_temp_factory(node: ast.AST, context: Context) -> bool:
     return isinstance(node, ast.Call) and context.qualified_name(node.func) in TEMP_FACTORIES
 
 
+TEMP_FILE_OBJECTS = frozenset(
+    {
+        "tempfile.NamedTemporaryFile", "tempfile.TemporaryFile", "tempfile.SpooledTemporaryFile",
+        "tempfile.TemporaryDirectory",
+    }
+)
+"""Temporary file and directory objects: their ``.name`` is their path."""
+NAME_ONLY_CALLS = frozenset({"os.path.basename", "os.path.splitext", "os.listdir"})
+"""Calls that give the name of a file (or names in a folder), not a path to it."""
+NAME_ATTRIBUTES = frozenset({"name", "stem", "suffix", "suffixes"})
+"""``entry.name``, ``path.stem``: the name of a file, not its path (except ``.name`` of a
+temporary file object, which is its path)."""
+LISTINGS = frozenset({"os.scandir", "os.walk", "glob.glob", "glob.iglob"})
+LISTING_METHODS = frozenset({"iterdir", "glob", "rglob"})
+"""Folder listings that give paths in the folder they are given."""
+
+
 def temp_names(function: FunctionNode, context: Context) -> set[str]:
     """Names of ``function`` holding a temporary file, directory or a path in one."""
     return memoised(
         context, "temp names", function,
-        lambda: derived_names(function, context, lambda n: is_temp_factory(n, context)),
+        lambda: derived_names(
+            function, context, lambda n: is_temp_factory(n, context),
+            flows=lambda value, names: _leads_into_temp(value, names, function, context),
+        ),
     )
 
 
 def is_temporary(expr: ast.AST, function: FunctionNode, context: Context) -> bool:
     """Whether ``expr`` is (a path in) a temporary file or directory: scratch space
     for this request, which SLS205 checks is removed again."""
-    if any(is_temp_factory(n, context) for n in ast.walk(expr)):
-        return True
-    return mentions(expr, temp_names(function, context))
+    if not isinstance(expr, ast.expr):
+        return False
+    return _leads_into_temp(expr, temp_names(function, context), function, context)
+
+
+def _leads_into_temp(
+    value: ast.expr, names: set[str], function: FunctionNode, context: Context
+) -> bool:
+    """Whether ``value`` is a temporary file or directory or a path inside one: the
+    path's leading component is (the first argument of ``os.path.join``, the left of
+    ``/`` or ``+``, the head of an f-string). A file's name taken from a temporary
+    folder is not a path in it: ``os.path.join(DATA, entry.name)`` is in ``DATA``.
+    Shapes not understood here count when they contain a temporary value at all."""
+    expr = value
+    for _ in range(TEMP_PATH_STEPS):
+        if is_temp_factory(expr, context):
+            return True
+        if isinstance(expr, ast.Name):
+            return expr.id in names
+        if isinstance(expr, ast.Constant):
+            return False
+        if isinstance(expr, ast.Attribute):
+            if expr.attr in NAME_ATTRIBUTES and not _is_temp_file_object(
+                expr.value, function, context
+            ):
+                return False
+            expr = expr.value  # ``entry.path``, ``tmp.name`` of a temporary file
+        elif isinstance(expr, ast.Subscript):
+            expr = expr.value  # ``mkstemp()[1]``
+        elif isinstance(expr, ast.BinOp) and isinstance(expr.op, (ast.Div, ast.Add)):
+            expr = expr.left
+        elif isinstance(expr, ast.JoinedStr):
+            head = expr.values[0] if expr.values else None
+            if not isinstance(head, ast.FormattedValue):
+                return False  # ``f"/srv/{name}"``
+            expr = head.value
+        elif isinstance(expr, ast.Call):
+            called = context.qualified_name(expr.func) or ""
+            if called in NAME_ONLY_CALLS:
+                return False
+            method = expr.func.attr if isinstance(expr.func, ast.Attribute) else ""
+            if called in TEMP_PATH_CALLS or called in LISTINGS:
+                if not expr.args:
+                    return False
+                expr = expr.args[0]
+            elif method in TEMP_PATH_METHODS or method in LISTING_METHODS:
+                assert isinstance(expr.func, ast.Attribute)
+                expr = expr.func.value
+            else:
+                break
+        else:
+            break
+    return any(is_temp_factory(n, context) for n in ast.walk(expr)) or mentions(expr, names)
+
+
+TEMP_PATH_STEPS = 32
+"""Expressions one path question looks at: real paths take a handful."""
+
+
+def _is_temp_file_object(expr: ast.expr, function: FunctionNode, context: Context) -> bool:
+    """``f`` in ``f = NamedTemporaryFile()`` or ``with NamedTemporaryFile() as f``, and
+    ``d = TemporaryDirectory()``: objects whose ``.name`` is their path."""
+    if isinstance(expr, ast.Call):
+        return context.qualified_name(expr.func) in TEMP_FILE_OBJECTS
+    if not isinstance(expr, ast.Name):
+        return False
+    return any(
+        expr.id in bound_names(target)
+        and isinstance(value, ast.Call)
+        and context.qualified_name(value.func) in TEMP_FILE_OBJECTS
+        for target, value in bindings(function, context)
+    )
 
 
 def is_memory_buffer(expr: ast.AST, function: FunctionNode | None, context: Context) -> bool:
@@ -562,10 +651,22 @@ def _removes_a_parameter(callee: FunctionNode, context: Context) -> bool:
 
 def removes_path(path: ast.expr, function: FunctionNode, context: Context) -> bool:
     """Whether ``function`` removes ``path`` again (the same expression or the same
-    name), or removes a directory named in it: a scratch file for this request."""
+    name), or removes a directory named in it: a scratch file for this request. A
+    removal the function itself makes before the write (``if exists(dst):
+    rmtree(dst)``, then ``copytree(src, dst)``) replaces what was there: not again.
+    Removals in nested functions (an ``after_this_request`` callback) run later."""
     wanted = ast.dump(path)
     path_names = {n.id for n in ast.walk(path) if isinstance(n, ast.Name)}
+    written_at = (path.lineno, path.col_offset)
+    own = memoised(
+        context, "own node ids", function, lambda: {id(n) for n in context.own_nodes(function)}
+    )
     for removed, directory in removed_expressions(function, context):
+        if id(removed) in own and (
+            (removed.lineno, removed.col_offset) < written_at
+            or _in_other_branches(removed, path, function, context)
+        ):
+            continue
         inner = _unwrap_path(removed, context)
         if ast.dump(inner) == wanted:
             return True
@@ -574,6 +675,37 @@ def removes_path(path: ast.expr, function: FunctionNode, context: Context) -> bo
             or (directory and inner.id in path_names)
         ):
             return True
+    return False
+
+
+def _in_other_branches(
+    first: ast.AST, second: ast.AST, function: FunctionNode, context: Context
+) -> bool:
+    """Whether two nodes of ``function``'s own body sit in different branches of one
+    ``if`` (``if tag: ... rmtree(d)`` / ``elif watch: ... copytree(s, d)``): one never
+    runs after the other in the same call."""
+    parents = context.parents(function)
+
+    def chain(node: ast.AST) -> list[ast.AST]:
+        found = [node]
+        for _ in range(200):
+            parent = parents.get(id(found[-1]))
+            if parent is None:
+                break
+            found.append(parent)
+        return found
+
+    second_chain = chain(second)
+    second_ids = {id(node): index for index, node in enumerate(second_chain)}
+    first_chain = chain(first)
+    for index, node in enumerate(first_chain):
+        at = second_ids.get(id(node))
+        if at is None:
+            continue
+        if not isinstance(node, ast.If) or index == 0 or at == 0:
+            return False
+        first_child, second_child = first_chain[index - 1], second_chain[at - 1]
+        return (first_child in node.body) != (second_child in node.body)
     return False
 
 
