@@ -674,3 +674,52 @@ def test_long_file_stays_linear(unit: str, target_lines: int, codes: frozenset[s
             f"{total[large] / total[small] / growth:.1f}x the calls per line of "
             f"{lines[small]:,} lines; calls grew most in: {culprits}"
         )
+
+
+LONG_FUNCTION_STEP = """\
+        name_%% = entry.name
+        dst_%% = os.path.join(DATA, name_%%)
+        if os.path.exists(dst_%%):
+            shutil.rmtree(dst_%%)
+        shutil.copytree(entry.path, dst_%%)
+        with open(f"{tmpdir}/staged-%%.txt", "w") as staged_%%:
+            staged_%%.write(name_%%)
+"""
+LONG_FUNCTION_PRELUDE = """\
+import os
+import shutil
+import tempfile
+
+from flask import Flask
+
+app = Flask(__name__)
+DATA = "/srv/data"
+
+
+@app.post("/restore")
+def restore():
+    with tempfile.TemporaryDirectory() as tmpdir:
+        entry = next(os.scandir(tmpdir))
+"""
+
+
+def test_long_function_of_writes_and_removals_stays_linear() -> None:
+    """One handler with thousands of staged writes and removals: each write looks up
+    its own removals and temporary names, never every binding or removal again."""
+    settings = Settings(enabled_codes=frozenset({"SLS201", "SLS205"}))
+    work: dict[int, int] = {}
+    for steps in (100, 1_000):
+        source = LONG_FUNCTION_PRELUDE + "".join(
+            LONG_FUNCTION_STEP.replace("%%", str(i)) for i in range(steps)
+        )
+        tree = ast.parse(source)
+        split = source.splitlines(keepends=True)
+        findings: list[Finding] = []
+
+        def lint_file(tree: ast.Module = tree, split: list[str] = split,
+                      findings: list[Finding] = findings) -> None:
+            findings.extend(engine.check(tree, split, "app/views.py", settings))
+
+        work[steps] = sum(calls_made(lint_file).values())
+        assert len(findings) == steps, "every copy into DATA is a write, every staged file not"
+    assert work[1_000] <= work[100] * 10 * LINEAR_SLACK, work

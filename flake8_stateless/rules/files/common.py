@@ -173,6 +173,27 @@ def _bindings(function: FunctionNode, context: Context) -> Iterator[tuple[ast.AS
             yield node.target, node.value
 
 
+def values_bound(
+    function: FunctionNode, context: Context, *, simple: bool
+) -> dict[str, list[ast.expr]]:
+    """The values each local name of ``function`` is bound to, indexed once per
+    function (a lookup per name, never a scan of the bindings per question). With
+    ``simple``, only plain ``name = value`` bindings; without, every binding of the
+    name (tuple targets, ``for``/``with`` targets) with the whole value."""
+    def index() -> dict[str, list[ast.expr]]:
+        found: dict[str, list[ast.expr]] = {}
+        for target, value in bindings(function, context):
+            if simple:
+                if isinstance(target, ast.Name):
+                    found.setdefault(target.id, []).append(value)
+                continue
+            for name in bound_names(target):
+                found.setdefault(name, []).append(value)
+        return found
+
+    return memoised(context, "simple values" if simple else "bound values", function, index)
+
+
 def derived_names(
     function: FunctionNode,
     context: Context,
@@ -302,11 +323,15 @@ def _is_temp_file_object(expr: ast.expr, function: FunctionNode, context: Contex
         return context.qualified_name(expr.func) in TEMP_FILE_OBJECTS
     if not isinstance(expr, ast.Name):
         return False
-    return any(
-        expr.id in bound_names(target)
-        and isinstance(value, ast.Call)
-        and context.qualified_name(value.func) in TEMP_FILE_OBJECTS
-        for target, value in bindings(function, context)
+    return expr.id in memoised(
+        context, "temp file objects", function,
+        lambda: {
+            name
+            for target, value in bindings(function, context)
+            if isinstance(value, ast.Call)
+            and context.qualified_name(value.func) in TEMP_FILE_OBJECTS
+            for name in bound_names(target)
+        },
     )
 
 
@@ -318,7 +343,7 @@ def is_memory_buffer(expr: ast.AST, function: FunctionNode | None, context: Cont
         return False
     values: list[ast.expr] = []
     if function is not None and context.binds_locally(function, expr.id):
-        values = [v for t, v in bindings(function, context) if expr.id in bound_names(t)]
+        values = values_bound(function, context, simple=False).get(expr.id, [])
     elif expr.id in context.module_values:
         values = [context.module_values[expr.id]]
     return bool(values) and all(
@@ -655,27 +680,45 @@ def removes_path(path: ast.expr, function: FunctionNode, context: Context) -> bo
     removal the function itself makes before the write (``if exists(dst):
     rmtree(dst)``, then ``copytree(src, dst)``) replaces what was there: not again.
     Removals in nested functions (an ``after_this_request`` callback) run later."""
-    wanted = ast.dump(path)
-    path_names = {n.id for n in ast.walk(path) if isinstance(n, ast.Name)}
-    written_at = (path.lineno, path.col_offset)
-    own = memoised(
-        context, "own node ids", function, lambda: {id(n) for n in context.own_nodes(function)}
+    removals = memoised(
+        context, "removals by path", function, lambda: _Removals.of(function, context)
     )
-    for removed, directory in removed_expressions(function, context):
-        if id(removed) in own and (
+    candidates = list(removals.by_dump.get(ast.dump(path), ()))
+    if isinstance(path, ast.Name):
+        candidates.extend(removals.by_name.get(path.id, ()))
+    for name in {n.id for n in ast.walk(path) if isinstance(n, ast.Name)}:
+        candidates.extend(r for r in removals.by_name.get(name, ()) if r[1])
+    written_at = (path.lineno, path.col_offset)
+    for removed, _directory in candidates:
+        if id(removed) in removals.own and (
             (removed.lineno, removed.col_offset) < written_at
             or _in_other_branches(removed, path, function, context)
         ):
             continue
-        inner = _unwrap_path(removed, context)
-        if ast.dump(inner) == wanted:
-            return True
-        if isinstance(inner, ast.Name) and (
-            (isinstance(path, ast.Name) and inner.id == path.id)
-            or (directory and inner.id in path_names)
-        ):
-            return True
+        return True
     return False
+
+
+@dataclass
+class _Removals:
+    """What a function removes, indexed once per function by the removed expression
+    (``ast.dump``) and by name, so each write looks up its own removals."""
+
+    by_dump: dict[str, list[tuple[ast.expr, bool]]]
+    by_name: dict[str, list[tuple[ast.expr, bool]]]
+    own: set[int]
+
+    @classmethod
+    def of(cls, function: FunctionNode, context: Context) -> _Removals:
+        by_dump: dict[str, list[tuple[ast.expr, bool]]] = {}
+        by_name: dict[str, list[tuple[ast.expr, bool]]] = {}
+        for removed, directory in removed_expressions(function, context):
+            inner = _unwrap_path(removed, context)
+            by_dump.setdefault(ast.dump(inner), []).append((removed, directory))
+            if isinstance(inner, ast.Name):
+                by_name.setdefault(inner.id, []).append((removed, directory))
+        own = {id(n) for n in context.own_nodes(function)}
+        return cls(by_dump, by_name, own)
 
 
 def _in_other_branches(
@@ -1436,9 +1479,7 @@ PATH_BUILDERS = frozenset({"os.path.join", "pathlib.Path", "pathlib.PurePath", "
 
 def _values_of(name: str, function: FunctionNode | None, context: Context) -> list[ast.expr]:
     if function is not None and context.binds_locally(function, name):
-        return [
-            v for t, v in bindings(function, context) if isinstance(t, ast.Name) and t.id == name
-        ]
+        return values_bound(function, context, simple=True).get(name, [])
     value = context.module_values.get(name)
     return [value] if value is not None else []
 

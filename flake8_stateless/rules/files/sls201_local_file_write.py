@@ -10,6 +10,7 @@ from flake8_stateless.registry import Finding, Rule
 from flake8_stateless.rules.files.common import (
     is_scratch,
     local_write,
+    memoised,
     path_origin,
     temp_dir_use,
 )
@@ -41,7 +42,18 @@ def _content_addressed_cache(path: ast.expr, function: FunctionNode, context: Co
     another process only costs a recomputation, never a wrong answer."""
     if not isinstance(path, ast.Name):
         return False
-    checked = hashed = False
+    hashed, checked = memoised(
+        context, "hashes and existence checks", function,
+        lambda: _hashes_and_checks(function, context),
+    )
+    return hashed and path.id in checked
+
+
+def _hashes_and_checks(function: FunctionNode, context: Context) -> tuple[bool, set[str]]:
+    """Whether ``function`` computes a hash, and the names whose existence it checks
+    (one pass per function, asked by each of its writes)."""
+    hashed = False
+    checked: set[str] = set()
     for node in context.own_nodes(function):
         if not isinstance(node, ast.Call):
             continue
@@ -53,8 +65,9 @@ def _content_addressed_cache(path: ast.expr, function: FunctionNode, context: Co
             subject = func.value if isinstance(func, ast.Attribute) and not node.args else (
                 node.args[0] if node.args else None
             )
-            checked = checked or (isinstance(subject, ast.Name) and subject.id == path.id)
-    return checked and hashed
+            if isinstance(subject, ast.Name):
+                checked.add(subject.id)
+    return hashed, checked
 
 
 RULE = Rule(
