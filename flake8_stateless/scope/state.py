@@ -10,7 +10,9 @@ asks about a container it sees changed while serving a request.
 - A **short-lived entry**, added and removed again in the same request (deleted in
   ``finally``), is not state.
 - A container keyed by a Socket.IO ``sid`` that only its own connection reads is per
-  connection; one read as a whole (who is online) is state.
+  connection, on a module or on a long-lived object; one read as a whole (who is online)
+  is state, unless the whole read only addresses each of its own keys (a loop that ends
+  this process's own connections and removes their entries).
 
 Every answer is computed once per function or per module (``Context.rule_memo``).
 """
@@ -483,12 +485,22 @@ def read_whole(name: str, context: Context) -> bool:
 
 def _names_read_whole(context: Context) -> set[str]:
     """Containers read as a whole while serving a request (a background loop sweeping
-    this process's own connections is housekeeping, not an answer to a user)."""
+    this process's own connections is housekeeping, not an answer to a user; so is a
+    loop that only addresses each of its own keys, see :func:`_addresses_own_keys`)."""
     found: set[str] = set()
     for function in context.functions:
         if not context.is_request_serving(function):
             continue
-        for node in context.own_nodes(function):
+        nodes = context.own_nodes(function)
+        skipped = {
+            id(part)
+            for node in nodes
+            if isinstance(node, (ast.For, ast.AsyncFor)) and _addresses_own_keys(node)
+            for part in (node, *ast.walk(node.iter))
+        }
+        for node in nodes:
+            if id(node) in skipped:
+                continue
             if isinstance(node, (ast.For, ast.comprehension)):
                 name = dotted_name(node.iter)
                 if name is not None:
@@ -508,6 +520,108 @@ def _names_read_whole(context: Context) -> set[str]:
                 if name is not None:
                     found.add(name)
     return found
+
+
+KEY_VIEWS = frozenset({"keys", "items", "copy"})
+"""Views of a mapping whose loop binds each key (``for sid, channel in c.items()``)."""
+COPIES = frozenset({"list", "tuple", "sorted"})
+"""Calls that copy what they iterate (so the loop may remove entries as it goes)."""
+SENDS = frozenset({"emit", "send"})
+RECIPIENTS = frozenset({"to", "room", "sid"})
+"""``sio.emit(event, data, to=sid)``: the keywords naming the one connection reached."""
+
+
+LOOP_BUDGET = 400
+"""Nodes of a loop's body looked at before it counts as a whole read."""
+
+
+def _addresses_own_keys(loop: ast.For | ast.AsyncFor) -> bool:
+    """Whether a loop over a container only addresses each of its own keys: every send
+    in it goes to the key (``emit(..., to=sid)``), the key and its value are used for
+    nothing else than that, comparisons and removing the entry, and the loop either
+    removes each entry it visits (cleanup: ``c.pop(sid, None)``) or sends with
+    ``ignore_queue=True`` (delivery to this process's own connections only). Such a loop
+    tears down this process's own connections; a loop that sends to every key and keeps
+    them (a broadcast to who is online) or hands them on is a read of the whole table."""
+    container, key, value = _keyed_iteration(loop.iter, loop.target)
+    if container is None or key is None:
+        return False
+    names = {key} if value is None else {key, value}
+    allowed: set[int] = set()
+    cleanup = False
+    for count, node in enumerate(_nodes_of(loop.body)):
+        if count > LOOP_BUDGET:
+            return False  # a cleanup loop is short; nested loops are not walked again and again
+        if isinstance(node, (ast.Return, ast.Yield, ast.YieldFrom)):
+            return False  # the table answers the request
+        if isinstance(node, ast.Compare):
+            allowed.update(id(part) for part in (node.left, *node.comparators))
+        elif isinstance(node, ast.Delete):
+            for target in node.targets:
+                if isinstance(target, ast.Subscript) and dotted_name(target.value) == container:
+                    allowed.add(id(target.slice))
+                    cleanup |= isinstance(target.slice, ast.Name) and target.slice.id == key
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            method = node.func.attr
+            if method in REMOVERS and dotted_name(node.func.value) == container and node.args:
+                first = node.args[0]
+                allowed.add(id(first))
+                cleanup |= isinstance(first, ast.Name) and first.id == key
+            elif method in SENDS:
+                recipient = next((k.value for k in node.keywords if k.arg in RECIPIENTS), None)
+                if not (isinstance(recipient, ast.Name) and recipient.id == key):
+                    return False  # a send elsewhere (a room, everyone)
+                cleanup |= any(
+                    k.arg == "ignore_queue"
+                    and isinstance(k.value, ast.Constant)
+                    and k.value.value is True
+                    for k in node.keywords
+                )
+                allowed.update(id(part) for part in ast.walk(node))
+    if not cleanup:
+        return False
+    return all(
+        id(node) in allowed
+        for node in _nodes_of(loop.body)
+        if isinstance(node, ast.Name) and node.id in names
+    )
+
+
+def _keyed_iteration(
+    iterated: ast.expr, target: ast.expr
+) -> tuple[str | None, str | None, str | None]:
+    """(container, key name, value name) of ``for k in c`` / ``c.keys()`` / ``list(c)``
+    / ``for k, v in c.items()``; the container is None for anything else (``c.values()``
+    binds no key)."""
+    while (
+        isinstance(iterated, ast.Call)
+        and isinstance(iterated.func, ast.Name)
+        and iterated.func.id in COPIES
+        and len(iterated.args) == 1
+    ):
+        iterated = iterated.args[0]
+    view = None
+    if (
+        isinstance(iterated, ast.Call)
+        and isinstance(iterated.func, ast.Attribute)
+        and not iterated.args
+    ):
+        view = iterated.func.attr
+        if view not in KEY_VIEWS:
+            return None, None, None
+        iterated = iterated.func.value
+    container = dotted_name(iterated)
+    if container is None:
+        return None, None, None
+    if view == "items":
+        if isinstance(target, ast.Tuple) and len(target.elts) == 2:
+            key, value = target.elts
+            if isinstance(key, ast.Name) and isinstance(value, ast.Name):
+                return container, key.id, value.id
+        return None, None, None
+    if isinstance(target, ast.Name):
+        return container, target.id, None
+    return None, None, None
 
 
 # ------------------------------------------------------------- memoised functions

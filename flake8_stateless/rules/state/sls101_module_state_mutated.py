@@ -467,8 +467,8 @@ def _per_connection(
     if items and isinstance(items[0], ast.Tuple):
         items = list(items[0].elts)
     for item in items:
-        name = item.attr if isinstance(item, ast.Attribute) else getattr(item, "id", None)
-        if not isinstance(name, str):
+        name = _key_name(item)
+        if name is None:
             continue
         lowered = name.lower()
         if lowered in SID_NAMES or lowered.endswith("_sid"):
@@ -478,6 +478,25 @@ def _per_connection(
         elif lowered in CONNECTION_NAMES or lowered.endswith(("_ws", "_socket")):
             return True
     return False
+
+
+def _key_name(item: ast.expr) -> str | None:
+    """The name a key goes by: ``sid``, ``request.sid``, or ``member["sid"]`` (a field of
+    the app's own record; ``request.form["sid"]`` is what the client sent, not a
+    connection)."""
+    if isinstance(item, ast.Name):
+        return item.id
+    if isinstance(item, ast.Attribute):
+        return item.attr
+    if (
+        isinstance(item, ast.Subscript)
+        and isinstance(item.value, ast.Name)
+        and item.value.id not in state.REQUEST_ROOTS
+        and isinstance(item.slice, ast.Constant)
+        and isinstance(item.slice.value, str)
+    ):
+        return item.slice.value
+    return None
 
 
 RULE = Rule(
@@ -549,5 +568,11 @@ def add_to_cart():
         "process's own threads, tasks and locks; set-up run once under an unset guard "
         "that nothing resets; and the in-memory fallback taken only when no Redis is "
         "configured.",
+        "A table keyed by a Socket.IO `sid` (`ONLINE[sid]`, `self.local[member[\"sid\"]]`, on "
+        "a module or a long-lived object) is per connection: every event of a connection "
+        "reaches the process that holds it. It is state once request code reads it whole "
+        "(`list(ONLINE.values())` returned, a loop sending to every sid), unless that "
+        "loop only ends each of its own connections: it sends only `to=` the key and "
+        "removes the entry (`pop(sid)`) or sends with `ignore_queue=True`.",
     ),
 )
