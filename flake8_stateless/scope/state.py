@@ -8,7 +8,8 @@ asks about a container it sees changed while serving a request.
   code). A memo keyed by a request value (``cache[current_user.id]``) is state: after a
   write, the other processes serve stale answers.
 - A **short-lived entry**, added and removed again in the same request (deleted in
-  ``finally``), is not state.
+  ``finally``), is not state; nor is the in-flight mark of work the request starts
+  (``pool.submit(run, key)``) that the work removes in its ``finally``.
 - A container keyed by a Socket.IO ``sid`` that only its own connection reads is per
   connection, on a module or on a long-lived object; one read as a whole (who is online)
   is state, unless the whole read only addresses each of its own keys (a loop that ends
@@ -343,6 +344,12 @@ def removed_in_finally(
     removals, additions = _finally_removals(function, context)
     if text in removals.get(name, set()) and text in additions.get(name, set()):
         return True
+    if text in additions.get(name, set()) and text in _work_removals(function, context).get(
+        name, set()
+    ):
+        return True  # the mark of work it starts, removed when that work ends
+    if text in removals.get(name, set()) and (id(function), name) in _work_marks(context):
+        return True  # the work's own ``finally`` removing that mark
     # the removal made by a function the request's handler defines and hands to its
     # response (``background=cleanup``), judged with the handler that added the entry
     outer = context.function_parent.get(id(function))
@@ -353,6 +360,108 @@ def removed_in_finally(
 
 
 Keys = dict[str, set[str]]
+
+WORK_SUBMITTERS = frozenset({"submit", "run_in_executor", "start_new_thread", "spawn"})
+"""``pool.submit(f, key)``: calls that run their function argument as this process's
+own work, with the arguments after it."""
+
+
+def _work_removals(
+    function: FunctionNode, context: Context
+) -> dict[str, dict[str, FunctionNode]]:
+    """Keys, by container, that the work ``function`` starts removes in its ``finally``
+    (with that work's function):
+    ``self._pending[key] = None`` then ``pool.submit(self._run, key)`` where ``_run`` pops
+    ``self._pending[key]`` in its ``finally``. The entry marks work this process runs and
+    lives exactly as long as that work (the work itself is SLS501's). Followed:
+    ``submit``/``run_in_executor``-like calls, ``Thread(target=f, args=(...))`` and
+    ``create_task(f(...))``, to a function or method of this module (once per function)."""
+    memo_key = ("state-work-removals", id(function))
+    known = context.rule_memo.get(memo_key)
+    if isinstance(known, dict):
+        return known
+    found: dict[str, dict[str, FunctionNode]] = {}
+    for node in context.own_nodes(function):
+        if not isinstance(node, ast.Call):
+            continue
+        for target, arguments in _work_calls(node):
+            worker = _local_function(target, function, context)
+            if worker is None or worker is function:
+                continue
+            parameters = [a.arg for a in (*worker.args.posonlyargs, *worker.args.args)]
+            if parameters[:1] == ["self"] and isinstance(target, ast.Attribute):
+                parameters = parameters[1:]
+            removals, _ = _finally_removals(worker, context)
+            for position, argument in enumerate(arguments[: len(parameters)]):
+                if isinstance(argument, ast.Starred):
+                    break  # the positions after it are unknown
+                for container, keys in removals.items():
+                    if parameters[position] in keys:
+                        found.setdefault(container, {})[_key_text(argument)] = worker
+    context.rule_memo[memo_key] = found
+    return found
+
+
+def _work_marks(context: Context) -> set[tuple[int, str]]:
+    """(work function, container) for every mark a function of the module adds and hands
+    the key of to work that removes it in its ``finally`` (once per module)."""
+    memo_key = ("state-work-marks", 0)
+    known = context.rule_memo.get(memo_key)
+    if isinstance(known, set):
+        return known
+    found: set[tuple[int, str]] = set()
+    for function in context.functions:
+        _, additions = _finally_removals(function, context)
+        for container, keys in _work_removals(function, context).items():
+            for key, worker in keys.items():
+                if key in additions.get(container, set()):
+                    found.add((id(worker), container))
+    context.rule_memo[memo_key] = found
+    return found
+
+
+def _work_calls(call: ast.Call) -> Iterator[tuple[ast.expr, list[ast.expr]]]:
+    """(function run as work, the arguments it is given) for a call that starts work."""
+    func = call.func
+    method = _last_name(func)
+    if method in WORK_SUBMITTERS and call.args:
+        offset = 1 if method == "run_in_executor" else 0
+        if len(call.args) > offset:
+            yield call.args[offset], list(call.args[offset + 1:])
+    elif method in ("create_task", "ensure_future") and call.args:
+        inner = call.args[0]
+        if isinstance(inner, ast.Call):
+            yield inner.func, list(inner.args)
+    elif method == "Thread":
+        keywords = {k.arg: k.value for k in call.keywords if k.arg}
+        target, given = keywords.get("target"), keywords.get("args")
+        if target is not None and isinstance(given, (ast.Tuple, ast.List)):
+            yield target, list(given.elts)
+
+
+def _local_function(
+    target: ast.expr, function: FunctionNode, context: Context
+) -> FunctionNode | None:
+    """The function ``target`` names in this module: ``self.run`` (a method of the
+    enclosing class), a nested function, a module-level function."""
+    name: str | None = None
+    if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
+        if target.value.id != "self":
+            return None
+        cls = context.enclosing_class(function)
+        body = [] if cls is None else cls.body
+        name = target.attr
+    elif isinstance(target, ast.Name):
+        name = target.id
+        body = [*function.body, *context.tree.body]
+    else:
+        return None
+    for statement in body:
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)) and (
+            statement.name == name
+        ):
+            return statement
+    return None
 
 
 def _finally_removals(function: FunctionNode, context: Context) -> tuple[Keys, Keys]:

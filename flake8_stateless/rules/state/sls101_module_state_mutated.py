@@ -574,5 +574,10 @@ def add_to_cart():
         "(`list(ONLINE.values())` returned, a loop sending to every sid), unless that "
         "loop only ends each of its own connections: it sends only `to=` the key and "
         "removes the entry (`pop(sid)`) or sends with `ignore_queue=True`.",
+        "A mark of work this process runs is short-lived too: `PENDING[key] = ...` then "
+        "`pool.submit(run, key)` (or `Thread(target=run, args=(key,))`, "
+        "`create_task(run(key))`) where `run`, a function or method of the same module, "
+        "removes `PENDING[key]` in its `finally`. What the work stores for later (its "
+        "result, its error) is still reported.",
     ),
 )
