@@ -940,18 +940,101 @@ def _is_handle(value: ast.expr, context: Context) -> bool:
 
 
 # ------------------------------------------------------------------ set up once
-def set_up_once(node: ast.AST, function: FunctionNode, context: Context) -> bool:
+def set_up_once(
+    node: ast.AST, function: FunctionNode, context: Context, filled: str | None = None
+) -> bool:
     """Whether ``node`` runs only once per process: under ``if not self._finalized:``,
     ``if X is None:`` or ``if not cc_classes:`` whose block sets the very name it tests
     (so it never runs again), a name no other function of the module sets (a request that
-    resets it would make it run again: that is state)."""
+    resets it would make it run again: that is state). The guard may be in the callers:
+    ``node`` is in a function every call of which in the module is so guarded, or is
+    under ``if not X:`` where ``X`` is the container ``node`` fills and nothing empties
+    (``if not cc_classes: setup_cc_classes()``, which fills ``cc_classes``). Calls from
+    other modules are not seen."""
+    if filled is None:
+        filled = _filled_container(node)
+    return _guarded_once(node, function, context, filled, 0)
+
+
+def _guarded_once(
+    node: ast.AST, function: FunctionNode, context: Context, filled: str | None, depth: int
+) -> bool:
     for branch in context.enclosing_ifs(node, function):
-        for name in _unset_tests(branch.test) & _assigned_in(branch.body):
+        if depth > 0 and not _in_body(node, branch):
+            continue  # a call in the ``else`` runs when the guard is already set
+        tested = _unset_tests(branch.test)
+        for name in tested & _assigned_in(branch.body):
             if (name.startswith("self.") or name in context.module_bindings) and (
                 _setters(context).get(name, 0) <= 1
             ):
                 return True
-    return False
+        if depth > 0 and filled in tested and _never_emptied(filled, context):
+            return True  # the caller's ``if not X:`` around the call that fills ``X``
+    if depth >= 3:
+        return False
+    memo_key = ("state-called-once", hash((id(function), filled, depth)))
+    known = context.rule_memo.get(memo_key)
+    if isinstance(known, bool):
+        return known
+    callers = _calls_by_name(context).get(function.name, [])
+    found = bool(callers) and all(
+        caller is not function and _guarded_once(call, caller, context, filled, depth + 1)
+        for call, caller in callers
+    )
+    context.rule_memo[memo_key] = found
+    return found
+
+
+def _filled_container(node: ast.AST) -> str | None:
+    """The container ``node`` adds to: ``X`` of ``X[k] = v`` or ``X.append(v)``."""
+    if isinstance(node, ast.Assign):
+        for target in node.targets:
+            if isinstance(target, ast.Subscript):
+                return dotted_name(target.value)
+    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and (
+        node.func.attr in ADDERS or node.func.attr in ("update", "extend", "insert")
+    ):
+        return dotted_name(node.func.value)
+    return None
+
+
+def _in_body(node: ast.AST, branch: ast.If) -> bool:
+    """Whether ``node`` is in the ``if`` block itself (not its ``else`` or test)."""
+    line = getattr(node, "lineno", 0)
+    return branch.body[0].lineno <= line <= (branch.body[-1].end_lineno or 0)
+
+
+EMPTIERS = frozenset({"clear", "pop", "popitem", "remove", "discard"})
+
+
+def _never_emptied(name: str, context: Context) -> bool:
+    """Whether no function of the module rebinds container ``name``, removes from it or
+    clears it: once filled, ``if not name:`` stays false (once per module and name)."""
+    key = ("state-never-emptied", hash(name))
+    known = context.rule_memo.get(key)
+    if isinstance(known, bool):
+        return known
+    emptied = _setters(context).get(name, 0) > 0
+    for function in context.functions:
+        if emptied:
+            break
+        for node in context.own_nodes(function):
+            if isinstance(node, ast.Delete) and any(
+                dotted_name(t.value if isinstance(t, ast.Subscript) else t) == name
+                for t in node.targets
+            ):
+                emptied = True
+                break
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in EMPTIERS
+                and dotted_name(node.func.value) == name
+            ):
+                emptied = True
+                break
+    context.rule_memo[key] = not emptied
+    return not emptied
 
 
 def _assigned_in(statements: list[ast.stmt]) -> set[str]:

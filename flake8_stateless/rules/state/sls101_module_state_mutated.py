@@ -579,5 +579,10 @@ def add_to_cart():
         "`create_task(run(key))`) where `run`, a function or method of the same module, "
         "removes `PENDING[key]` in its `finally`. What the work stores for later (its "
         "result, its error) is still reported.",
+        "Set-up run once may be guarded in its callers: a function every call of which "
+        "in the module sits under an unset guard (`if not self._finalized: "
+        "self._finalized = True; self._finalize()`, followed up to three calls), or under "
+        "`if not X:` where `X` is the container the function fills and nothing in the "
+        "module empties or rebinds it. Calls from other modules are not seen.",
     ),
 )
