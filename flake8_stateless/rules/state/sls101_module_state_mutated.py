@@ -21,7 +21,7 @@ def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Ite
         return
     for changed, reported in mutation_sites(node):
         container = _through_entry_alias(changed, reported, node, function, context)
-        if _per_connection(node, reported, container, context):
+        if _per_connection(node, reported, container, function, context):
             continue  # live connections can only be tracked where they live (SLS302)
         what = _state(node, container, reported, function, context)
         if what is None or _not_state(node, container, reported, function, context):
@@ -451,7 +451,11 @@ is read as a whole."""
 
 
 def _per_connection(
-    node: ast.AST, reported: ast.expr, container: ast.expr, context: Context
+    node: ast.AST,
+    reported: ast.expr,
+    container: ast.expr,
+    function: FunctionNode,
+    context: Context,
 ) -> bool:
     """Whether the mutation adds, removes or keys a live connection, or keys an entry by
     a connection's ``sid`` in a table that only that connection reads (a table read as a
@@ -467,7 +471,7 @@ def _per_connection(
     if items and isinstance(items[0], ast.Tuple):
         items = list(items[0].elts)
     for item in items:
-        name = _key_name(item)
+        name = _key_name(item, function, context)
         if name is None:
             continue
         lowered = name.lower()
@@ -480,10 +484,10 @@ def _per_connection(
     return False
 
 
-def _key_name(item: ast.expr) -> str | None:
+def _key_name(item: ast.expr, function: FunctionNode, context: Context) -> str | None:
     """The name a key goes by: ``sid``, ``request.sid``, or ``member["sid"]`` (a field of
-    the app's own record; ``request.form["sid"]`` is what the client sent, not a
-    connection)."""
+    the app's own record; ``request.form["sid"]`` or a handler's ``data["sid"]`` is what
+    the client sent, not a connection)."""
     if isinstance(item, ast.Name):
         return item.id
     if isinstance(item, ast.Attribute):
@@ -491,9 +495,9 @@ def _key_name(item: ast.expr) -> str | None:
     if (
         isinstance(item, ast.Subscript)
         and isinstance(item.value, ast.Name)
-        and item.value.id not in state.REQUEST_ROOTS
         and isinstance(item.slice, ast.Constant)
         and isinstance(item.slice.value, str)
+        and not state.is_request_value(item.value, function, context)
     ):
         return item.slice.value
     return None
