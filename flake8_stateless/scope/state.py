@@ -336,7 +336,9 @@ def removed_in_finally(
 ) -> bool:
     """Whether ``function`` removes this entry again in a ``finally`` block (``del
     IN_FLIGHT[job]``, ``IN_FLIGHT.pop(job, None)``, ``RUNNING.discard(job)``): the entry
-    lives one request. The removal itself is part of it."""
+    lives one request. The removal itself is part of it. So is the mark of work the
+    function starts that the work removes in its own ``finally`` (:func:`_work_removals`),
+    and that removal."""
     name = dotted_name(container)
     if name is None or key is None:
         return False
@@ -361,7 +363,7 @@ def removed_in_finally(
 
 Keys = dict[str, set[str]]
 
-WORK_SUBMITTERS = frozenset({"submit", "run_in_executor", "start_new_thread", "spawn"})
+WORK_SUBMITTERS = frozenset({"submit", "run_in_executor", "spawn"})
 """``pool.submit(f, key)``: calls that run their function argument as this process's
 own work, with the arguments after it."""
 
