@@ -8,9 +8,12 @@ asks about a container it sees changed while serving a request.
   code). A memo keyed by a request value (``cache[current_user.id]``) is state: after a
   write, the other processes serve stale answers.
 - A **short-lived entry**, added and removed again in the same request (deleted in
-  ``finally``), is not state.
+  ``finally``), is not state; nor is the in-flight mark of work the request starts
+  (``pool.submit(run, key)``) that the work removes in its ``finally``.
 - A container keyed by a Socket.IO ``sid`` that only its own connection reads is per
-  connection; one read as a whole (who is online) is state.
+  connection, on a module or on a long-lived object; one read as a whole (who is online)
+  is state, unless the whole read only addresses each of its own keys (a loop that ends
+  this process's own connections and removes their entries).
 
 Every answer is computed once per function or per module (``Context.rule_memo``).
 """
@@ -333,7 +336,9 @@ def removed_in_finally(
 ) -> bool:
     """Whether ``function`` removes this entry again in a ``finally`` block (``del
     IN_FLIGHT[job]``, ``IN_FLIGHT.pop(job, None)``, ``RUNNING.discard(job)``): the entry
-    lives one request. The removal itself is part of it."""
+    lives one request. The removal itself is part of it. So is the mark of work the
+    function starts that the work removes in its own ``finally`` (:func:`_work_removals`),
+    and that removal."""
     name = dotted_name(container)
     if name is None or key is None:
         return False
@@ -341,6 +346,12 @@ def removed_in_finally(
     removals, additions = _finally_removals(function, context)
     if text in removals.get(name, set()) and text in additions.get(name, set()):
         return True
+    if text in additions.get(name, set()) and text in _work_removals(function, context).get(
+        name, set()
+    ):
+        return True  # the mark of work it starts, removed when that work ends
+    if text in removals.get(name, set()) and (id(function), name) in _work_marks(context):
+        return True  # the work's own ``finally`` removing that mark
     # the removal made by a function the request's handler defines and hands to its
     # response (``background=cleanup``), judged with the handler that added the entry
     outer = context.function_parent.get(id(function))
@@ -351,6 +362,108 @@ def removed_in_finally(
 
 
 Keys = dict[str, set[str]]
+
+WORK_SUBMITTERS = frozenset({"submit", "run_in_executor", "spawn"})
+"""``pool.submit(f, key)``: calls that run their function argument as this process's
+own work, with the arguments after it."""
+
+
+def _work_removals(
+    function: FunctionNode, context: Context
+) -> dict[str, dict[str, FunctionNode]]:
+    """Keys, by container, that the work ``function`` starts removes in its ``finally``
+    (with that work's function):
+    ``self._pending[key] = None`` then ``pool.submit(self._run, key)`` where ``_run`` pops
+    ``self._pending[key]`` in its ``finally``. The entry marks work this process runs and
+    lives exactly as long as that work (the work itself is SLS501's). Followed:
+    ``submit``/``run_in_executor``-like calls, ``Thread(target=f, args=(...))`` and
+    ``create_task(f(...))``, to a function or method of this module (once per function)."""
+    memo_key = ("state-work-removals", id(function))
+    known = context.rule_memo.get(memo_key)
+    if isinstance(known, dict):
+        return known
+    found: dict[str, dict[str, FunctionNode]] = {}
+    for node in context.own_nodes(function):
+        if not isinstance(node, ast.Call):
+            continue
+        for target, arguments in _work_calls(node):
+            worker = _local_function(target, function, context)
+            if worker is None or worker is function:
+                continue
+            parameters = [a.arg for a in (*worker.args.posonlyargs, *worker.args.args)]
+            if parameters[:1] == ["self"] and isinstance(target, ast.Attribute):
+                parameters = parameters[1:]
+            removals, _ = _finally_removals(worker, context)
+            for position, argument in enumerate(arguments[: len(parameters)]):
+                if isinstance(argument, ast.Starred):
+                    break  # the positions after it are unknown
+                for container, keys in removals.items():
+                    if parameters[position] in keys:
+                        found.setdefault(container, {})[_key_text(argument)] = worker
+    context.rule_memo[memo_key] = found
+    return found
+
+
+def _work_marks(context: Context) -> set[tuple[int, str]]:
+    """(work function, container) for every mark a function of the module adds and hands
+    the key of to work that removes it in its ``finally`` (once per module)."""
+    memo_key = ("state-work-marks", 0)
+    known = context.rule_memo.get(memo_key)
+    if isinstance(known, set):
+        return known
+    found: set[tuple[int, str]] = set()
+    for function in context.functions:
+        _, additions = _finally_removals(function, context)
+        for container, keys in _work_removals(function, context).items():
+            for key, worker in keys.items():
+                if key in additions.get(container, set()):
+                    found.add((id(worker), container))
+    context.rule_memo[memo_key] = found
+    return found
+
+
+def _work_calls(call: ast.Call) -> Iterator[tuple[ast.expr, list[ast.expr]]]:
+    """(function run as work, the arguments it is given) for a call that starts work."""
+    func = call.func
+    method = _last_name(func)
+    if method in WORK_SUBMITTERS and call.args:
+        offset = 1 if method == "run_in_executor" else 0
+        if len(call.args) > offset:
+            yield call.args[offset], list(call.args[offset + 1:])
+    elif method in ("create_task", "ensure_future") and call.args:
+        inner = call.args[0]
+        if isinstance(inner, ast.Call):
+            yield inner.func, list(inner.args)
+    elif method == "Thread":
+        keywords = {k.arg: k.value for k in call.keywords if k.arg}
+        target, given = keywords.get("target"), keywords.get("args")
+        if target is not None and isinstance(given, (ast.Tuple, ast.List)):
+            yield target, list(given.elts)
+
+
+def _local_function(
+    target: ast.expr, function: FunctionNode, context: Context
+) -> FunctionNode | None:
+    """The function ``target`` names in this module: ``self.run`` (a method of the
+    enclosing class), a nested function, a module-level function."""
+    name: str | None = None
+    if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
+        if target.value.id != "self":
+            return None
+        cls = context.enclosing_class(function)
+        body = [] if cls is None else cls.body
+        name = target.attr
+    elif isinstance(target, ast.Name):
+        name = target.id
+        body = [*function.body, *context.tree.body]
+    else:
+        return None
+    for statement in body:
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)) and (
+            statement.name == name
+        ):
+            return statement
+    return None
 
 
 def _finally_removals(function: FunctionNode, context: Context) -> tuple[Keys, Keys]:
@@ -483,12 +596,22 @@ def read_whole(name: str, context: Context) -> bool:
 
 def _names_read_whole(context: Context) -> set[str]:
     """Containers read as a whole while serving a request (a background loop sweeping
-    this process's own connections is housekeeping, not an answer to a user)."""
+    this process's own connections is housekeeping, not an answer to a user; so is a
+    loop that only addresses each of its own keys, see :func:`_addresses_own_keys`)."""
     found: set[str] = set()
     for function in context.functions:
         if not context.is_request_serving(function):
             continue
-        for node in context.own_nodes(function):
+        nodes = context.own_nodes(function)
+        skipped = {
+            id(part)
+            for node in nodes
+            if isinstance(node, (ast.For, ast.AsyncFor)) and _addresses_own_keys(node)
+            for part in (node, *ast.walk(node.iter))
+        }
+        for node in nodes:
+            if id(node) in skipped:
+                continue
             if isinstance(node, (ast.For, ast.comprehension)):
                 name = dotted_name(node.iter)
                 if name is not None:
@@ -508,6 +631,108 @@ def _names_read_whole(context: Context) -> set[str]:
                 if name is not None:
                     found.add(name)
     return found
+
+
+KEY_VIEWS = frozenset({"keys", "items", "copy"})
+"""Views of a mapping whose loop binds each key (``for sid, channel in c.items()``)."""
+COPIES = frozenset({"list", "tuple", "sorted"})
+"""Calls that copy what they iterate (so the loop may remove entries as it goes)."""
+SENDS = frozenset({"emit", "send"})
+RECIPIENTS = frozenset({"to", "room", "sid"})
+"""``sio.emit(event, data, to=sid)``: the keywords naming the one connection reached."""
+
+
+LOOP_BUDGET = 400
+"""Nodes of a loop's body looked at before it counts as a whole read."""
+
+
+def _addresses_own_keys(loop: ast.For | ast.AsyncFor) -> bool:
+    """Whether a loop over a container only addresses each of its own keys: every send
+    in it goes to the key (``emit(..., to=sid)``), the key and its value are used for
+    nothing else than that, comparisons and removing the entry, and the loop either
+    removes each entry it visits (cleanup: ``c.pop(sid, None)``) or sends with
+    ``ignore_queue=True`` (delivery to this process's own connections only). Such a loop
+    tears down this process's own connections; a loop that sends to every key and keeps
+    them (a broadcast to who is online) or hands them on is a read of the whole table."""
+    container, key, value = _keyed_iteration(loop.iter, loop.target)
+    if container is None or key is None:
+        return False
+    names = {key} if value is None else {key, value}
+    allowed: set[int] = set()
+    cleanup = False
+    for count, node in enumerate(_nodes_of(loop.body)):
+        if count > LOOP_BUDGET:
+            return False  # a cleanup loop is short; nested loops are not walked again and again
+        if isinstance(node, (ast.Return, ast.Yield, ast.YieldFrom)):
+            return False  # the table answers the request
+        if isinstance(node, ast.Compare):
+            allowed.update(id(part) for part in (node.left, *node.comparators))
+        elif isinstance(node, ast.Delete):
+            for target in node.targets:
+                if isinstance(target, ast.Subscript) and dotted_name(target.value) == container:
+                    allowed.add(id(target.slice))
+                    cleanup |= isinstance(target.slice, ast.Name) and target.slice.id == key
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            method = node.func.attr
+            if method in REMOVERS and dotted_name(node.func.value) == container and node.args:
+                first = node.args[0]
+                allowed.add(id(first))
+                cleanup |= isinstance(first, ast.Name) and first.id == key
+            elif method in SENDS:
+                recipient = next((k.value for k in node.keywords if k.arg in RECIPIENTS), None)
+                if not (isinstance(recipient, ast.Name) and recipient.id == key):
+                    return False  # a send elsewhere (a room, everyone)
+                cleanup |= any(
+                    k.arg == "ignore_queue"
+                    and isinstance(k.value, ast.Constant)
+                    and k.value.value is True
+                    for k in node.keywords
+                )
+                allowed.update(id(part) for part in ast.walk(node))
+    if not cleanup:
+        return False
+    return all(
+        id(node) in allowed
+        for node in _nodes_of(loop.body)
+        if isinstance(node, ast.Name) and node.id in names
+    )
+
+
+def _keyed_iteration(
+    iterated: ast.expr, target: ast.expr
+) -> tuple[str | None, str | None, str | None]:
+    """(container, key name, value name) of ``for k in c`` / ``c.keys()`` / ``list(c)``
+    / ``for k, v in c.items()``; the container is None for anything else (``c.values()``
+    binds no key)."""
+    while (
+        isinstance(iterated, ast.Call)
+        and isinstance(iterated.func, ast.Name)
+        and iterated.func.id in COPIES
+        and len(iterated.args) == 1
+    ):
+        iterated = iterated.args[0]
+    view = None
+    if (
+        isinstance(iterated, ast.Call)
+        and isinstance(iterated.func, ast.Attribute)
+        and not iterated.args
+    ):
+        view = iterated.func.attr
+        if view not in KEY_VIEWS:
+            return None, None, None
+        iterated = iterated.func.value
+    container = dotted_name(iterated)
+    if container is None:
+        return None, None, None
+    if view == "items":
+        if isinstance(target, ast.Tuple) and len(target.elts) == 2:
+            key, value = target.elts
+            if isinstance(key, ast.Name) and isinstance(value, ast.Name):
+                return container, key.id, value.id
+        return None, None, None
+    if isinstance(target, ast.Name):
+        return container, target.id, None
+    return None, None, None
 
 
 # ------------------------------------------------------------- memoised functions
@@ -717,18 +942,101 @@ def _is_handle(value: ast.expr, context: Context) -> bool:
 
 
 # ------------------------------------------------------------------ set up once
-def set_up_once(node: ast.AST, function: FunctionNode, context: Context) -> bool:
+def set_up_once(
+    node: ast.AST, function: FunctionNode, context: Context, filled: str | None = None
+) -> bool:
     """Whether ``node`` runs only once per process: under ``if not self._finalized:``,
     ``if X is None:`` or ``if not cc_classes:`` whose block sets the very name it tests
     (so it never runs again), a name no other function of the module sets (a request that
-    resets it would make it run again: that is state)."""
+    resets it would make it run again: that is state). The guard may be in the callers:
+    ``node`` is in a function every call of which in the module is so guarded, or is
+    under ``if not X:`` where ``X`` is the container ``node`` fills and nothing empties
+    (``if not cc_classes: setup_cc_classes()``, which fills ``cc_classes``). Calls from
+    other modules are not seen."""
+    if filled is None:
+        filled = _filled_container(node)
+    return _guarded_once(node, function, context, filled, 0)
+
+
+def _guarded_once(
+    node: ast.AST, function: FunctionNode, context: Context, filled: str | None, depth: int
+) -> bool:
     for branch in context.enclosing_ifs(node, function):
-        for name in _unset_tests(branch.test) & _assigned_in(branch.body):
+        if depth > 0 and not _in_body(node, branch):
+            continue  # a call in the ``else`` runs when the guard is already set
+        tested = _unset_tests(branch.test)
+        for name in tested & _assigned_in(branch.body):
             if (name.startswith("self.") or name in context.module_bindings) and (
                 _setters(context).get(name, 0) <= 1
             ):
                 return True
-    return False
+        if depth > 0 and filled in tested and _never_emptied(filled, context):
+            return True  # the caller's ``if not X:`` around the call that fills ``X``
+    if depth >= 3:
+        return False
+    memo_key = ("state-called-once", hash((id(function), filled, depth)))
+    known = context.rule_memo.get(memo_key)
+    if isinstance(known, bool):
+        return known
+    callers = _calls_by_name(context).get(function.name, [])
+    found = bool(callers) and all(
+        caller is not function and _guarded_once(call, caller, context, filled, depth + 1)
+        for call, caller in callers
+    )
+    context.rule_memo[memo_key] = found
+    return found
+
+
+def _filled_container(node: ast.AST) -> str | None:
+    """The container ``node`` adds to: ``X`` of ``X[k] = v`` or ``X.append(v)``."""
+    if isinstance(node, ast.Assign):
+        for target in node.targets:
+            if isinstance(target, ast.Subscript):
+                return dotted_name(target.value)
+    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and (
+        node.func.attr in ADDERS or node.func.attr in ("update", "extend", "insert")
+    ):
+        return dotted_name(node.func.value)
+    return None
+
+
+def _in_body(node: ast.AST, branch: ast.If) -> bool:
+    """Whether ``node`` is in the ``if`` block itself (not its ``else`` or test)."""
+    line = getattr(node, "lineno", 0)
+    return branch.body[0].lineno <= line <= (branch.body[-1].end_lineno or 0)
+
+
+EMPTIERS = frozenset({"clear", "pop", "popitem", "remove", "discard"})
+
+
+def _never_emptied(name: str, context: Context) -> bool:
+    """Whether no function of the module rebinds container ``name``, removes from it or
+    clears it: once filled, ``if not name:`` stays false (once per module and name)."""
+    key = ("state-never-emptied", hash(name))
+    known = context.rule_memo.get(key)
+    if isinstance(known, bool):
+        return known
+    emptied = _setters(context).get(name, 0) > 0
+    for function in context.functions:
+        if emptied:
+            break
+        for node in context.own_nodes(function):
+            if isinstance(node, ast.Delete) and any(
+                dotted_name(t.value if isinstance(t, ast.Subscript) else t) == name
+                for t in node.targets
+            ):
+                emptied = True
+                break
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in EMPTIERS
+                and dotted_name(node.func.value) == name
+            ):
+                emptied = True
+                break
+    context.rule_memo[key] = not emptied
+    return not emptied
 
 
 def _assigned_in(statements: list[ast.stmt]) -> set[str]:

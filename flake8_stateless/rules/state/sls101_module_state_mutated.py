@@ -21,7 +21,7 @@ def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Ite
         return
     for changed, reported in mutation_sites(node):
         container = _through_entry_alias(changed, reported, node, function, context)
-        if _per_connection(node, reported, container, context):
+        if _per_connection(node, reported, container, function, context):
             continue  # live connections can only be tracked where they live (SLS302)
         what = _state(node, container, reported, function, context)
         if what is None or _not_state(node, container, reported, function, context):
@@ -451,7 +451,11 @@ is read as a whole."""
 
 
 def _per_connection(
-    node: ast.AST, reported: ast.expr, container: ast.expr, context: Context
+    node: ast.AST,
+    reported: ast.expr,
+    container: ast.expr,
+    function: FunctionNode,
+    context: Context,
 ) -> bool:
     """Whether the mutation adds, removes or keys a live connection, or keys an entry by
     a connection's ``sid`` in a table that only that connection reads (a table read as a
@@ -467,8 +471,8 @@ def _per_connection(
     if items and isinstance(items[0], ast.Tuple):
         items = list(items[0].elts)
     for item in items:
-        name = item.attr if isinstance(item, ast.Attribute) else getattr(item, "id", None)
-        if not isinstance(name, str):
+        name = _key_name(item, function, context)
+        if name is None:
             continue
         lowered = name.lower()
         if lowered in SID_NAMES or lowered.endswith("_sid"):
@@ -478,6 +482,25 @@ def _per_connection(
         elif lowered in CONNECTION_NAMES or lowered.endswith(("_ws", "_socket")):
             return True
     return False
+
+
+def _key_name(item: ast.expr, function: FunctionNode, context: Context) -> str | None:
+    """The name a key goes by: ``sid``, ``request.sid``, or ``member["sid"]`` (a field of
+    the app's own record; ``request.form["sid"]`` or a handler's ``data["sid"]`` is what
+    the client sent, not a connection)."""
+    if isinstance(item, ast.Name):
+        return item.id
+    if isinstance(item, ast.Attribute):
+        return item.attr
+    if (
+        isinstance(item, ast.Subscript)
+        and isinstance(item.value, ast.Name)
+        and isinstance(item.slice, ast.Constant)
+        and isinstance(item.slice.value, str)
+        and not state.is_request_value(item.value, function, context)
+    ):
+        return item.slice.value
+    return None
 
 
 RULE = Rule(
@@ -549,5 +572,21 @@ def add_to_cart():
         "process's own threads, tasks and locks; set-up run once under an unset guard "
         "that nothing resets; and the in-memory fallback taken only when no Redis is "
         "configured.",
+        "A table keyed by a Socket.IO `sid` (`ONLINE[sid]`, `self.local[member[\"sid\"]]`, on "
+        "a module or a long-lived object) is per connection: every event of a connection "
+        "reaches the process that holds it. It is state once request code reads it whole "
+        "(`list(ONLINE.values())` returned, a loop sending to every sid), unless that "
+        "loop only ends each of its own connections: it sends only `to=` the key and "
+        "removes the entry (`pop(sid)`) or sends with `ignore_queue=True`.",
+        "A mark of work this process runs is short-lived too: `PENDING[key] = ...` then "
+        "`pool.submit(run, key)` (or `Thread(target=run, args=(key,))`, "
+        "`create_task(run(key))`) where `run`, a function or method of the same module, "
+        "removes `PENDING[key]` in its `finally`. What the work stores for later (its "
+        "result, its error) is still reported.",
+        "Set-up run once may be guarded in its callers: a function every call of which "
+        "in the module sits under an unset guard (`if not self._finalized: "
+        "self._finalized = True; self._finalize()`, followed up to three calls), or under "
+        "`if not X:` where `X` is the container the function fills and nothing in the "
+        "module empties or rebinds it. Calls from other modules are not seen.",
     ),
 )
