@@ -649,17 +649,18 @@ LOOP_BUDGET = 400
 def _addresses_own_keys(loop: ast.For | ast.AsyncFor) -> bool:
     """Whether a loop over a container only addresses each of its own keys: every send
     in it goes to the key (``emit(..., to=sid)``), the key and its value are used for
-    nothing else than that, comparisons and removing the entry, and the loop either
-    removes each entry it visits (cleanup: ``c.pop(sid, None)``) or sends with
-    ``ignore_queue=True`` (delivery to this process's own connections only). Such a loop
-    tears down this process's own connections; a loop that sends to every key and keeps
-    them (a broadcast to who is online) or hands them on is a read of the whole table."""
+    nothing else than that, comparisons and removing the entry, and it sends with
+    ``ignore_queue=True`` (delivery to this process's own connections only, said by the
+    code). Such a loop tears down this process's own connections. A loop that sends
+    through the message queue reaches other processes' users too, so a table of this
+    process's sids behind it is a read of the whole table: "kick everyone" that pops
+    and emits to each sid kicks only the users of this process."""
     container, key, value = _keyed_iteration(loop.iter, loop.target)
     if container is None or key is None:
         return False
     names = {key} if value is None else {key, value}
     allowed: set[int] = set()
-    cleanup = False
+    local_only = False
     for count, node in enumerate(_nodes_of(loop.body)):
         if count > LOOP_BUDGET:
             return False  # a cleanup loop is short; nested loops are not walked again and again
@@ -671,25 +672,23 @@ def _addresses_own_keys(loop: ast.For | ast.AsyncFor) -> bool:
             for target in node.targets:
                 if isinstance(target, ast.Subscript) and dotted_name(target.value) == container:
                     allowed.add(id(target.slice))
-                    cleanup |= isinstance(target.slice, ast.Name) and target.slice.id == key
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
             method = node.func.attr
             if method in REMOVERS and dotted_name(node.func.value) == container and node.args:
                 first = node.args[0]
                 allowed.add(id(first))
-                cleanup |= isinstance(first, ast.Name) and first.id == key
             elif method in SENDS:
                 recipient = next((k.value for k in node.keywords if k.arg in RECIPIENTS), None)
                 if not (isinstance(recipient, ast.Name) and recipient.id == key):
                     return False  # a send elsewhere (a room, everyone)
-                cleanup |= any(
+                local_only |= any(
                     k.arg == "ignore_queue"
                     and isinstance(k.value, ast.Constant)
                     and k.value.value is True
                     for k in node.keywords
                 )
                 allowed.update(id(part) for part in ast.walk(node))
-    if not cleanup:
+    if not local_only:
         return False
     return all(
         id(node) in allowed

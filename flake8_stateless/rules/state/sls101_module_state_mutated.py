@@ -576,8 +576,9 @@ def add_to_cart():
         "a module or a long-lived object) is per connection: every event of a connection "
         "reaches the process that holds it. It is state once request code reads it whole "
         "(`list(ONLINE.values())` returned, a loop sending to every sid), unless that "
-        "loop only ends each of its own connections: it sends only `to=` the key and "
-        "removes the entry (`pop(sid)`) or sends with `ignore_queue=True`.",
+        "loop only ends each of this process's own connections: it sends only `to=` the "
+        "key, with `ignore_queue=True` (a loop that pops each sid and emits through the "
+        "message queue, \"kick everyone\", reaches only this process's users: reported).",
         "A mark of work this process runs is short-lived too: `PENDING[key] = ...` then "
         "`pool.submit(run, key)` (or `Thread(target=run, args=(key,))`, "
         "`create_task(run(key))`) where `run`, a function or method of the same module, "
