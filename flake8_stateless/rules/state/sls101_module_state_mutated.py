@@ -359,6 +359,11 @@ def _held(container: ast.expr) -> str | None:
     return dotted_name(container)
 
 
+CONTAINER_LAYERS = {"maps": frozenset({"ChainMap"})}
+"""Attributes of a container that hold its own storage: ``chain.maps[0]`` is the
+writable layer of a ``ChainMap``, so changing it changes the ``ChainMap``."""
+
+
 def _long_lived_container(
     node: ast.AST,
     container: ast.expr,
@@ -379,6 +384,13 @@ def _long_lived_container(
         return _long_lived_attribute(reported, function, context)
     while isinstance(container, ast.Subscript):
         container = container.value
+    layers = None
+    if (
+        isinstance(container, ast.Attribute)
+        and container.attr in CONTAINER_LAYERS
+        and isinstance(container.value, ast.Attribute)
+    ):
+        layers, container = container.attr, container.value  # ``self.chain.maps[0]``
     if not (
         isinstance(container, ast.Attribute)
         and isinstance(container.value, ast.Name)
@@ -389,6 +401,10 @@ def _long_lived_container(
         return None
     cls = context.enclosing_class(function)
     if cls is None:
+        return None
+    if layers is not None and context.instance_containers(cls).get(
+        container.attr
+    ) not in CONTAINER_LAYERS[layers]:
         return None
     if state.reloads_from_store(function) or state.is_cache_class(cls, context):
         return None  # refilled from the store, or a cache by design
