@@ -363,6 +363,8 @@ class SummaryBuilder:
         self.temp_dirs = TempDirs(facts)
         self.constants = ValueFollower(facts)
         """This module's own values (no project hook: summaries never ask other modules)."""
+        self._project_heads: dict[str, bool] = {}
+        self._import_targets: dict[str, list[str]] | None = None
         self.nested_names: dict[int, set[str]] = {}
         """id of a function -> names of the functions defined directly in it."""
         for function in facts.functions:
@@ -450,22 +452,44 @@ class SummaryBuilder:
         if kind != "call":
             return True
         head = ref.partition(".")[0]
-        bound = self.facts.module_bindings.get(head)
-        if not bound:
-            return False  # a builtin, or a local name: no project function by name
+        known = self._project_heads.get(head)
+        if known is None:
+            known = self._project_heads[head] = self._may_name_project_code(head)
+        return known
+
+    def _may_name_project_code(self, head: str) -> bool:
         package = self.module.partition(".")[0] if "." in self.module else None
-        for node in bound:
-            if isinstance(node, ast.Import):
-                targets = [a.name for a in node.names if (a.asname or a.name).startswith(head)]
-            elif isinstance(node, ast.ImportFrom):
-                if node.level:
-                    return True
-                targets = [node.module or ""]
-            else:
+        imports = self._imports()
+        for node in self.facts.module_bindings.get(head, ()):
+            if not isinstance(node, (ast.Import, ast.ImportFrom)):
+                return True  # a def, a class, an assignment in this module
+        for target in imports.get(head, ()):
+            if target.startswith(".") or package is None:
                 return True
-            if package is None or any(t.partition(".")[0] == package for t in targets):
+            if target.partition(".")[0] == package:
                 return True
-        return False
+        return False  # a builtin, or only imports from other packages
+
+    def _imports(self) -> dict[str, list[str]]:
+        """Module-level name -> the modules its imports bind it from (``.`` first for a
+        relative import), each import statement read once."""
+        if self._import_targets is None:
+            self._import_targets = {}
+            seen: set[int] = set()
+            for bound in self.facts.module_bindings.values():
+                for node in bound:
+                    if id(node) in seen or not isinstance(node, (ast.Import, ast.ImportFrom)):
+                        continue
+                    seen.add(id(node))
+                    for alias in node.names:
+                        if isinstance(node, ast.Import):
+                            name = (alias.asname or alias.name).partition(".")[0]
+                            target = alias.name
+                        else:
+                            name = alias.asname or alias.name
+                            target = "." * node.level + (node.module or "")
+                        self._import_targets.setdefault(name, []).append(target)
+        return self._import_targets
 
     def _escapes(self) -> tuple[str, ...]:
         """Functions read as values rather than called: a function defined or imported
@@ -475,25 +499,37 @@ class SummaryBuilder:
         called = {id(c.func) for c in facts.module_calls}
         for calls in facts.calls_by_function.values():
             called.update(id(c.func) for c in calls)
-        bindings = facts.module_bindings
+        functions: set[str] = set()
+        """Module-level names bound to a ``def``."""
+        imported: dict[str, set[str]] = {}
+        """Name bound by ``from x import f as g`` -> the function's own names (``f``)."""
+        modules: set[str] = set()
+        """Names bound to an imported module."""
+        seen: set[int] = set()
+        for name, bound in facts.module_bindings.items():
+            for node in bound:
+                if isinstance(node, FUNCTION_TYPES):
+                    functions.add(name)
+                elif isinstance(node, ast.Import):
+                    modules.add(name)
+                elif isinstance(node, ast.ImportFrom) and id(node) not in seen:
+                    seen.add(id(node))  # each statement once: it binds all its names
+                    for alias in node.names:
+                        imported.setdefault(alias.asname or alias.name, set()).add(alias.name)
         found: set[str] = set()
         for node in ast.walk(facts.tree):
             if id(node) in called or not isinstance(getattr(node, "ctx", None), ast.Load):
                 continue
             if isinstance(node, ast.Name):
-                for bound in bindings.get(node.id, ()):
-                    if isinstance(bound, FUNCTION_TYPES):
-                        found.add(node.id)
-                    elif isinstance(bound, ast.ImportFrom):
-                        found.update(
-                            a.name for a in bound.names if (a.asname or a.name) == node.id
-                        )
-            elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
-                owner = node.value.id
-                if owner in ("self", "cls") or any(
-                    isinstance(b, ast.Import) for b in bindings.get(owner, ())
-                ):
-                    found.add(node.attr)
+                if node.id in functions:
+                    found.add(node.id)
+                found.update(imported.get(node.id, ()))
+            elif (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name)
+                and (node.value.id in ("self", "cls") or node.value.id in modules)
+            ):
+                found.add(node.attr)
         return tuple(sorted(found))
 
     def _named(self, node: ast.AST) -> bool:
