@@ -103,6 +103,10 @@ CALLER_LOOK_ALIKES = {
         "\n\nimport threading\n\n\ndef later():\n"
         '    threading.Thread(target=write_epub, args=("a", "/srv/b")).start()\n'
     ),
+    "handed on as an attribute of its module": (
+        "\n\nfrom app import helper\n\n\ndef later(pool):\n"
+        '    pool.submit(helper.write_epub, "a", "/srv/b")\n'
+    ),
     "called at module level": 'write_epub("in.epub", "/srv/books/seed.epub")\n',
     "a method of the same name on an unknown object": (
         '\n\ndef other(obj):\n    obj.write_epub("in.epub", "/srv/books/x.epub")\n'

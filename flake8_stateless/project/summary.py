@@ -400,8 +400,10 @@ class SummaryBuilder:
         found: list[CallSite] = []
         scopes: list[tuple[FunctionNode | None, list[ast.Call]]] = [(None, facts.module_calls)]
         scopes += [
-            (f, facts.calls_by_function.get(id(f), [])) for f in facts.functions if self._named(f)
-        ]
+            (f, [n for n in facts.own_nodes(f) if isinstance(n, ast.Call)])
+            for f in facts.functions
+            if self._named(f)
+        ]  # the nodes ``FunctionSummary.calls`` is read from: every site of a call is seen
         for function, calls in scopes:
             by_ref: dict[str, list[tuple[PathSlot, ...] | None]] = {}
             wanted: set[str] = set()
@@ -492,43 +494,29 @@ class SummaryBuilder:
         return self._import_targets
 
     def _escapes(self) -> tuple[str, ...]:
-        """Functions read as values rather than called: a function defined or imported
-        here (by its defined name), a function of an imported module (``mod.f``), a
-        method (``self.f``)."""
+        """Functions read as values rather than called: a function defined (at any
+        depth) or imported here, by its defined name, and any attribute read but not
+        called (``mod.f``, ``self.f``, ``storage.f`` handed to a thread or kept in a
+        table)."""
         facts = self.facts
         called = {id(c.func) for c in facts.module_calls}
         for calls in facts.calls_by_function.values():
             called.update(id(c.func) for c in calls)
-        functions: set[str] = set()
-        """Module-level names bound to a ``def``."""
-        imported: dict[str, set[str]] = {}
-        """Name bound by ``from x import f as g`` -> the function's own names (``f``)."""
-        modules: set[str] = set()
-        """Names bound to an imported module."""
-        seen: set[int] = set()
-        for name, bound in facts.module_bindings.items():
-            for node in bound:
-                if isinstance(node, FUNCTION_TYPES):
-                    functions.add(name)
-                elif isinstance(node, ast.Import):
-                    modules.add(name)
-                elif isinstance(node, ast.ImportFrom) and id(node) not in seen:
-                    seen.add(id(node))  # each statement once: it binds all its names
-                    for alias in node.names:
-                        imported.setdefault(alias.asname or alias.name, set()).add(alias.name)
+        named: dict[str, set[str]] = {}
+        """A name code may read a function by -> the function's own names."""
+        for function in facts.functions:
+            named.setdefault(function.name, set()).add(function.name)
+        for node in ast.walk(facts.tree):
+            if isinstance(node, ast.ImportFrom):
+                for alias in node.names:
+                    named.setdefault(alias.asname or alias.name, set()).add(alias.name)
         found: set[str] = set()
         for node in ast.walk(facts.tree):
             if id(node) in called or not isinstance(getattr(node, "ctx", None), ast.Load):
                 continue
             if isinstance(node, ast.Name):
-                if node.id in functions:
-                    found.add(node.id)
-                found.update(imported.get(node.id, ()))
-            elif (
-                isinstance(node, ast.Attribute)
-                and isinstance(node.value, ast.Name)
-                and (node.value.id in ("self", "cls") or node.value.id in modules)
-            ):
+                found.update(named.get(node.id, ()))
+            elif isinstance(node, ast.Attribute):
                 found.add(node.attr)
         return tuple(sorted(found))
 
