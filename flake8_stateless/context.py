@@ -156,7 +156,16 @@ class Context(ModuleFacts):
     def temp_dirs(self) -> TempDirs:
         """Which paths lie in the system temp directory, through this module's names and
         helpers and, with the project index, helpers of other modules."""
-        return TempDirs(self, self._temp_helper_elsewhere)
+        return TempDirs(self, self._temp_helper_elsewhere, self._temp_parameter)
+
+    def _temp_parameter(self, function: FunctionNode, name: str) -> str | None:
+        """Where every caller in the project puts the path parameter ``name`` of
+        ``function`` (see ``ProjectIndex.parameter_origin``)."""
+        index = self.located.index
+        qualname = self.qualnames.by_id.get(id(function))
+        if index.layout is None or qualname is None:
+            return None
+        return index.parameter_origin(self.module_name, qualname, name)
 
     def _temp_helper_elsewhere(self, call: ast.Call, function: FunctionNode | None) -> bool:
         index = self.located.index

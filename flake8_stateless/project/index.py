@@ -33,6 +33,7 @@ from flake8_stateless.project import layout as layout_module
 from flake8_stateless.project.cache import Entry, Stamp, SummaryCache
 from flake8_stateless.project.layout import Layout
 from flake8_stateless.project.summary import (
+    CallSite,
     ClassSummary,
     FunctionSummary,
     ModuleSummary,
@@ -41,8 +42,12 @@ from flake8_stateless.project.summary import (
 from flake8_stateless.semantic.handlers import HandlerScope
 from flake8_stateless.semantic.model import ModuleFacts
 from flake8_stateless.semantic.paths import PathFacts
+from flake8_stateless.semantic.tempdirs import FIXED, NAMED
 from flake8_stateless.semantic.values import MAX_VALUES, Value, reads_environment
 from flake8_stateless.semantic.walk import walk
+
+MAX_PARAMETER_DEPTH = 4
+"""How many callers deep a parameter is followed to where its path is built."""
 
 MAX_RESOLUTION_DEPTH = 12
 """How many names one resolution may go through (``a`` bound to ``b.c``, ``c`` imported
@@ -247,6 +252,10 @@ class ProjectIndex:
         self.texts_read = 0
         """Files read by :meth:`modules_mentioning`: an operation count for the tests."""
         self._constants: dict[tuple[str, str], tuple[Value, ...] | None] = {}
+        self._callers: dict[str, list[tuple[str, str | None, str]]] | None = None
+        self._escaped: set[str] = set()
+        self._sites: dict[tuple[str, str | None, str], list[CallSite]] | None = None
+        self._parameter_origins: dict[tuple[str, str, str], str | None] = {}
 
     # ------------------------------------------------------------------ modules
     def derived(self, overrides: dict[str, ModuleSummary]) -> ProjectIndex:
@@ -1153,3 +1162,123 @@ class ProjectIndex:
         module = self.module(target.module)
         function = module.functions.get(target.name) if module is not None else None
         return function is not None and function.returns_temp_dir
+
+    # ------------------------------------------------------------------ parameters
+    def parameter_origin(self, module_name: str, qualname: str, param: str) -> str | None:
+        """``NAMED``/``FIXED`` when every call site in the project of function
+        ``qualname`` passes a path in the system temp dir for ``param`` (built there, or
+        handed on from the caller's own parameter whose callers do: followed up to
+        ``MAX_PARAMETER_DEPTH`` callers); NAMED when each has a part made for that call
+        (a uuid, a hash). None when any caller is unknown or passes something else,
+        when the function is used as a value (handed to a thread, kept in a table), or
+        when nothing in the project calls it."""
+        return self._parameter_origin(module_name, qualname, param, 0)
+
+    def _parameter_origin(
+        self, module_name: str, qualname: str, param: str, depth: int
+    ) -> str | None:
+        key = (module_name, qualname, param)
+        if key in self._parameter_origins:
+            return self._parameter_origins[key]
+        if depth > MAX_PARAMETER_DEPTH:
+            return None
+        self._parameter_origins[key] = None  # a cycle through this parameter: unknown
+        answer = self._parameter_origin_uncached(module_name, qualname, param, depth)
+        self._parameter_origins[key] = answer
+        return answer
+
+    def _parameter_origin_uncached(
+        self, module_name: str, qualname: str, param: str, depth: int
+    ) -> str | None:
+        module = self.module(module_name)
+        function = module.functions.get(qualname) if module is not None else None
+        if function is None:
+            return None
+        name = qualname.rpartition(".")[2]
+        callers, escaped = self._caller_table()
+        if name in escaped:
+            return None
+        params = function.params
+        if function.cls is not None and "staticmethod" not in function.decorators:
+            params = params[1:]
+        slots = {f"={param}"}
+        if param in params:
+            slots.add(str(params.index(param)))
+        named = True
+        sites = 0
+        for caller_module, scope, ref in callers.get(name, ()):
+            target = self.resolve(caller_module, scope, ref, False)
+            entry = self._entry_of(target) if target is not None else None
+            if entry is None:
+                if target is None:
+                    return None  # a call of that name nothing resolves: may be this one
+                continue
+            if (entry.module, entry.name) != (module_name, qualname):
+                continue
+            if scope is None:
+                return None  # called at module level: arguments not recorded
+            known: list[CallSite | None] = [*self._sites_of(caller_module, scope, ref)]
+            for site in known or [None]:
+                origin = self._site_origin(caller_module, scope, site, slots, depth)
+                if origin is None:
+                    return None
+                named = named and origin == NAMED
+                sites += 1
+        if not sites:
+            return None
+        return NAMED if named else FIXED
+
+    def _site_origin(
+        self, module_name: str, scope: str, site: CallSite | None, slots: set[str], depth: int
+    ) -> str | None:
+        """Where one call site's argument for the parameter lies (see above)."""
+        if site is None or site.slots is None:
+            return None
+        found = [slot for slot in site.slots if slot.slot in slots]
+        if len(found) != 1:
+            return None
+        slot = found[0]
+        params_named: list[bool] = []
+        for leaf in slot.leaves:
+            kind, _, rest = leaf.partition(":")
+            if kind == "call":
+                if not self.returns_temp_dir(module_name, scope, rest):
+                    return None
+            elif kind == "param":
+                origin = self._parameter_origin(module_name, scope, rest, depth + 1)
+                if origin is None:
+                    return None
+                params_named.append(origin == NAMED)
+            else:
+                return None
+        named = slot.named or (bool(params_named) and all(params_named))
+        return NAMED if named else FIXED
+
+    def _sites_of(self, module_name: str, scope: str, ref: str) -> list[CallSite]:
+        if self._sites is None:
+            self._sites = {}
+            for name in sorted({*self.paths, *self._overrides}):
+                module = self.module(name)
+                for site in module.summary.call_sites if module is not None else ():
+                    self._sites.setdefault((name, site.scope, site.ref), []).append(site)
+        return self._sites.get((module_name, scope, ref), [])
+
+    def _caller_table(self) -> tuple[dict[str, list[tuple[str, str | None, str]]], set[str]]:
+        """Every call ref of the project by the name it ends with (module, scope, ref),
+        and the names of functions used as values: built once, from every summary."""
+        if self._callers is None:
+            table: dict[str, list[tuple[str, str | None, str]]] = {}
+            escaped: set[str] = set()
+            for name in sorted({*self.paths, *self._overrides}):
+                module = self.module(name)
+                if module is None:
+                    continue
+                summary = module.summary
+                escaped.update(summary.escapes)
+                scoped: list[tuple[str | None, str]] = [(None, r) for r in summary.module_calls]
+                scoped += [(f.qualname, r) for f in summary.functions for r in f.calls]
+                for scope, ref in scoped:
+                    last = ref.rpartition(".")[2].removesuffix("()")
+                    table.setdefault(last, []).append((name, scope, ref))
+            self._callers, self._escaped = table, escaped
+        return self._callers, self._escaped

@@ -27,7 +27,7 @@ from flake8_stateless.semantic.syntax import (
 from flake8_stateless.semantic.tempdirs import TempDirs
 from flake8_stateless.semantic.values import ValueFollower
 
-SUMMARY_FORMAT = 13
+SUMMARY_FORMAT = 14
 """Bumped whenever the summary's shape or meaning changes (part of the cache key)."""
 
 MAX_REF_SEGMENTS = 6
@@ -149,6 +149,29 @@ class Handoff:
 
 
 @dataclass(frozen=True)
+class PathSlot:
+    """One path-like argument of a call site that leads to the temp dir, a parameter of
+    the caller, or a function of another module (see ``TempDirs.argument_origin``)."""
+
+    slot: str
+    """Its position (``"0"``) or ``=keyword``."""
+    leaves: tuple[str, ...]
+    named: bool
+
+
+@dataclass(frozen=True)
+class CallSite:
+    """A call whose arguments the index may need to follow into the callee's parameters
+    (a path built by every caller in the temp dir). Every call site of a ref in a scope
+    is kept when any one of them hands over such a path; ``slots`` is None for a site
+    whose arguments cannot be matched to parameters (``*args``, ``**kwargs``)."""
+
+    scope: str | None
+    ref: str
+    slots: tuple[PathSlot, ...] | None
+
+
+@dataclass(frozen=True)
 class ModuleSummary:
     name: str
     is_package: bool
@@ -163,6 +186,12 @@ class ModuleSummary:
     classes: tuple[ClassSummary, ...] = ()
     handoffs: tuple[Handoff, ...] = ()
     has_handlers: bool = False
+    call_sites: tuple[CallSite, ...] = ()
+    module_calls: tuple[str, ...] = ()
+    """Refs called at module level (a caller the functions' ``calls`` do not list)."""
+    escapes: tuple[str, ...] = ()
+    """Names of functions this module uses as values, not calls (``Thread(target=f)``,
+    ``HANDLERS = {"a": f}``, ``partial(mod.f, x)``): called where no site shows it."""
 
     # ---------------------------------------------------------------- JSON
     def to_json(self) -> dict[str, Any]:
@@ -177,6 +206,14 @@ class ModuleSummary:
                 for h in self.handoffs
             ],
             "has_handlers": self.has_handlers,
+            "call_sites": [
+                [c.scope, c.ref, None if c.slots is None else [
+                    [slot.slot, list(slot.leaves), slot.named] for slot in c.slots
+                ]]
+                for c in self.call_sites
+            ],
+            "module_calls": list(self.module_calls),
+            "escapes": list(self.escapes),
         }
 
     @classmethod
@@ -191,7 +228,22 @@ class ModuleSummary:
             classes=tuple(_class_from_json(c) for c in data["classes"]),
             handoffs=tuple(_handoff_from_json(h) for h in data["handoffs"]),
             has_handlers=bool(data["has_handlers"]),
+            call_sites=tuple(_call_site_from_json(c) for c in data["call_sites"]),
+            module_calls=tuple(str(c) for c in data["module_calls"]),
+            escapes=tuple(str(e) for e in data["escapes"]),
         )
+
+
+def _call_site_from_json(data: Any) -> CallSite:
+    scope, ref, slots = data
+    return CallSite(
+        None if scope is None else str(scope),
+        str(ref),
+        None if slots is None else tuple(
+            PathSlot(str(slot), tuple(str(leaf) for leaf in leaves), bool(named))
+            for slot, leaves, named in slots
+        ),
+    )
 
 
 def _handoff_from_json(data: Any) -> Handoff:
@@ -311,6 +363,8 @@ class SummaryBuilder:
         self.temp_dirs = TempDirs(facts)
         self.constants = ValueFollower(facts)
         """This module's own values (no project hook: summaries never ask other modules)."""
+        self._project_heads: dict[str, bool] = {}
+        self._import_targets: dict[str, list[str]] | None = None
         self.nested_names: dict[int, set[str]] = {}
         """id of a function -> names of the functions defined directly in it."""
         for function in facts.functions:
@@ -329,7 +383,142 @@ class SummaryBuilder:
             classes=classes,
             handoffs=self._handoffs(),
             has_handlers=any(f.handler for f in functions),
+            call_sites=self._call_sites(),
+            module_calls=tuple(
+                dict.fromkeys(
+                    ref for ref in (ref_of(c.func) for c in self.facts.module_calls) if ref
+                )
+            ),
+            escapes=self._escapes(),
         )
+
+    # --------------------------------------------------------------- call sites
+    def _call_sites(self) -> tuple[CallSite, ...]:
+        """Per scope, every call site of each ref that some site of it hands a path in
+        the temp dir, a parameter or another module's call result (see ``CallSite``)."""
+        facts = self.facts
+        found: list[CallSite] = []
+        scopes: list[tuple[FunctionNode | None, list[ast.Call]]] = [(None, facts.module_calls)]
+        scopes += [
+            (f, [n for n in facts.own_nodes(f) if isinstance(n, ast.Call)])
+            for f in facts.functions
+            if self._named(f)
+        ]  # the nodes ``FunctionSummary.calls`` is read from: every site of a call is seen
+        for function, calls in scopes:
+            by_ref: dict[str, list[tuple[PathSlot, ...] | None]] = {}
+            wanted: set[str] = set()
+            for call in calls:
+                ref = ref_of(call.func)
+                if ref is None:
+                    continue
+                head = ref.partition(".")[0]
+                local = function is not None and head in facts.scope(function).local
+                if not (local or head in ("self", "cls", "super()")) and (
+                    not self._may_be_project_call(f"call:{ref}")
+                ):
+                    continue
+                slots = self._path_slots(call, function)
+                by_ref.setdefault(ref, []).append(slots)
+                if slots:
+                    wanted.add(ref)
+            scope = self.qualname(function) if function is not None else None
+            for ref in sorted(wanted):
+                found.extend(CallSite(scope, ref, slots) for slots in by_ref[ref])
+        return tuple(found)
+
+    def _path_slots(
+        self, call: ast.Call, function: FunctionNode | None
+    ) -> tuple[PathSlot, ...] | None:
+        if function is None:
+            return None  # module level: names there are not followed into callers
+        if any(isinstance(a, ast.Starred) for a in call.args):
+            return None
+        if any(k.arg is None for k in call.keywords):
+            return None
+        handed = [(str(i), a) for i, a in enumerate(call.args)]
+        handed += [(f"={k.arg}", k.value) for k in call.keywords]
+        slots: list[PathSlot] = []
+        for slot, value in handed:
+            origin = self.temp_dirs.argument_origin(value, function)
+            if origin is None:
+                continue
+            if all(self._may_be_project_call(leaf) for leaf in origin.leaves):
+                slots.append(PathSlot(slot, origin.leaves, origin.named))
+        return tuple(slots)
+
+    def _may_be_project_call(self, leaf: str) -> bool:
+        """Whether a ``call:<ref>`` leaf may call a project function (one that returns a
+        temp dir path): not a builtin nor, from a package, a call into another top-level
+        package (``uuid.uuid4``, ``os.getcwd``). Keeps the recorded call sites few."""
+        kind, _, ref = leaf.partition(":")
+        if kind != "call":
+            return True
+        head = ref.partition(".")[0]
+        known = self._project_heads.get(head)
+        if known is None:
+            known = self._project_heads[head] = self._may_name_project_code(head)
+        return known
+
+    def _may_name_project_code(self, head: str) -> bool:
+        package = self.module.partition(".")[0] if "." in self.module else None
+        imports = self._imports()
+        for node in self.facts.module_bindings.get(head, ()):
+            if not isinstance(node, (ast.Import, ast.ImportFrom)):
+                return True  # a def, a class, an assignment in this module
+        for target in imports.get(head, ()):
+            if target.startswith(".") or package is None:
+                return True
+            if target.partition(".")[0] == package:
+                return True
+        return False  # a builtin, or only imports from other packages
+
+    def _imports(self) -> dict[str, list[str]]:
+        """Module-level name -> the modules its imports bind it from (``.`` first for a
+        relative import), each import statement read once."""
+        if self._import_targets is None:
+            self._import_targets = {}
+            seen: set[int] = set()
+            for bound in self.facts.module_bindings.values():
+                for node in bound:
+                    if id(node) in seen or not isinstance(node, (ast.Import, ast.ImportFrom)):
+                        continue
+                    seen.add(id(node))
+                    for alias in node.names:
+                        if isinstance(node, ast.Import):
+                            name = (alias.asname or alias.name).partition(".")[0]
+                            target = alias.name
+                        else:
+                            name = alias.asname or alias.name
+                            target = "." * node.level + (node.module or "")
+                        self._import_targets.setdefault(name, []).append(target)
+        return self._import_targets
+
+    def _escapes(self) -> tuple[str, ...]:
+        """Functions read as values rather than called: a function defined (at any
+        depth) or imported here, by its defined name, and any attribute read but not
+        called (``mod.f``, ``self.f``, ``storage.f`` handed to a thread or kept in a
+        table)."""
+        facts = self.facts
+        called = {id(c.func) for c in facts.module_calls}
+        for calls in facts.calls_by_function.values():
+            called.update(id(c.func) for c in calls)
+        named: dict[str, set[str]] = {}
+        """A name code may read a function by -> the function's own names."""
+        for function in facts.functions:
+            named.setdefault(function.name, set()).add(function.name)
+        for node in ast.walk(facts.tree):
+            if isinstance(node, ast.ImportFrom):
+                for alias in node.names:
+                    named.setdefault(alias.asname or alias.name, set()).add(alias.name)
+        found: set[str] = set()
+        for node in ast.walk(facts.tree):
+            if id(node) in called or not isinstance(getattr(node, "ctx", None), ast.Load):
+                continue
+            if isinstance(node, ast.Name):
+                found.update(named.get(node.id, ()))
+            elif isinstance(node, ast.Attribute):
+                found.add(node.attr)
+        return tuple(sorted(found))
 
     def _named(self, node: ast.AST) -> bool:
         return id(node) in self.qualnames.by_id

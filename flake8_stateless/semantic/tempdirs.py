@@ -6,7 +6,9 @@ A path is in the temp dir when its leading component is: ``tempfile.gettempdir()
 path (``get_temp_dir()``: this module's functions are followed here, other modules' are
 answered by the project index through the summaries). Names are followed through their
 simple assignments in the function (every binding must agree) and the module's
-constants.
+constants. A parameter is in the temp dir when every call site in the project passes a
+temp path for it (the project index answers from the summaries, which record, per call
+site, where each path-like argument leads: :meth:`TempDirs.argument_origin`).
 
 Used by the project summaries (which functions return a temp path) and by the SLS2xx
 rules (which writes are scratch space). One iterative loop with a bound on its steps
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable, Iterable, Sequence
+from typing import NamedTuple
 
 from flake8_stateless.semantic.model import ModuleFacts
 from flake8_stateless.semantic.syntax import FunctionNode
@@ -48,6 +51,20 @@ Values = Callable[[str], Sequence[ast.expr] | None]
 parameter, a loop variable, an import)."""
 QualifiedName = Callable[[ast.AST], str | None]
 
+UNIQUE_MAKERS = frozenset(
+    {
+        "uuid.uuid1", "uuid.uuid4", "secrets.token_hex", "secrets.token_urlsafe",
+        "secrets.token_bytes", "time.time", "time.time_ns", "time.monotonic_ns",
+    }
+)
+"""Calls whose value differs on every request: a name holding one is made for it."""
+UNIQUE_METHODS = frozenset({"hexdigest", "digest", "timestamp"})
+"""Methods whose value is made from this request's data (a hash, a time stamp)."""
+NAMED = "named"
+"""A parameter whose every caller passes a temp path with a part made for that call."""
+FIXED = "fixed"
+"""A parameter whose every caller passes a temp path, some with no such part."""
+
 
 def is_temp_dir_text(text: str) -> bool:
     """``/tmp``, ``/tmp/x``, ``/var/tmp/x``: not ``/tmpfiles``."""
@@ -70,6 +87,22 @@ def leading_part(expr: ast.expr, qualified_name: QualifiedName) -> ast.expr | No
         if isinstance(func, ast.Attribute) and func.attr in PATH_METHODS:
             return func.value
     return None
+
+
+def rest_parts(expr: ast.expr, qualified_name: QualifiedName) -> list[ast.expr]:
+    """The components a path expression adds after its leading one
+    (``os.path.join(a, b, c)`` -> ``b, c``; ``a + ".jpg"`` -> ``".jpg"``)."""
+    if isinstance(expr, ast.JoinedStr):
+        return list(expr.values[1:])
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, (ast.Div, ast.Add, ast.Mod)):
+        return [expr.right]
+    if isinstance(expr, ast.Call):
+        if qualified_name(expr.func) in PATH_CALLS:
+            return [*expr.args[1:], *(k.value for k in expr.keywords)]
+        func = expr.func
+        if isinstance(func, ast.Attribute) and func.attr in PATH_METHODS:
+            return [*expr.args, *(k.value for k in expr.keywords)]
+    return []
 
 
 def is_temp_dir_leaf(expr: ast.expr, qualified_name: QualifiedName) -> bool:
@@ -145,14 +178,35 @@ def module_values_of(
 ElsewhereHelper = Callable[[ast.Call, FunctionNode | None], bool]
 """Whether a call in a function (None: module level) calls a function of another module
 that returns a temp dir path (the project index answers; the summaries have no index)."""
+ParameterOrigin = Callable[[FunctionNode, str], str | None]
+"""Where every caller's value of a function's parameter lies: :data:`NAMED` or
+:data:`FIXED` in the temp dir, None when not known to (the project index answers)."""
+
+
+class ArgumentOrigin(NamedTuple):
+    """Where a path-like argument leads, as the summaries record it."""
+
+    leaves: tuple[str, ...]
+    """What the index must still answer: ``param:<name>`` (a parameter of the calling
+    function: its own callers decide) and ``call:<ref>`` (a function of another module
+    that may return a temp dir path). Empty: the temp dir itself, known here."""
+    named: bool
+    """A part of the path is made for this call (a uuid, a time stamp, a hash)."""
 
 
 class TempDirs:
     """Temp-dir questions about one module's code, answers memoised per function."""
 
-    def __init__(self, facts: ModuleFacts, elsewhere: ElsewhereHelper | None = None) -> None:
+    def __init__(
+        self,
+        facts: ModuleFacts,
+        elsewhere: ElsewhereHelper | None = None,
+        parameter: ParameterOrigin | None = None,
+    ) -> None:
         self.facts = facts
         self.elsewhere = elsewhere
+        self.parameter = parameter
+        self._parameters: dict[tuple[int, str], str | None] = {}
         self._tables: dict[int, dict[str, list[ast.expr] | None]] = {}
         self._returns: dict[int, bool] = {}
 
@@ -184,7 +238,74 @@ class TempDirs:
 
     def in_temp_dir(self, expr: ast.expr, function: FunctionNode | None) -> bool:
         """Whether the path ``expr``, read in ``function``, lies in the temp dir."""
-        return self._leads_to_temp_dir([(expr, function)])
+        return self._leads_to_temp_dir([(expr, function)], self._elsewhere, self._parameter)
+
+    def _elsewhere(self, call: ast.Call, function: FunctionNode | None) -> bool:
+        return self.elsewhere is not None and self.elsewhere(call, function)
+
+    def _parameter(self, function: FunctionNode | None, name: str) -> bool:
+        return function is not None and self.parameter_origin(function, name) is not None
+
+    def parameter_origin(self, function: FunctionNode, name: str) -> str | None:
+        """:data:`NAMED`/:data:`FIXED` when ``name`` is a parameter of ``function``, never
+        rebound in it, for which every call site in the project passes a temp path;
+        None otherwise (no project, an unknown caller, a path elsewhere)."""
+        key = (id(function), name)
+        if key not in self._parameters:
+            self._parameters[key] = None
+            if self.parameter is not None and self.is_plain_parameter(function, name):
+                self._parameters[key] = self.parameter(function, name)
+        return self._parameters[key]
+
+    def is_plain_parameter(self, function: FunctionNode, name: str) -> bool:
+        """A parameter of ``function`` that its body never rebinds."""
+        arguments = function.args
+        names = {a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)}
+        return name in names and name not in self._table(function)
+
+    def argument_origin(self, expr: ast.expr, function: FunctionNode) -> ArgumentOrigin | None:
+        """Where a path handed to another function leads, for the summaries: None unless
+        every path of it ends in the temp dir, a parameter of ``function`` or a call the
+        index can answer (a function of another module)."""
+        leaves: set[str] = set()
+        rest: list[ast.expr] = []
+
+        def on_call(call: ast.Call, _: FunctionNode | None) -> bool:
+            ref = _ref(call.func)
+            if ref is not None:
+                leaves.add(f"call:{ref}")
+            return ref is not None
+
+        def on_parameter(owner: FunctionNode | None, name: str) -> bool:
+            if owner is not function or not self.is_plain_parameter(function, name):
+                return False
+            leaves.add(f"param:{name}")
+            return True
+
+        if not self._leads_to_temp_dir([(expr, function)], on_call, on_parameter, rest):
+            return None
+        return ArgumentOrigin(tuple(sorted(leaves)), self._made_here(rest, function))
+
+    def _made_here(self, parts: list[ast.expr], function: FunctionNode) -> bool:
+        """Whether a name part is made for this call: a uuid, a time stamp, a hash
+        (``str(uuid4())``, ``md5(...).hexdigest()``), directly or through a local name."""
+        qualified_name = self.facts.qualified_name
+        pending = list(parts)
+        seen: set[str] = set()
+        steps = 0
+        while pending and steps < MAX_STEPS * 4:
+            for node in ast.walk(pending.pop()):
+                steps += 1
+                if isinstance(node, ast.Call):
+                    func = node.func
+                    if qualified_name(func) in UNIQUE_MAKERS or (
+                        isinstance(func, ast.Attribute) and func.attr in UNIQUE_METHODS
+                    ):
+                        return True
+                elif isinstance(node, ast.Name) and node.id not in seen:
+                    seen.add(node.id)
+                    pending.extend(self._values_of(node.id, function) or ())
+        return False
 
     def returns_temp_dir(self, function: FunctionNode) -> bool:
         """Whether every value ``function`` returns is a temp dir path (``return
@@ -193,7 +314,7 @@ class TempDirs:
         if key not in self._returns:
             returned = self._returned(function)
             self._returns[key] = bool(returned) and self._leads_to_temp_dir(
-                [(value, function) for value in returned]
+                [(value, function) for value in returned], self._elsewhere, _no_parameter
             )
         return self._returns[key]
 
@@ -224,12 +345,19 @@ class TempDirs:
             and not (isinstance(node.value, ast.Constant) and node.value.value is None)
         ]
 
-    def _leads_to_temp_dir(self, start: list[tuple[ast.expr, FunctionNode | None]]) -> bool:
+    def _leads_to_temp_dir(
+        self,
+        start: list[tuple[ast.expr, FunctionNode | None]],
+        on_call: ElsewhereHelper,
+        on_parameter: Callable[[FunctionNode | None, str], bool],
+        rest: list[ast.expr] | None = None,
+    ) -> bool:
         """Whether every path of ``start`` (each read in its function) leads to the temp
         dir: its leading component, followed through path builders, names (every value
         a name may hold) and the return values of this module's functions (inlined here,
-        so a chain of helpers is followed without recursion), is a temp dir leaf or a
-        call to a temp dir helper of another module."""
+        so a chain of helpers is followed without recursion), is a temp dir leaf, a call
+        ``on_call`` accepts (a temp dir helper of another module) or a parameter
+        ``on_parameter`` accepts. ``rest`` collects the components added on the way."""
         qualified_name = self.facts.qualified_name
         pending = list(start)
         seen: set[tuple[str, int]] = set()
@@ -245,17 +373,23 @@ class TempDirs:
                     break
                 if isinstance(current, ast.Name):
                     key = (current.id, id(function))
-                    bound = self._values_of(current.id, function) if key not in seen else None
-                    if not bound:
+                    if key in seen:
                         return False
                     seen.add(key)
+                    bound = self._values_of(current.id, function)
+                    if not bound:
+                        if on_parameter(function, current.id):
+                            break
+                        return False
                     pending.extend((value, function) for value in bound)
                     break
                 following = leading_part(current, qualified_name)
                 if following is None and isinstance(current, ast.Call):
-                    if not self._follow_call(current, function, pending, seen):
+                    if not self._follow_call(current, function, pending, seen, on_call):
                         return False
                     break
+                if rest is not None:
+                    rest.extend(rest_parts(current, qualified_name))
                 current = following
             else:
                 return False
@@ -267,12 +401,13 @@ class TempDirs:
         function: FunctionNode | None,
         pending: list[tuple[ast.expr, FunctionNode | None]],
         seen: set[tuple[str, int]],
+        on_call: ElsewhereHelper,
     ) -> bool:
         """A call that is no path builder: this module's function (its return values
         are followed next) or a temp dir helper elsewhere; False for anything else."""
         defined = self.module_function(call)
         if defined is None:
-            return self.elsewhere is not None and self.elsewhere(call, function)
+            return on_call(call, function)
         known = self._returns.get(id(defined))
         if known is not None:
             return known
@@ -281,3 +416,20 @@ class TempDirs:
         seen.add(key)
         pending.extend((value, defined) for value in returned)
         return bool(returned)
+
+
+def _no_parameter(function: FunctionNode | None, name: str) -> bool:
+    return False
+
+
+def _ref(node: ast.expr) -> str | None:
+    """``get_temp_dir`` / ``file_helper.get_temp_dir``: a dotted callee, as the summaries
+    write refs (no calls inside)."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name) or len(parts) > 5:
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))

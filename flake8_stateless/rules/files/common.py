@@ -24,9 +24,9 @@ from flake8_stateless.context import (
 )
 from flake8_stateless.registry import UNIT_MARK
 from flake8_stateless.semantic.syntax import LineSpans
+from flake8_stateless.semantic.tempdirs import FIXED, TEMP_DIR_CALLS, is_temp_dir_leaf
 from flake8_stateless.semantic.tempdirs import PATH_CALLS as TEMP_PATH_CALLS
 from flake8_stateless.semantic.tempdirs import PATH_METHODS as TEMP_PATH_METHODS
-from flake8_stateless.semantic.tempdirs import TEMP_DIR_CALLS, is_temp_dir_leaf
 
 TEMP_FACTORIES = frozenset(
     {
@@ -879,6 +879,8 @@ def _name_parts(path: ast.expr, function: FunctionNode, context: Context) -> set
             bound = values(expr.id)
             if bound:
                 pending.extend(bound)
+            elif temp_dirs.parameter_origin(function, expr.id) == FIXED:
+                parts.add("fixed")  # a caller builds it in the temp dir under a fixed name
             else:
                 parts.add("other")
         elif isinstance(expr, ast.Call):

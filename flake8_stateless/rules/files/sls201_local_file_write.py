@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from flake8_stateless.context import Context, FunctionNode
 from flake8_stateless.registry import Finding, Rule
@@ -14,6 +14,7 @@ from flake8_stateless.rules.files.common import (
     path_origin,
     temp_dir_use,
 )
+from flake8_stateless.semantic.tempdirs import leading_part, rest_parts
 
 
 def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Iterator[Finding]:
@@ -27,6 +28,8 @@ def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Ite
         yield RULE.finding(node, what=write.what, origin="")
         return
     if is_scratch(path, function, context) or _content_addressed_cache(path, function, context):
+        return
+    if _staged_for_archive(node, path, function, context):
         return
     origin = temp_dir_use(path, function, context) or path_origin(path, function, context)
     yield RULE.finding(node, what=write.what, origin=f", {origin}" if origin else "")
@@ -68,6 +71,104 @@ def _hashes_and_checks(function: FunctionNode, context: Context) -> tuple[bool, 
             if isinstance(subject, ast.Name):
                 checked.add(subject.id)
     return hashed, checked
+
+
+ARCHIVES = frozenset({"zipfile.ZipFile", "tarfile.open", "tarfile.TarFile"})
+ARCHIVE_ADDS = frozenset({"write", "add"})
+"""``ZipFile.write(path)``, ``TarFile.add(path)``: a file copied into the archive."""
+
+
+def _staged_for_archive(
+    write: ast.Call, path: ast.expr, function: FunctionNode, context: Context
+) -> bool:
+    """A file written only to be put into an archive a few lines later by the same
+    function (``open(list_path, "w")`` then ``zip.write(list_path)``): the archive is the
+    output, and its own write is what SLS201 reports. Only when the file's name (the
+    string literals it is built from) appears in no other function of the module: a
+    name another handler also uses is a file it may read back."""
+    dumped = ast.dump(path)
+    archives = _archive_names(function, context)
+    if not archives:
+        return False
+    added = False
+    for node in context.own_nodes(function):
+        if (
+            isinstance(node, ast.Call)
+            and node.lineno > write.lineno
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ARCHIVE_ADDS
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id in archives
+            and node.args
+            and ast.dump(node.args[0]) == dumped
+        ):
+            added = True
+            break
+    if not added:
+        return False
+    names = _name_literals(path, function, context)
+    return bool(names) and not _used_elsewhere(names, function, context)
+
+
+def _archive_names(function: FunctionNode, context: Context) -> set[str]:
+    """Names the function binds to an archive it opens (``with ZipFile(...) as z``)."""
+    found: set[str] = set()
+    for node in context.own_nodes(function):
+        pairs: list[tuple[ast.expr, ast.expr | None]] = []
+        if isinstance(node, ast.withitem):
+            pairs.append((node.context_expr, node.optional_vars))
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+            pairs.append((node.value, node.targets[0]))
+        for value, target in pairs:
+            if (
+                isinstance(value, ast.Call)
+                and context.qualified_name(value.func) in ARCHIVES
+                and isinstance(target, ast.Name)
+            ):
+                found.add(target.id)
+    return found
+
+
+def _name_literals(path: ast.expr, function: FunctionNode, context: Context) -> set[str]:
+    """The string literals a file's name is built from (the parts after its folder:
+    ``os.path.join(DATA, list_file)`` with ``list_file = "url-list.txt"``), through the
+    function's simple assignments."""
+    values = context.temp_dirs.values(function)
+    parts: list[ast.expr] = []
+    current: ast.expr | None = path
+    while current is not None and len(parts) < 16:
+        parts.extend(rest_parts(current, context.qualified_name))
+        current = leading_part(current, context.qualified_name)
+    found: set[str] = set()
+    seen: set[str] = set()
+    while parts and len(seen) < 16:
+        for node in ast.walk(parts.pop()):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value:
+                found.add(node.value)
+            elif isinstance(node, ast.Name) and node.id not in seen:
+                seen.add(node.id)
+                parts.extend(values(node.id) or ())
+    return found
+
+
+def _used_elsewhere(names: set[str], function: FunctionNode, context: Context) -> bool:
+    """Whether one of ``names`` is a string in the module outside ``function``."""
+    strings = memoised(
+        context, "string constants", context.tree, lambda: _strings(ast.walk(context.tree))
+    )
+    inside = memoised(
+        context, "string constants", function, lambda: _strings(context.own_nodes(function))
+    )
+    return any(strings.get(name, 0) > inside.get(name, 0) for name in names)
+
+
+def _strings(nodes: Iterable[ast.AST]) -> dict[str, int]:
+    """How many times each string literal occurs among ``nodes``."""
+    counts: dict[str, int] = {}
+    for node in nodes:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            counts[node.value] = counts.get(node.value, 0) + 1
+    return counts
 
 
 RULE = Rule(
@@ -162,6 +263,19 @@ def save_report():
         "written here and served by a download route), a name the caller chooses (a route "
         "parameter, a query or form value, a task argument), or a name the handler hands "
         "out (returned in its response, a redirect URL, the session).",
+        "A path parameter is followed to the callers: when every call site in the project "
+        "passes a path in the temp dir with a part made for that call (`updateEpub(src, "
+        "os.path.join(get_temp_dir(), str(uuid4())))`, also handed on through the callers' "
+        "own parameters), the write is scratch space. One caller passing another folder, a "
+        "temp path under a fixed name (reported as such), a call at module level or with "
+        "`*args`, a same-named call the project index cannot resolve, or the function used "
+        "as a value (`Thread(target=f)`, a table of writers) keeps the finding.",
+        "A file written only to be put into an archive a few lines later by the same "
+        "function (`open(os.path.join(data, 'url-list.txt'), 'w')`, then "
+        "`zip.write(os.path.join(data, 'url-list.txt'))` on a `ZipFile`/`tarfile.open` the "
+        "function opened) is a step of building the archive: the archive's own write is "
+        "reported, not the staged file. A file whose name another function of the module "
+        "also uses (a handler that reads it back) is still reported.",
         "An upload copied to disk (a werkzeug, Starlette or Django upload, or the raw "
         "request body) is reported as SLS202 instead when that rule runs: SLS201 declares "
         "`yields_to = ('SLS202',)`, and still reports the write when SLS202 is not selected.",

@@ -205,5 +205,10 @@ def convert():
         "with `shutil.move`/`os.replace`, `with tempfile...` blocks (`TemporaryDirectory`, "
         "`NamedTemporaryFile()` with the default `delete=True`, `ExitStack.enter_context`), "
         "and a path returned to the caller, who owns it then.",
+        "Writes into the system temp dir under a name made for the request (a path under "
+        "`tempfile.gettempdir()` or a project helper such as `get_temp_dir()`, also when "
+        "every caller hands such a path to the function that writes) are scratch space: "
+        "SLS201 leaves them alone, and whether they are cleaned up is this rule's concern. "
+        "This rule reports only the files `tempfile` itself makes.",
     ),
 )
