@@ -33,6 +33,7 @@ from flake8_stateless.project import layout as layout_module
 from flake8_stateless.project.cache import Entry, Stamp, SummaryCache
 from flake8_stateless.project.layout import Layout
 from flake8_stateless.project.summary import (
+    ELEMENT_GETTERS,
     ClassSummary,
     FunctionSummary,
     ModuleSummary,
@@ -68,19 +69,25 @@ def _code_stamp() -> bytes:
 
 _CODE_STAMP = _code_stamp()
 
-MODULE, FUNCTION, CLASS, INSTANCE, METHOD, SUPER = (
+MODULE, FUNCTION, CLASS, INSTANCE, METHOD, SUPER, ELEMENTS = (
     "module",
     "function",
     "class",
     "instance",
     "method",
     "super",
+    "elements",
 )
+
+PROPERTY_DECORATORS = frozenset({"property", "cached_property"})
+"""``obj.data`` runs the method and gives what it returns."""
 
 
 class Target(NamedTuple):
     """What a name resolves to: a module, a function, a class, an instance of a class
-    (long-lived or not), a method bound to one, or ``super()`` inside a class."""
+    (long-lived or not), a method bound to one, ``super()`` inside a class, or a
+    container an instance holds whose elements the project stores (``ELEMENTS``: its
+    name is ``Class|attribute`` and the keys taken so far, ``Store|data[watching]``)."""
 
     kind: str
     module: str
@@ -154,6 +161,24 @@ class _Module:
                 return function.cls
             current = function.parent
         return None
+
+
+def _keys(path: str) -> list[str]:
+    """``data[watching][]`` -> ``["data", "watching", ""]``: the attribute, then keys."""
+    head, _, rest = path.partition("[")
+    return [head, *(rest[:-1].split("][") if rest else [])]
+
+
+def _key_matches(stored: str, taken: str) -> bool:
+    """Whether an element stored under key ``stored`` (``watching``; ``""``: a key not
+    known; ``+``: appended) is what taking ``taken`` (``watching``, ``""``: a key not
+    known, ``*``: iterating) gives. A key not known is any key; iterating a mapping gives
+    its keys, not what was stored."""
+    if stored == "+":
+        return taken in ("", "*")
+    if stored == "":
+        return taken != "*"
+    return stored == taken
 
 
 def summarise_facts(
@@ -722,7 +747,13 @@ class ProjectIndex:
         for segment in segments[1:]:
             if target is None:
                 break
+            if segment.startswith("["):
+                target = self._element(target, segment, depth)
+                continue
             called = segment.endswith("()")
+            if called and target.kind == ELEMENTS and segment[:-2] in ELEMENT_GETTERS:
+                target = self._element(target, "[]", depth)  # ``watching.get(uuid)``
+                continue
             target = self._attribute(target, segment[:-2] if called else segment, depth)
             if target is not None and called:
                 target = self._call(target, depth)
@@ -835,18 +866,83 @@ class ProjectIndex:
                 return found
             submodule = self.canonical(f"{target.module}.{name}")
             return None if submodule is None else Target(MODULE, submodule)
+        if kind == ELEMENTS:
+            holder, _, path = target.name.partition("|")
+            if "[" in path:
+                return None  # a method of the container itself (``keys``, ``update``)
+            owner = Target(INSTANCE, target.module, holder, target.long_lived)
+            held = self._instance_attribute(owner, path, depth + 1)
+            return None if held is None else self._attribute(held, name, depth + 1)
         if kind in (CLASS, INSTANCE, SUPER):
             method = self._method(target.module, target.name, name, depth, skip_own=kind == SUPER)
             if method is not None:
                 if kind == CLASS:
                     return Target(FUNCTION, method[0], method[1])
-                return Target(METHOD, method[0], method[1], target.long_lived)
+                bound = Target(METHOD, method[0], method[1], target.long_lived)
+                if kind == INSTANCE and self._is_property(bound):
+                    return self._call(bound, depth + 1)  # ``store.data``: what it returns
+                return bound
             if kind == INSTANCE:
+                elements = self._elements_holder(target, name, depth)
+                if elements is not None:
+                    return elements
                 return self._instance_attribute(target, name, depth)
             nested = f"{target.name}.{name}"
             module = self.module(target.module)
             if kind == CLASS and module is not None and nested in module.classes:
                 return Target(CLASS, target.module, nested)
+        return None
+
+    def _is_property(self, method: Target) -> bool:
+        module = self.module(method.module)
+        function = module.functions.get(method.name) if module else None
+        if function is None:
+            return False
+        return any(
+            ref.rpartition(".")[2] in PROPERTY_DECORATORS for ref in function.decorators
+        )
+
+    def _elements_holder(self, target: Target, name: str, depth: int) -> Target | None:
+        """``store.data`` when a method of the store's class puts objects into
+        ``self.data`` (at any key depth): the container, to take elements out of."""
+        prefix = (name + "[",)
+        for module_name, cls in self._mro(target.module, target.name, depth):
+            module = self.module(module_name)
+            summary = module.classes.get(cls) if module else None
+            if summary is not None and any(p.startswith(prefix) for p, _, _ in summary.elements):
+                return Target(ELEMENTS, module_name, f"{cls}|{name}", target.long_lived)
+        return None
+
+    def _element(self, target: Target, segment: str, depth: int) -> Target | None:
+        """An element taken out of a container (``segment``: ``[watching]``, ``[]``,
+        ``[*]``): the instance the project stored there, long-lived when the container's
+        holder is; a container again when the project stores deeper
+        (``data['watching']`` of ``data['watching'][uuid] = watch``)."""
+        if target.kind != ELEMENTS or depth > MAX_RESOLUTION_DEPTH:
+            return None
+        module = self.module(target.module)
+        holder, _, path = target.name.partition("|")
+        summary = module.classes.get(holder) if module else None
+        if summary is None or module is None:
+            return None
+        taken = [*_keys(path), segment[1:-1]]
+        deeper = False
+        for stored, method, ref in summary.elements:
+            keys = _keys(stored)
+            if keys[0] != taken[0] or len(keys) < len(taken):
+                continue
+            pairs = zip(keys[1:len(taken)], taken[1:], strict=True)
+            if not all(_key_matches(k, t) for k, t in pairs):
+                continue
+            if len(keys) > len(taken):
+                deeper = True
+                continue
+            scope = method if method in module.functions else None
+            found = self.resolve(target.module, scope, ref, target.long_lived, depth + 1)
+            if found is not None and found.kind == INSTANCE:
+                return found._replace(long_lived=target.long_lived)
+        if deeper:
+            return Target(ELEMENTS, target.module, f"{holder}|{path}{segment}", target.long_lived)
         return None
 
     def _instance_attribute(self, target: Target, name: str, depth: int) -> Target | None:

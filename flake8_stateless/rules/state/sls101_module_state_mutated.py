@@ -379,7 +379,9 @@ def _long_lived_container(
         return _long_lived_attribute(reported, function, context)
     while isinstance(container, ast.Subscript):
         container = container.value
-    if not (
+    # ``self["paused"] = True``: the object is the container (a dict subclass)
+    itself = isinstance(container, ast.Name) and container.id == "self" and certain
+    if not itself and not (
         isinstance(container, ast.Attribute)
         and isinstance(container.value, ast.Name)
         and container.value.id == "self"
@@ -394,6 +396,8 @@ def _long_lived_container(
         return None  # refilled from the store, or a cache by design
     if state.owns_a_connection(cls, context):
         return None  # the state of the live connection it holds (a serial port)
+    if not isinstance(container, ast.Attribute):
+        return f"the long-lived {cls.name}" if itself else None
     if "cache" in container.attr.lower() and state.class_revalidates(cls, context):
         return None  # a cache its own methods revalidate against a stamp
     kind = context.instance_containers(cls).get(container.attr)
