@@ -250,7 +250,7 @@ def _state(
         return _long_lived_container(node, container, reported, function, context)
     if context.binds_locally(function, root.id):
         return _captured_container(root.id, function, context) or _held_by_long_lived(
-            container, reported, function, context
+            container, reported, function, context, local=True
         )
     kind = context.module_mutable_kind(root.id)
     if kind is not None:
@@ -270,7 +270,12 @@ def _state(
 
 
 def _held_by_long_lived(
-    container: ast.expr, reported: ast.expr, function: FunctionNode, context: Context
+    container: ast.expr,
+    reported: ast.expr,
+    function: FunctionNode,
+    context: Context,
+    *,
+    local: bool = False,
 ) -> str | None:
     """``datastore.data["watching"][uuid] = watch`` where ``datastore`` is an object that
     lives as long as the process (handed to a blueprint factory at set-up, a module-level
@@ -285,7 +290,14 @@ def _held_by_long_lived(
     if not _certainly_a_container(container, reported):
         return None
     held = _held(container)
-    if held is None or "." not in held:
+    if held is not None and "." not in held:
+        if not local:
+            return None  # a module-level name: the module-level checks judge it
+        # ``watch["paused"] = True`` where the variable ``watch`` holds a long-lived
+        # mapping (taken out of a long-lived store's container, or handed one)
+        cls = context.long_lived_object(function, held)
+        return None if cls is None else f"the long-lived {cls} '{held}'"
+    if held is None:
         return None
     name = held.partition(".")[0]
     cls = context.long_lived_object(function, name)
