@@ -240,3 +240,65 @@ def test_a_constant_key_is_not_any_key(tmp_path: Path) -> None:
     index = locate(str(root / "app" / "views.py"), Settings()).index
     assert index.long_lived_object("app.views", "handler", "keyed") == "Watch"
     assert index.long_lived_object("app.views", "handler", "by_key") is None
+
+
+# ---------------------------------------------------------------------------- hand-overs
+def test_resource_class_kwargs_are_handed_to_the_resource(tmp_path: Path) -> None:
+    """Flask-RESTful builds the resource per request with the keyword arguments given at
+    set-up: ``self.store = kwargs["store"]`` holds the long-lived store."""
+    views = '''\
+from flask import Flask
+from flask_restful import Api, Resource
+
+from app.store import Store
+
+
+class Item(Resource):
+    def __init__(self, **kwargs):
+        self.store = kwargs["store"]
+        self.other = kwargs.get("other")
+
+    def get(self, uuid):
+        return self.store
+
+
+def create_app():
+    app = Flask(__name__)
+    store = Store()
+    Api(app).add_resource(Item, "/item", resource_class_kwargs={"store": store})
+    return app
+'''
+    root = make_project(
+        tmp_path,
+        {"app/__init__.py": "", "app/model.py": MODEL, "app/store.py": STORE_MODULE,
+         "app/views.py": views},
+    )
+    index = locate(str(root / "app" / "views.py"), Settings()).index
+    module = index.module("app.views")
+    assert module is not None
+    (item,) = [c for c in module.summary.classes if c.qualname == "Item"]
+    assert dict(item.attributes) == {"other": "param:**other", "store": "param:**store"}
+    assert index.long_lived_object("app.views", "Item.get", "self.store") == "Store"
+    assert index.long_lived_object("app.views", "Item.get", "self.other") is None
+
+
+def test_a_name_a_package_rebinds_is_not_its_submodule(tmp_path: Path) -> None:
+    """``from app import registry`` where ``app/__init__.py`` does ``from .registry import
+    registry``: the instance, as Python's ``getattr`` gives it; ``from . import tools``
+    in the package keeps the submodule."""
+    root = make_project(
+        tmp_path,
+        {
+            "app/__init__.py": "from .registry import registry\nfrom . import tools\n",
+            "app/registry.py": "class Registry:\n    pass\n\n\nregistry = Registry()\n",
+            "app/tools.py": "def helper():\n    pass\n",
+            "app/views.py": "from app import registry, tools\n",
+        },
+    )
+    index = locate(str(root / "app" / "views.py"), Settings()).index
+    registry = index.resolve("app.views", None, "registry", False)
+    assert registry is not None
+    assert (registry.kind, registry.name, registry.long_lived) == ("instance", "Registry", True)
+    tools = index.resolve("app.views", None, "tools", False)
+    assert tools is not None
+    assert (tools.kind, tools.module) == ("module", "app.tools")

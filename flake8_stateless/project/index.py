@@ -713,8 +713,8 @@ class ProjectIndex:
                         param = params[handoff.position]
                     else:
                         param = handoff.keyword or ""
-                        if param not in summary.params:
-                            continue
+                        if param not in summary.params and not param.startswith("**"):
+                            continue  # ``**datastore``: taken from its ``**kwargs``
                     key = (entry.module, entry.name, param)
                     bound = Target(INSTANCE, argument.module, argument.name, True)
                     if self._params.get(key) != bound:
@@ -843,10 +843,16 @@ class ProjectIndex:
         return None
 
     def _absolute(self, dotted: str, depth: int) -> Target | None:
-        """An absolute dotted name: the longest module prefix, then attributes."""
+        """An absolute dotted name: the longest module prefix, then attributes. A
+        submodule its package's ``__init__`` rebinds (``from .Watch import Watch``) is what
+        the package binds: Python imports ``from pkg import Watch`` with ``getattr``."""
         parts = dotted.split(".")
         for end in range(len(parts), 0, -1):
             name = self.canonical(".".join(parts[:end]))
+            if name is not None and end == len(parts) and end > 1:
+                rebound = self._rebound_submodule(".".join(parts[:-1]), parts[-1], dotted)
+                if rebound is not None:
+                    return self._binding(rebound, parts[-1], depth + 1)
             if name is not None:
                 target: Target | None = Target(MODULE, name)
                 for attribute in parts[end:]:
@@ -855,6 +861,18 @@ class ProjectIndex:
                     target = self._attribute(target, attribute, depth + 1)
                 return target
         return None
+
+    def _rebound_submodule(self, package: str, name: str, dotted: str) -> str | None:
+        """The package (canonical name) when its ``__init__`` binds ``name`` to something
+        other than its submodule ``dotted``."""
+        canonical = self.canonical(package)
+        module = self.module(canonical) if canonical is not None else None
+        if module is None or not module.summary.is_package:
+            return None
+        kinds = module.bindings.get(name)
+        if not kinds or any(k == f"import:{dotted}" for k in kinds):
+            return None
+        return canonical
 
     def _attribute(self, target: Target, name: str, depth: int) -> Target | None:
         if depth > MAX_RESOLUTION_DEPTH:

@@ -31,7 +31,7 @@ from flake8_stateless.semantic.syntax import (
 from flake8_stateless.semantic.tempdirs import TempDirs
 from flake8_stateless.semantic.values import ValueFollower
 
-SUMMARY_FORMAT = 15
+SUMMARY_FORMAT = 16
 """Bumped whenever the summary's shape or meaning changes (part of the cache key)."""
 
 MAX_REF_SEGMENTS = 6
@@ -157,7 +157,8 @@ class ClassSummary:
     methods: tuple[tuple[str, str], ...] = ()
     """(method name, function qualname)."""
     attributes: tuple[tuple[str, str], ...] = ()
-    """(attribute, ref) for ``self.attr = Ref(...)``/``self.attr = param`` in methods."""
+    """(attribute, ref) for ``self.attr = Ref(...)``/``self.attr = param`` in methods;
+    ``param:**key`` for ``self.attr = kwargs["key"]`` from the ``**`` parameter."""
     containers: tuple[tuple[str, str], ...] = ()
     """(attribute, container kind) for ``self.attr = {}`` in methods."""
     class_containers: tuple[tuple[str, str], ...] = ()
@@ -185,6 +186,7 @@ class Handoff:
     position: int
     """Its positional index, or -1 for a keyword."""
     keyword: str | None = None
+    """The keyword, or ``**key`` for an entry of a resource's ``resource_class_kwargs``."""
     set_up: bool = True
     """Made at module level, in an entry point or in a factory-named function."""
 
@@ -481,6 +483,7 @@ class SummaryBuilder:
                     ref = ref_of(value)
                     if ref is not None:
                         found.append(Handoff(scope, callee, ref, position, keyword, set_up))
+                found.extend(_constructor_kwargs(call, scope, set_up, kinds))
         return tuple(found)
 
     # --------------------------------------------------------------- functions
@@ -656,8 +659,11 @@ class SummaryBuilder:
                             containers.setdefault(target.attr, kind)
                             continue
                         value = node.value
+                        keyword = _keyword_argument(value, statement.args.kwarg)
                         if isinstance(value, ast.Name) and value.id in params:
                             attributes.setdefault(target.attr, f"param:{value.id}")
+                        elif keyword is not None:
+                            attributes.setdefault(target.attr, f"param:**{keyword}")
                         elif isinstance(value, (ast.Call, ast.Attribute, ast.Name)):
                             ref = ref_of(value)
                             if ref is not None:
@@ -690,6 +696,55 @@ class SummaryBuilder:
                 sorted((path, method, ref) for (path, ref), method in elements.items())
             )[:MAX_ELEMENTS],
         )
+
+
+CONSTRUCTOR_KWARGS = frozenset({"resource_class_kwargs"})
+"""Flask-RESTful/RESTX ``add_resource(Resource, url, resource_class_kwargs={...})``: the
+resource class is built per request with these keyword arguments."""
+
+
+def _constructor_kwargs(
+    call: ast.Call, scope: str | None, set_up: bool, kinds: tuple[type[ast.expr], ...]
+) -> list[Handoff]:
+    """``add_resource(Watch, "/watch", resource_class_kwargs={"datastore": datastore})``:
+    ``datastore`` handed to ``Watch.__init__(**kwargs)`` as its ``**datastore``."""
+    cls = ref_of(call.args[0]) if call.args else None
+    if cls is None:
+        return []
+    found: list[Handoff] = []
+    for keyword in call.keywords:
+        if keyword.arg not in CONSTRUCTOR_KWARGS or not isinstance(keyword.value, ast.Dict):
+            continue
+        for key, value in zip(keyword.value.keys, keyword.value.values, strict=True):
+            if not (isinstance(key, ast.Constant) and isinstance(key.value, str)):
+                continue
+            ref = ref_of(value) if isinstance(value, kinds) else None
+            if ref is not None:
+                found.append(Handoff(scope, cls, ref, -1, f"**{key.value}", set_up))
+    return found
+
+
+def _keyword_argument(value: ast.expr, kwarg: ast.arg | None) -> str | None:
+    """``kwargs["datastore"]`` or ``kwargs.get("datastore")`` where ``kwargs`` is the
+    method's ``**`` parameter: ``datastore``."""
+    if kwarg is None:
+        return None
+    key: ast.expr | None = None
+    holder: ast.expr | None = None
+    if isinstance(value, ast.Subscript):
+        holder, key = value.value, value.slice
+    elif (
+        isinstance(value, ast.Call)
+        and isinstance(value.func, ast.Attribute)
+        and value.func.attr == "get"
+        and value.args
+    ):
+        holder, key = value.func.value, value.args[0]
+    if not (isinstance(holder, ast.Name) and holder.id == kwarg.arg):
+        return None
+    if isinstance(key, ast.Constant) and isinstance(key.value, str):
+        return key.value
+    return None
 
 
 MAX_ELEMENTS = 64
