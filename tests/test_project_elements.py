@@ -302,3 +302,41 @@ def test_a_name_a_package_rebinds_is_not_its_submodule(tmp_path: Path) -> None:
     tools = index.resolve("app.views", None, "tools", False)
     assert tools is not None
     assert (tools.kind, tools.module) == ("module", "app.tools")
+
+
+REGISTRY = '''\
+class Client:
+    cache = {}
+    others = {}
+
+    def postinit(self):
+        self.cache[self.id] = self
+
+    @classmethod
+    async def get(cls, user_id):
+        client = cls(user_id)
+        client.postinit()
+        return client
+
+
+class Note:
+    cache = {}
+
+    def keep(self):
+        self.cache[self.id] = Client()  # stores something else, not itself
+
+
+class Plugin:
+    async def load(self):
+        self.client = await Client.get(self.user)
+        self.note = Note()
+'''
+
+
+def test_instances_that_register_themselves_in_a_class_cache_are_long_lived(
+    tmp_path: Path,
+) -> None:
+    root = make_project(tmp_path, {"app/__init__.py": "", "app/clients.py": REGISTRY})
+    index = locate(str(root / "app" / "clients.py"), Settings()).index
+    assert index.long_lived_object("app.clients", "Plugin.load", "self.client") == "Client"
+    assert index.long_lived_object("app.clients", "Plugin.load", "self.note") is None

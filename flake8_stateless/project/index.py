@@ -911,6 +911,24 @@ class ProjectIndex:
                 return Target(CLASS, target.module, nested)
         return None
 
+    def _registers_itself(self, module_name: str, cls: str, depth: int) -> bool:
+        """Whether instances of ``cls`` put themselves into a class-level container
+        (``self.cache[self.id] = self`` with ``cache = {}`` in the class body): a registry
+        of instances, each kept as long as the process, like a singleton's one."""
+        order = self._mro(module_name, cls, depth)
+        shared: set[str] = set()
+        stored: set[str] = set()
+        for owner_module, owner in order:
+            module = self.module(owner_module)
+            summary = module.classes.get(owner) if module else None
+            if summary is None:
+                continue
+            shared.update(attribute for attribute, _ in summary.class_containers)
+            stored.update(
+                path.partition("[")[0] for path, _, ref in summary.elements if ref == "self"
+            )
+        return bool(shared & stored)
+
     def _is_property(self, method: Target) -> bool:
         module = self.module(method.module)
         function = module.functions.get(method.name) if module else None
@@ -992,7 +1010,10 @@ class ProjectIndex:
         if target.kind == CLASS:
             module = self.module(target.module)
             cls = module.classes.get(target.name) if module else None
-            return Target(INSTANCE, target.module, target.name, bool(cls and cls.singleton))
+            long_lived = bool(cls and cls.singleton) or self._registers_itself(
+                target.module, target.name, depth
+            )
+            return Target(INSTANCE, target.module, target.name, long_lived)
         if target.kind in (FUNCTION, METHOD):
             module = self.module(target.module)
             function = module.functions.get(target.name) if module else None
@@ -1089,6 +1110,26 @@ class ProjectIndex:
                     holder = ".".join(parts[:-1])
                     label = f"{holder}.{rest[0]}"
                     return f"{held} '{label}' of the long-lived {cls.rpartition('.')[2]}", held
+        return None
+
+    def held_container(self, module_name: str, scope: str, dotted: str) -> str | None:
+        """``self.client.references`` in function ``scope``: the description of a
+        container (``set 'self.client.references' of the long-lived Client``) held by an
+        object that lives as long as the process, reached through an attribute of
+        ``self`` or a local name."""
+        owner_ref, _, attribute = dotted.rpartition(".")
+        if not owner_ref:
+            return None
+        self.reach()  # binds the parameters handed over at set-up
+        owner = self.resolve(module_name, scope, owner_ref, False)
+        if owner is None or owner.kind != INSTANCE or not owner.long_lived:
+            return None
+        for cls_module, cls in self._mro(owner.module, owner.name, 0):
+            module = self.module(cls_module)
+            summary = module.classes.get(cls) if module else None
+            held = dict(summary.containers).get(attribute) if summary else None
+            if held is not None:
+                return f"{held} '{dotted}' of the long-lived {owner.name.rpartition('.')[2]}"
         return None
 
     # ------------------------------------------------------------------ values

@@ -31,7 +31,7 @@ from flake8_stateless.semantic.syntax import (
 from flake8_stateless.semantic.tempdirs import TempDirs
 from flake8_stateless.semantic.values import ValueFollower
 
-SUMMARY_FORMAT = 16
+SUMMARY_FORMAT = 17
 """Bumped whenever the summary's shape or meaning changes (part of the cache key)."""
 
 MAX_REF_SEGMENTS = 6
@@ -658,7 +658,7 @@ class SummaryBuilder:
                         if kind is not None and not kind.endswith(" instance"):
                             containers.setdefault(target.attr, kind)
                             continue
-                        value = node.value
+                        value = _awaited(node.value)  # ``self.client = await Client.get()``
                         keyword = _keyword_argument(value, statement.args.kwarg)
                         if isinstance(value, ast.Name) and value.id in params:
                             attributes.setdefault(target.attr, f"param:{value.id}")

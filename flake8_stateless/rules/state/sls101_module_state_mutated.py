@@ -393,6 +393,16 @@ def _long_lived_container(
         container = container.value
     # ``self["paused"] = True``: the object is the container (a dict subclass)
     itself = isinstance(container, ast.Name) and container.id == "self" and certain
+    owner = container.value if isinstance(container, ast.Attribute) else None
+    if (
+        isinstance(container, ast.Attribute)
+        and isinstance(owner, ast.Attribute)
+        and isinstance(owner.value, ast.Name)
+        and owner.value.id == "self"
+        and not isinstance(reported, ast.Attribute)
+    ):
+        # ``self.client.references.add(self)``: a container of another long-lived object
+        return context.held_container(function, f"self.{owner.attr}.{container.attr}")
     if not itself and not (
         isinstance(container, ast.Attribute)
         and isinstance(container.value, ast.Name)
