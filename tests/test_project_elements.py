@@ -340,3 +340,41 @@ def test_instances_that_register_themselves_in_a_class_cache_are_long_lived(
     index = locate(str(root / "app" / "clients.py"), Settings()).index
     assert index.long_lived_object("app.clients", "Plugin.load", "self.client") == "Client"
     assert index.long_lived_object("app.clients", "Plugin.load", "self.note") is None
+
+
+LOADERS = '''\
+class Loader:
+    id_cache: dict[str, "Loader"] = {}
+    by_path: dict = {}
+    names: list[str] = []
+
+    def __init__(self):
+        self.references = set()
+
+    @classmethod
+    def find(cls, plugin_id):
+        return cls.id_cache[plugin_id]
+
+    @classmethod
+    def find_path(cls, path):
+        return cls.by_path[path]
+
+
+def handler(plugin_id, path):
+    loader = Loader.find(plugin_id)
+    unknown = Loader.find_path(path)
+    name = Loader.names[0]
+'''
+
+
+def test_a_class_level_container_annotated_with_its_element_class(tmp_path: Path) -> None:
+    """``id_cache: dict[str, Loader] = {}`` in the class body: what is taken out of it is
+    a Loader, long-lived as the class attribute is; an unannotated ``dict`` or a
+    ``list[str]`` names no project class."""
+    (cls,) = summary(LOADERS, "app.loaders").classes
+    assert ("id_cache[]", "", "Loader()") in cls.elements
+    root = make_project(tmp_path, {"app/__init__.py": "", "app/loaders.py": LOADERS})
+    index = locate(str(root / "app" / "loaders.py"), Settings()).index
+    assert index.long_lived_object("app.loaders", "handler", "loader") == "Loader"
+    assert index.long_lived_object("app.loaders", "handler", "unknown") is None
+    assert index.long_lived_object("app.loaders", "handler", "name") is None

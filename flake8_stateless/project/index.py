@@ -900,10 +900,11 @@ class ProjectIndex:
                 if kind == INSTANCE and self._is_property(bound):
                     return self._call(bound, depth + 1)  # ``store.data``: what it returns
                 return bound
-            if kind == INSTANCE:
+            if kind in (INSTANCE, CLASS):
                 elements = self._elements_holder(target, name, depth)
                 if elements is not None:
                     return elements
+            if kind == INSTANCE:
                 return self._instance_attribute(target, name, depth)
             nested = f"{target.name}.{name}"
             module = self.module(target.module)
@@ -946,7 +947,13 @@ class ProjectIndex:
             module = self.module(module_name)
             summary = module.classes.get(cls) if module else None
             if summary is not None and any(p.startswith(prefix) for p, _, _ in summary.elements):
-                return Target(ELEMENTS, module_name, f"{cls}|{name}", target.long_lived)
+                # a class-level container lives as long as the process, whoever holds it
+                shared = name in dict(summary.class_containers)
+                if target.kind == CLASS and not shared:
+                    return None
+                return Target(
+                    ELEMENTS, module_name, f"{cls}|{name}", target.long_lived or shared
+                )
         return None
 
     def _element(self, target: Target, segment: str, depth: int) -> Target | None:

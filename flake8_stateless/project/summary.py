@@ -31,7 +31,7 @@ from flake8_stateless.semantic.syntax import (
 from flake8_stateless.semantic.tempdirs import TempDirs
 from flake8_stateless.semantic.values import ValueFollower
 
-SUMMARY_FORMAT = 17
+SUMMARY_FORMAT = 18
 """Bumped whenever the summary's shape or meaning changes (part of the cache key)."""
 
 MAX_REF_SEGMENTS = 6
@@ -680,6 +680,9 @@ class SummaryBuilder:
                     kind = facts.mutable_kind(statement.value)
                     if kind is not None and not kind.endswith(" instance"):
                         class_containers[target.id] = kind
+                        annotated = _annotated_element(statement, target.id)
+                        if annotated is not None:
+                            elements.setdefault(annotated, "")
         bases = tuple(ref for ref in (ref_of(b) for b in cls.bases) if ref is not None)
         if facts.is_value_class(cls):
             class_containers = {}  # defaults copied per instance (pydantic, dataclasses...)
@@ -784,6 +787,36 @@ def _stored_element(node: ast.AST) -> tuple[str, str] | None:
         return None  # a literal (a plain dict) names no class
     ref = ref_of(value)
     return None if ref is None else (path, ref)
+
+
+ANNOTATED_MAPPINGS = frozenset({"dict", "Dict", "defaultdict", "DefaultDict", "OrderedDict"})
+ANNOTATED_COLLECTIONS = frozenset({"list", "List", "set", "Set", "deque", "Deque"})
+
+
+def _annotated_element(statement: ast.Assign | ast.AnnAssign, name: str) -> tuple[str, str] | None:
+    """(path, ref) for a class-level container annotated with its element class:
+    ``id_cache: dict[str, PluginLoader] = {}`` is (``id_cache[]``, ``PluginLoader()``)."""
+    if not isinstance(statement, ast.AnnAssign):
+        return None
+    annotation = statement.annotation
+    if not isinstance(annotation, ast.Subscript):
+        return None
+    container = ref_of(annotation.value)
+    last = container.rpartition(".")[2] if container else ""
+    element: ast.expr | None = None
+    if last in ANNOTATED_MAPPINGS:
+        arguments = annotation.slice
+        if isinstance(arguments, ast.Tuple) and len(arguments.elts) == 2:
+            element, segment = arguments.elts[1], "[]"
+    elif last in ANNOTATED_COLLECTIONS:
+        element, segment = annotation.slice, "[+]"
+    if isinstance(element, ast.Constant) and isinstance(element.value, str):
+        ref = element.value if element.value.isidentifier() else None  # ``"PluginLoader"``
+    elif isinstance(element, (ast.Name, ast.Attribute)):
+        ref = ref_of(element)
+    else:
+        return None
+    return None if ref is None else (f"{name}{segment}", f"{ref}()")
 
 
 def _held_path(node: ast.expr) -> str | None:
