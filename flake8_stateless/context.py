@@ -139,6 +139,15 @@ class Context(ModuleFacts):
         scope = self.qualnames.by_id.get(id(function)) if function is not None else None
         return index.long_lived_object(self.module_name, scope, name)
 
+    def held_container(self, function: FunctionNode, dotted: str) -> str | None:
+        """How to name ``dotted`` (``self.client.references``) in ``function`` when it is a
+        container held by a project object that lives as long as the process."""
+        index = self.located.index
+        scope = self.qualnames.by_id.get(id(function))
+        if index.layout is None or scope is None:
+            return None
+        return index.held_container(self.module_name, scope, dotted)
+
     def project_cache_decorator(self, name: str) -> str | None:
         """The memoising decorator (``lru_cache``) of the function ``name`` refers to at
         module level when another project module defines it and it takes arguments."""

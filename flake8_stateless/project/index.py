@@ -33,6 +33,7 @@ from flake8_stateless.project import layout as layout_module
 from flake8_stateless.project.cache import Entry, Stamp, SummaryCache
 from flake8_stateless.project.layout import Layout
 from flake8_stateless.project.summary import (
+    ELEMENT_GETTERS,
     CallSite,
     ClassSummary,
     FunctionSummary,
@@ -73,19 +74,25 @@ def _code_stamp() -> bytes:
 
 _CODE_STAMP = _code_stamp()
 
-MODULE, FUNCTION, CLASS, INSTANCE, METHOD, SUPER = (
+MODULE, FUNCTION, CLASS, INSTANCE, METHOD, SUPER, ELEMENTS = (
     "module",
     "function",
     "class",
     "instance",
     "method",
     "super",
+    "elements",
 )
+
+PROPERTY_DECORATORS = frozenset({"property", "cached_property"})
+"""``obj.data`` runs the method and gives what it returns."""
 
 
 class Target(NamedTuple):
     """What a name resolves to: a module, a function, a class, an instance of a class
-    (long-lived or not), a method bound to one, or ``super()`` inside a class."""
+    (long-lived or not), a method bound to one, ``super()`` inside a class, or a
+    container an instance holds whose elements the project stores (``ELEMENTS``: its
+    name is ``Class|attribute`` and the keys taken so far, ``Store|data[watching]``)."""
 
     kind: str
     module: str
@@ -159,6 +166,24 @@ class _Module:
                 return function.cls
             current = function.parent
         return None
+
+
+def _keys(path: str) -> list[str]:
+    """``data[watching][]`` -> ``["data", "watching", ""]``: the attribute, then keys."""
+    head, _, rest = path.partition("[")
+    return [head, *(rest[:-1].split("][") if rest else [])]
+
+
+def _key_matches(stored: str, taken: str) -> bool:
+    """Whether an element stored under key ``stored`` (``watching``; ``""``: a key not
+    known; ``+``: appended) is what taking ``taken`` (``watching``, ``""``: a key not
+    known, ``*``: iterating) gives. A key not known is any key; iterating a mapping gives
+    its keys, not what was stored."""
+    if stored == "+":
+        return taken in ("", "*")
+    if stored == "":
+        return taken != "*"
+    return stored == taken
 
 
 def summarise_facts(
@@ -697,8 +722,8 @@ class ProjectIndex:
                         param = params[handoff.position]
                     else:
                         param = handoff.keyword or ""
-                        if param not in summary.params:
-                            continue
+                        if param not in summary.params and not param.startswith("**"):
+                            continue  # ``**datastore``: taken from its ``**kwargs``
                     key = (entry.module, entry.name, param)
                     bound = Target(INSTANCE, argument.module, argument.name, True)
                     if self._params.get(key) != bound:
@@ -731,7 +756,13 @@ class ProjectIndex:
         for segment in segments[1:]:
             if target is None:
                 break
+            if segment.startswith("["):
+                target = self._element(target, segment, depth)
+                continue
             called = segment.endswith("()")
+            if called and target.kind == ELEMENTS and segment[:-2] in ELEMENT_GETTERS:
+                target = self._element(target, "[]", depth)  # ``watching.get(uuid)``
+                continue
             target = self._attribute(target, segment[:-2] if called else segment, depth)
             if target is not None and called:
                 target = self._call(target, depth)
@@ -821,10 +852,16 @@ class ProjectIndex:
         return None
 
     def _absolute(self, dotted: str, depth: int) -> Target | None:
-        """An absolute dotted name: the longest module prefix, then attributes."""
+        """An absolute dotted name: the longest module prefix, then attributes. A
+        submodule its package's ``__init__`` rebinds (``from .Watch import Watch``) is what
+        the package binds: Python imports ``from pkg import Watch`` with ``getattr``."""
         parts = dotted.split(".")
         for end in range(len(parts), 0, -1):
             name = self.canonical(".".join(parts[:end]))
+            if name is not None and end == len(parts) and end > 1:
+                rebound = self._rebound_submodule(".".join(parts[:-1]), parts[-1], dotted)
+                if rebound is not None:
+                    return self._binding(rebound, parts[-1], depth + 1)
             if name is not None:
                 target: Target | None = Target(MODULE, name)
                 for attribute in parts[end:]:
@@ -833,6 +870,18 @@ class ProjectIndex:
                     target = self._attribute(target, attribute, depth + 1)
                 return target
         return None
+
+    def _rebound_submodule(self, package: str, name: str, dotted: str) -> str | None:
+        """The package (canonical name) when its ``__init__`` binds ``name`` to something
+        other than its submodule ``dotted``."""
+        canonical = self.canonical(package)
+        module = self.module(canonical) if canonical is not None else None
+        if module is None or not module.summary.is_package:
+            return None
+        kinds = module.bindings.get(name)
+        if not kinds or any(k == f"import:{dotted}" for k in kinds):
+            return None
+        return canonical
 
     def _attribute(self, target: Target, name: str, depth: int) -> Target | None:
         if depth > MAX_RESOLUTION_DEPTH:
@@ -844,18 +893,108 @@ class ProjectIndex:
                 return found
             submodule = self.canonical(f"{target.module}.{name}")
             return None if submodule is None else Target(MODULE, submodule)
+        if kind == ELEMENTS:
+            holder, _, path = target.name.partition("|")
+            if "[" in path:
+                return None  # a method of the container itself (``keys``, ``update``)
+            owner = Target(INSTANCE, target.module, holder, target.long_lived)
+            held = self._instance_attribute(owner, path, depth + 1)
+            return None if held is None else self._attribute(held, name, depth + 1)
         if kind in (CLASS, INSTANCE, SUPER):
             method = self._method(target.module, target.name, name, depth, skip_own=kind == SUPER)
             if method is not None:
                 if kind == CLASS:
                     return Target(FUNCTION, method[0], method[1])
-                return Target(METHOD, method[0], method[1], target.long_lived)
+                bound = Target(METHOD, method[0], method[1], target.long_lived)
+                if kind == INSTANCE and self._is_property(bound):
+                    return self._call(bound, depth + 1)  # ``store.data``: what it returns
+                return bound
+            if kind in (INSTANCE, CLASS):
+                elements = self._elements_holder(target, name, depth)
+                if elements is not None:
+                    return elements
             if kind == INSTANCE:
                 return self._instance_attribute(target, name, depth)
             nested = f"{target.name}.{name}"
             module = self.module(target.module)
             if kind == CLASS and module is not None and nested in module.classes:
                 return Target(CLASS, target.module, nested)
+        return None
+
+    def _registers_itself(self, module_name: str, cls: str, depth: int) -> bool:
+        """Whether instances of ``cls`` put themselves into a class-level container
+        (``self.cache[self.id] = self`` with ``cache = {}`` in the class body): a registry
+        of instances, each kept as long as the process, like a singleton's one."""
+        order = self._mro(module_name, cls, depth)
+        shared: set[str] = set()
+        stored: set[str] = set()
+        for owner_module, owner in order:
+            module = self.module(owner_module)
+            summary = module.classes.get(owner) if module else None
+            if summary is None:
+                continue
+            shared.update(attribute for attribute, _ in summary.class_containers)
+            stored.update(
+                path.partition("[")[0] for path, _, ref in summary.elements if ref == "self"
+            )
+        return bool(shared & stored)
+
+    def _is_property(self, method: Target) -> bool:
+        module = self.module(method.module)
+        function = module.functions.get(method.name) if module else None
+        if function is None:
+            return False
+        return any(
+            ref.rpartition(".")[2] in PROPERTY_DECORATORS for ref in function.decorators
+        )
+
+    def _elements_holder(self, target: Target, name: str, depth: int) -> Target | None:
+        """``store.data`` when a method of the store's class puts objects into
+        ``self.data`` (at any key depth): the container, to take elements out of."""
+        prefix = (name + "[",)
+        for module_name, cls in self._mro(target.module, target.name, depth):
+            module = self.module(module_name)
+            summary = module.classes.get(cls) if module else None
+            if summary is not None and any(p.startswith(prefix) for p, _, _ in summary.elements):
+                # a class-level container lives as long as the process, whoever holds it
+                shared = name in dict(summary.class_containers)
+                if target.kind == CLASS and not shared:
+                    return None
+                return Target(
+                    ELEMENTS, module_name, f"{cls}|{name}", target.long_lived or shared
+                )
+        return None
+
+    def _element(self, target: Target, segment: str, depth: int) -> Target | None:
+        """An element taken out of a container (``segment``: ``[watching]``, ``[]``,
+        ``[*]``): the instance the project stored there, long-lived when the container's
+        holder is; a container again when the project stores deeper
+        (``data['watching']`` of ``data['watching'][uuid] = watch``)."""
+        if target.kind != ELEMENTS or depth > MAX_RESOLUTION_DEPTH:
+            return None
+        module = self.module(target.module)
+        holder, _, path = target.name.partition("|")
+        summary = module.classes.get(holder) if module else None
+        if summary is None or module is None:
+            return None
+        taken = [*_keys(path), segment[1:-1]]
+        deeper = False
+        for stored, method, ref in summary.elements:
+            keys = _keys(stored)
+            if keys[0] != taken[0] or len(keys) < len(taken):
+                continue
+            pairs = zip(keys[1:len(taken)], taken[1:], strict=True)
+            if not all(_key_matches(k, t) for k, t in pairs):
+                continue
+            if len(keys) > len(taken):
+                deeper = True
+                continue
+            scope = method if method in module.functions else None
+            found = self.resolve(target.module, scope, ref, target.long_lived, depth + 1)
+            if found is not None and found.kind == INSTANCE:
+                return found._replace(long_lived=target.long_lived)
+        if deeper:
+            return Target(ELEMENTS, target.module, f"{holder}|{path}{segment}", target.long_lived)
         return None
 
     def _instance_attribute(self, target: Target, name: str, depth: int) -> Target | None:
@@ -887,7 +1026,10 @@ class ProjectIndex:
         if target.kind == CLASS:
             module = self.module(target.module)
             cls = module.classes.get(target.name) if module else None
-            return Target(INSTANCE, target.module, target.name, bool(cls and cls.singleton))
+            long_lived = bool(cls and cls.singleton) or self._registers_itself(
+                target.module, target.name, depth
+            )
+            return Target(INSTANCE, target.module, target.name, long_lived)
         if target.kind in (FUNCTION, METHOD):
             module = self.module(target.module)
             function = module.functions.get(target.name) if module else None
@@ -984,6 +1126,26 @@ class ProjectIndex:
                     holder = ".".join(parts[:-1])
                     label = f"{holder}.{rest[0]}"
                     return f"{held} '{label}' of the long-lived {cls.rpartition('.')[2]}", held
+        return None
+
+    def held_container(self, module_name: str, scope: str, dotted: str) -> str | None:
+        """``self.client.references`` in function ``scope``: the description of a
+        container (``set 'self.client.references' of the long-lived Client``) held by an
+        object that lives as long as the process, reached through an attribute of
+        ``self`` or a local name."""
+        owner_ref, _, attribute = dotted.rpartition(".")
+        if not owner_ref:
+            return None
+        self.reach()  # binds the parameters handed over at set-up
+        owner = self.resolve(module_name, scope, owner_ref, False)
+        if owner is None or owner.kind != INSTANCE or not owner.long_lived:
+            return None
+        for cls_module, cls in self._mro(owner.module, owner.name, 0):
+            module = self.module(cls_module)
+            summary = module.classes.get(cls) if module else None
+            held = dict(summary.containers).get(attribute) if summary else None
+            if held is not None:
+                return f"{held} '{dotted}' of the long-lived {owner.name.rpartition('.')[2]}"
         return None
 
     # ------------------------------------------------------------------ values

@@ -7,6 +7,10 @@ can be cached on disk as JSON and compared for equality. Names stay symbolic her
 A ref is a dotted chain as written in the code, whose segments may end with ``()`` for a
 call: ``storage.save_invoice``, ``self.manager.add``, ``get_store().commit``,
 ``super().save``. Its head is resolved in the scope of the function that holds it.
+A segment in brackets takes an element out of a container: ``[watching]`` by a constant
+key, ``[]`` by any other key (``data[uuid]``, ``.values()`` in a loop), ``[*]`` by
+iterating the container itself (``for w in self.workers``); in a class's ``elements``,
+``[+]`` stands for what ``append``/``add`` put in (taken out by index or by iterating).
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from flake8_stateless.semantic.syntax import (
 from flake8_stateless.semantic.tempdirs import TempDirs
 from flake8_stateless.semantic.values import ValueFollower
 
-SUMMARY_FORMAT = 14
+SUMMARY_FORMAT = 19
 """Bumped whenever the summary's shape or meaning changes (part of the cache key)."""
 
 MAX_REF_SEGMENTS = 6
@@ -49,9 +53,35 @@ MAX_CONSTANT_LENGTH = 256
 """Longer strings are not kept in the summary (a template in a constant is no setting)."""
 
 
+MAX_KEY_LENGTH = 64
+"""Longer constant keys are not kept in refs."""
+
+ELEMENT_GETTERS = frozenset({"get", "pop", "setdefault"})
+"""Container methods that give back an element (``watching.get(uuid)``)."""
+
+ELEMENT_ADDERS = frozenset({"append", "appendleft", "add", "insert"})
+"""Container methods that put their last argument in (``self.workers.append(w)``)."""
+
+
+def key_segment(key: ast.expr) -> str | None:
+    """The ref segment of a subscript's key: ``[watching]`` for a constant string made of
+    letters, digits, ``_`` and ``-``, ``[]`` for any other key that is not a slice; None
+    when it cannot be written in a ref (a slice, a string with dots or spaces)."""
+    if isinstance(key, ast.Slice):
+        return None
+    if isinstance(key, ast.Constant) and isinstance(key.value, str):
+        text = key.value
+        if not text or len(text) > MAX_KEY_LENGTH:
+            return None
+        if not all(c.isalnum() or c in "_-" for c in text):
+            return None
+        return f"[{text}]"
+    return "[]"
+
+
 def ref_of(node: ast.AST) -> str | None:
     """The symbolic ref of a callee expression, or None when it cannot be followed
-    (subscripts, lambdas, calls on literals). Iterative: never recurses on user code."""
+    (lambdas, slices, calls on literals). Iterative: never recurses on user code."""
     segments: list[str] = []
     current = node
     called = False
@@ -61,6 +91,12 @@ def ref_of(node: ast.AST) -> str | None:
         if isinstance(current, ast.Attribute):
             segments.append(current.attr + ("()" if called else ""))
             called = False
+            current = current.value
+        elif isinstance(current, ast.Subscript):
+            key = key_segment(current.slice)
+            if called or key is None:
+                return None  # ``handlers[name]()`` is not followed
+            segments.append(key)
             current = current.value
         elif isinstance(current, ast.Call):
             if called:
@@ -121,13 +157,19 @@ class ClassSummary:
     methods: tuple[tuple[str, str], ...] = ()
     """(method name, function qualname)."""
     attributes: tuple[tuple[str, str], ...] = ()
-    """(attribute, ref) for ``self.attr = Ref(...)``/``self.attr = param`` in methods."""
+    """(attribute, ref) for ``self.attr = Ref(...)``/``self.attr = param`` in methods;
+    ``param:**key`` for ``self.attr = kwargs["key"]`` from the ``**`` parameter."""
     containers: tuple[tuple[str, str], ...] = ()
     """(attribute, container kind) for ``self.attr = {}`` in methods."""
     class_containers: tuple[tuple[str, str], ...] = ()
     """(attribute, container kind) for class-level ``attr = []``."""
     singleton: bool = False
     """Keeps its one instance in a class attribute (``_instance``) or ``__new__``."""
+    elements: tuple[tuple[str, str, str], ...] = ()
+    """(path, method, ref) for an object a method stores in a container it holds:
+    ``self.data['watching'][uuid] = watch`` is (``data[watching][]``, the method's
+    qualname, ``watch``), ``self.workers.append(Worker())`` is (``workers[+]``, ...,
+    ``Worker()``). The ref is resolved in that method: the element's class."""
 
 
 @dataclass(frozen=True)
@@ -144,6 +186,7 @@ class Handoff:
     position: int
     """Its positional index, or -1 for a keyword."""
     keyword: str | None = None
+    """The keyword, or ``**key`` for an entry of a resource's ``resource_class_kwargs``."""
     set_up: bool = True
     """Made at module level, in an entry point or in a factory-named function."""
 
@@ -318,11 +361,13 @@ def _class_json(c: ClassSummary) -> list[Any]:
         _pairs(c.containers),
         _pairs(c.class_containers),
         c.singleton,
+        [list(element) for element in c.elements],
     ]
 
 
 def _class_from_json(data: Any) -> ClassSummary:
-    qualname, line, bases, methods, attributes, containers, class_containers, singleton = data
+    (qualname, line, bases, methods, attributes, containers, class_containers, singleton,
+     elements) = data  # fmt: skip
     return ClassSummary(
         qualname=str(qualname),
         line=int(line),
@@ -332,6 +377,7 @@ def _class_from_json(data: Any) -> ClassSummary:
         containers=_unpairs(containers),
         class_containers=_unpairs(class_containers),
         singleton=bool(singleton),
+        elements=tuple((str(p), str(m), str(r)) for p, m, r in elements),
     )
 
 
@@ -626,6 +672,7 @@ class SummaryBuilder:
                     ref = ref_of(value)
                     if ref is not None:
                         found.append(Handoff(scope, callee, ref, position, keyword, set_up))
+                found.extend(_constructor_kwargs(call, scope, set_up, kinds))
         return tuple(found)
 
     # --------------------------------------------------------------- functions
@@ -641,6 +688,8 @@ class SummaryBuilder:
         returns: list[str] = []
         returns_ref: str | None = None
         returns_line = 0
+        element_ref: str | None = None
+        element_line = 0
         nested = self.nested_names.get(id(function), set())
         scope = facts.scope(function)
         for node in facts.own_nodes(function):
@@ -653,11 +702,15 @@ class SummaryBuilder:
                 target = node.targets[0]
                 assigned = _awaited(node.value)
                 if isinstance(target, ast.Name) and isinstance(
-                    assigned, (ast.Call, ast.Attribute, ast.Name)
+                    assigned, (ast.Call, ast.Attribute, ast.Name, ast.Subscript)
                 ):
                     ref = ref_of(assigned)
                     if ref is not None and ref != target.id and target.id not in scope.global_:
                         local_refs.setdefault(target.id, {}).setdefault(ref, node.lineno)
+            elif isinstance(node, (ast.For, ast.AsyncFor)):
+                looped = _loop_element(node)
+                if looped is not None and looped[0] not in scope.global_:
+                    local_refs.setdefault(looped[0], {}).setdefault(looped[1], node.lineno)
             elif isinstance(node, (ast.Import, ast.ImportFrom)):
                 for name, imported in self._imported(node):
                     local_refs.setdefault(name, {}).setdefault(f"import:{imported}", node.lineno)
@@ -665,6 +718,12 @@ class SummaryBuilder:
                 value = _awaited(node.value)
                 if isinstance(value, ast.Name) and value.id in nested:
                     returns.append(value.id)
+                elif isinstance(value, ast.Subscript):
+                    # ``return self.data["watching"][uuid]``: followed when no return
+                    # names an object more directly (a cache lookup before the factory)
+                    element = ref_of(value)
+                    if element is not None and (element_ref is None or node.lineno < element_line):
+                        element_ref, element_line = element, node.lineno
                 elif isinstance(value, (ast.Call, ast.Attribute, ast.Name)) and (
                     returns_ref is None or node.lineno < returns_line
                 ):
@@ -693,7 +752,7 @@ class SummaryBuilder:
                 for name, refs in sorted(local_refs.items())
                 for ref, _ in sorted(refs.items(), key=lambda item: (item[1], item[0]))
             ),
-            returns_ref=returns_ref,
+            returns_ref=returns_ref or element_ref,
             cached=self._is_cached_factory(function),
             shared_self=self.handlers.shares_self(function),
             returns_temp_dir=self._returns_temp_dir(function),
@@ -765,6 +824,8 @@ class SummaryBuilder:
         attributes: dict[str, str] = {}
         containers: dict[str, str] = {}
         class_containers: dict[str, str] = {}
+        elements: dict[tuple[str, str], str] = {}
+        """(path, ref) -> the first method that stores it."""
         singleton = False
         for statement in cls.body:
             if isinstance(statement, FUNCTION_TYPES):
@@ -773,6 +834,9 @@ class SummaryBuilder:
                     singleton = True
                 params = {a.arg for a in statement.args.args[1:]}
                 for node in facts.own_nodes(statement):
+                    stored = _stored_element(node)
+                    if stored is not None:
+                        elements.setdefault((stored[0], stored[1]), self.qualname(statement))
                     if not isinstance(node, (ast.Assign, ast.AnnAssign)) or node.value is None:
                         continue
                     targets = node.targets if isinstance(node, ast.Assign) else [node.target]
@@ -783,9 +847,12 @@ class SummaryBuilder:
                         if kind is not None and not kind.endswith(" instance"):
                             containers.setdefault(target.attr, kind)
                             continue
-                        value = node.value
+                        value = _awaited(node.value)  # ``self.client = await Client.get()``
+                        keyword = _keyword_argument(value, statement.args.kwarg)
                         if isinstance(value, ast.Name) and value.id in params:
                             attributes.setdefault(target.attr, f"param:{value.id}")
+                        elif keyword is not None:
+                            attributes.setdefault(target.attr, f"param:**{keyword}")
                         elif isinstance(value, (ast.Call, ast.Attribute, ast.Name)):
                             ref = ref_of(value)
                             if ref is not None:
@@ -802,6 +869,9 @@ class SummaryBuilder:
                     kind = facts.mutable_kind(statement.value)
                     if kind is not None and not kind.endswith(" instance"):
                         class_containers[target.id] = kind
+                        annotated = _annotated_element(statement, target.id)
+                        if annotated is not None:
+                            elements.setdefault(annotated, "")
         bases = tuple(ref for ref in (ref_of(b) for b in cls.bases) if ref is not None)
         if facts.is_value_class(cls):
             class_containers = {}  # defaults copied per instance (pydantic, dataclasses...)
@@ -814,7 +884,143 @@ class SummaryBuilder:
             containers=tuple(sorted(containers.items())),
             class_containers=tuple(sorted(class_containers.items())),
             singleton=singleton,
+            elements=tuple(
+                sorted((path, method, ref) for (path, ref), method in elements.items())
+            )[:MAX_ELEMENTS],
         )
+
+
+CONSTRUCTOR_KWARGS = frozenset({"resource_class_kwargs"})
+"""Flask-RESTful/RESTX ``add_resource(Resource, url, resource_class_kwargs={...})``: the
+resource class is built per request with these keyword arguments."""
+
+
+def _constructor_kwargs(
+    call: ast.Call, scope: str | None, set_up: bool, kinds: tuple[type[ast.expr], ...]
+) -> list[Handoff]:
+    """``add_resource(Watch, "/watch", resource_class_kwargs={"datastore": datastore})``:
+    ``datastore`` handed to ``Watch.__init__(**kwargs)`` as its ``**datastore``."""
+    cls = ref_of(call.args[0]) if call.args else None
+    if cls is None:
+        return []
+    found: list[Handoff] = []
+    for keyword in call.keywords:
+        if keyword.arg not in CONSTRUCTOR_KWARGS or not isinstance(keyword.value, ast.Dict):
+            continue
+        for key, value in zip(keyword.value.keys, keyword.value.values, strict=True):
+            if not (isinstance(key, ast.Constant) and isinstance(key.value, str)):
+                continue
+            ref = ref_of(value) if isinstance(value, kinds) else None
+            if ref is not None:
+                found.append(Handoff(scope, cls, ref, -1, f"**{key.value}", set_up))
+    return found
+
+
+def _keyword_argument(value: ast.expr, kwarg: ast.arg | None) -> str | None:
+    """``kwargs["datastore"]`` or ``kwargs.get("datastore")`` where ``kwargs`` is the
+    method's ``**`` parameter: ``datastore``."""
+    if kwarg is None:
+        return None
+    key: ast.expr | None = None
+    holder: ast.expr | None = None
+    if isinstance(value, ast.Subscript):
+        holder, key = value.value, value.slice
+    elif (
+        isinstance(value, ast.Call)
+        and isinstance(value.func, ast.Attribute)
+        and value.func.attr == "get"
+        and value.args
+    ):
+        holder, key = value.func.value, value.args[0]
+    if not (isinstance(holder, ast.Name) and holder.id == kwarg.arg):
+        return None
+    if isinstance(key, ast.Constant) and isinstance(key.value, str):
+        return key.value
+    return None
+
+
+MAX_ELEMENTS = 64
+"""Elements kept per class: a bound on the summary of generated code."""
+
+
+def _stored_element(node: ast.AST) -> tuple[str, str] | None:
+    """(path, ref) when ``node`` stores an object built by a call or named by a variable
+    into a container held on ``self``: ``self.x[k1][k2] = value``,
+    ``self.x[k].append(value)``, ``self.x.add(value)``, ``self.x.setdefault(k, value)``."""
+    if isinstance(node, ast.Assign) and len(node.targets) == 1:
+        target, value = node.targets[0], node.value
+        if not isinstance(target, ast.Subscript):
+            return None
+        path = _held_path(target)
+    elif (
+        isinstance(node, ast.Expr)
+        and isinstance(node.value, ast.Call)
+        and isinstance(node.value.func, ast.Attribute)
+        and node.value.args
+        and not node.value.keywords
+    ):
+        call = node.value
+        method = call.func.attr  # type: ignore[attr-defined]
+        holder = _held_path(call.func.value)  # type: ignore[attr-defined]
+        if method in ELEMENT_ADDERS and len(call.args) == (2 if method == "insert" else 1):
+            path = None if holder is None else f"{holder}[+]"
+        elif method == "setdefault" and len(call.args) == 2:
+            key = key_segment(call.args[0])
+            path = None if holder is None or key is None else holder + key
+        else:
+            return None
+        value = call.args[-1]
+    else:
+        return None
+    if path is None or not isinstance(value, (ast.Call, ast.Name)):
+        return None  # a literal (a plain dict) names no class
+    ref = ref_of(value)
+    return None if ref is None else (path, ref)
+
+
+ANNOTATED_MAPPINGS = frozenset({"dict", "Dict", "defaultdict", "DefaultDict", "OrderedDict"})
+ANNOTATED_COLLECTIONS = frozenset({"list", "List", "set", "Set", "deque", "Deque"})
+
+
+def _annotated_element(statement: ast.Assign | ast.AnnAssign, name: str) -> tuple[str, str] | None:
+    """(path, ref) for a class-level container annotated with its element class:
+    ``id_cache: dict[str, PluginLoader] = {}`` is (``id_cache[]``, ``PluginLoader()``)."""
+    if not isinstance(statement, ast.AnnAssign):
+        return None
+    annotation = statement.annotation
+    if not isinstance(annotation, ast.Subscript):
+        return None
+    container = ref_of(annotation.value)
+    last = container.rpartition(".")[2] if container else ""
+    element: ast.expr | None = None
+    if last in ANNOTATED_MAPPINGS:
+        arguments = annotation.slice
+        if isinstance(arguments, ast.Tuple) and len(arguments.elts) == 2:
+            element, segment = arguments.elts[1], "[]"
+    elif last in ANNOTATED_COLLECTIONS:
+        element, segment = annotation.slice, "[+]"
+    if isinstance(element, ast.Constant) and isinstance(element.value, str):
+        ref = element.value if element.value.isidentifier() else None  # ``"PluginLoader"``
+    elif isinstance(element, (ast.Name, ast.Attribute)):
+        ref = ref_of(element)
+    else:
+        return None
+    return None if ref is None else (f"{name}{segment}", f"{ref}()")
+
+
+def _held_path(node: ast.expr) -> str | None:
+    """``data[watching]`` for ``self.data['watching']``: a container held on ``self``,
+    through at most a few keys; None for anything else."""
+    keys: list[str] = []
+    while isinstance(node, ast.Subscript) and len(keys) < 4:
+        key = key_segment(node.slice)
+        if key is None:
+            return None
+        keys.append(key)
+        node = node.value
+    if not is_self_attribute(node):
+        return None
+    return node.attr + "".join(reversed(keys))
 
 
 DEPENDENCY_MARKERS = frozenset({"Depends", "Security", "Provide"})
@@ -855,6 +1061,41 @@ def _dependencies(function: FunctionNode) -> list[str]:
                     found.append(ref)
         pending.extend(ast.iter_child_nodes(node))
     return found
+
+
+LOOP_WRAPPERS = frozenset({"list", "tuple", "sorted", "reversed"})
+"""``for w in list(watching.values())``: the same elements."""
+
+
+def _loop_element(loop: ast.For | ast.AsyncFor) -> tuple[str, str] | None:
+    """(variable, ref) for a loop that takes elements out of a container: ``for w in
+    x.values()`` and ``for k, w in x.items()`` bind ``w`` to ``x.[]``; ``for w in x``
+    binds it to ``x.[*]``."""
+    iterated = loop.iter
+    if (
+        isinstance(iterated, ast.Call)
+        and isinstance(iterated.func, ast.Name)
+        and iterated.func.id in LOOP_WRAPPERS
+        and len(iterated.args) == 1
+    ):
+        iterated = iterated.args[0]
+    target = loop.target
+    method = ""
+    if isinstance(iterated, ast.Call) and isinstance(iterated.func, ast.Attribute):
+        if iterated.args or iterated.keywords:
+            return None
+        method = iterated.func.attr
+        iterated = iterated.func.value
+    if method == "items" and isinstance(target, ast.Tuple) and len(target.elts) == 2:
+        target = target.elts[1]
+    elif method not in ("", "values"):
+        return None
+    if not isinstance(target, ast.Name):
+        return None
+    container = ref_of(iterated)
+    if container is None or container.endswith("()"):
+        return None  # ``for w in load()``: what a call returns is not a held container
+    return target.id, f"{container}.{'[*]' if not method else '[]'}"
 
 
 def _awaited(value: ast.expr) -> ast.expr:

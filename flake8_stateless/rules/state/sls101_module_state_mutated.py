@@ -250,7 +250,7 @@ def _state(
         return _long_lived_container(node, container, reported, function, context)
     if context.binds_locally(function, root.id):
         return _captured_container(root.id, function, context) or _held_by_long_lived(
-            container, reported, function, context
+            container, reported, function, context, local=True
         )
     kind = context.module_mutable_kind(root.id)
     if kind is not None:
@@ -270,7 +270,12 @@ def _state(
 
 
 def _held_by_long_lived(
-    container: ast.expr, reported: ast.expr, function: FunctionNode, context: Context
+    container: ast.expr,
+    reported: ast.expr,
+    function: FunctionNode,
+    context: Context,
+    *,
+    local: bool = False,
 ) -> str | None:
     """``datastore.data["watching"][uuid] = watch`` where ``datastore`` is an object that
     lives as long as the process (handed to a blueprint factory at set-up, a module-level
@@ -285,7 +290,14 @@ def _held_by_long_lived(
     if not _certainly_a_container(container, reported):
         return None
     held = _held(container)
-    if held is None or "." not in held:
+    if held is not None and "." not in held:
+        if not local:
+            return None  # a module-level name: the module-level checks judge it
+        # ``watch["paused"] = True`` where the variable ``watch`` holds a long-lived
+        # mapping (taken out of a long-lived store's container, or handed one)
+        cls = context.long_lived_object(function, held)
+        return None if cls is None else f"the long-lived {cls} '{held}'"
+    if held is None:
         return None
     name = held.partition(".")[0]
     cls = context.long_lived_object(function, name)
@@ -391,7 +403,20 @@ def _long_lived_container(
         and isinstance(container.value, ast.Attribute)
     ):
         layers, container = container.attr, container.value  # ``self.chain.maps[0]``
-    if not (
+    # ``self["paused"] = True``: the object is the container (a dict subclass)
+    itself = isinstance(container, ast.Name) and container.id == "self" and certain
+    owner = container.value if isinstance(container, ast.Attribute) else None
+    if (
+        layers is None
+        and isinstance(container, ast.Attribute)
+        and isinstance(owner, ast.Attribute)
+        and isinstance(owner.value, ast.Name)
+        and owner.value.id == "self"
+        and not isinstance(reported, ast.Attribute)
+    ):
+        # ``self.client.references.add(self)``: a container of another long-lived object
+        return context.held_container(function, f"self.{owner.attr}.{container.attr}")
+    if not itself and not (
         isinstance(container, ast.Attribute)
         and isinstance(container.value, ast.Name)
         and container.value.id == "self"
@@ -402,14 +427,17 @@ def _long_lived_container(
     cls = context.enclosing_class(function)
     if cls is None:
         return None
-    if layers is not None and context.instance_containers(cls).get(
-        container.attr
-    ) not in CONTAINER_LAYERS[layers]:
+    if layers is not None and (
+        not isinstance(container, ast.Attribute)
+        or context.instance_containers(cls).get(container.attr, "") not in CONTAINER_LAYERS[layers]
+    ):
         return None
     if state.reloads_from_store(function) or state.is_cache_class(cls, context):
         return None  # refilled from the store, or a cache by design
     if state.owns_a_connection(cls, context):
         return None  # the state of the live connection it holds (a serial port)
+    if not isinstance(container, ast.Attribute):
+        return f"the long-lived {cls.name}" if itself else None
     if "cache" in container.attr.lower() and state.class_revalidates(cls, context):
         return None  # a cache its own methods revalidate against a stamp
     kind = context.instance_containers(cls).get(container.attr)
