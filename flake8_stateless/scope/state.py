@@ -964,7 +964,7 @@ def _guarded_once(
         if depth > 0 and not _in_body(node, branch):
             continue  # a call in the ``else`` runs when the guard is already set
         tested = _unset_tests(branch.test)
-        for name in tested & _assigned_in(branch.body):
+        for name in tested & (_assigned_in(branch, context) if tested else set()):
             if (name.startswith("self.") or name in context.module_bindings) and (
                 _setters(context).get(name, 0) <= 1
             ):
@@ -1038,15 +1038,21 @@ def _never_emptied(name: str, context: Context) -> bool:
     return not emptied
 
 
-def _assigned_in(statements: list[ast.stmt]) -> set[str]:
-    """Dotted names assigned anywhere in ``statements``."""
+def _assigned_in(branch: ast.If, context: Context) -> set[str]:
+    """Dotted names assigned anywhere in the block of ``branch`` (once per ``if``: every
+    site under it asks)."""
+    key = ("state-assigned-in", id(branch))
+    known = context.rule_memo.get(key)
+    if isinstance(known, set):
+        return known
     found: set[str] = set()
-    for node in _nodes_of(statements):
+    for node in _nodes_of(branch.body):
         if isinstance(node, ast.Assign):
             for target in node.targets:
                 name = dotted_name(target)
                 if name is not None:
                     found.add(name)
+    context.rule_memo[key] = found
     return found
 
 

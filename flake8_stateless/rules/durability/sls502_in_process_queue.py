@@ -180,9 +180,16 @@ def _container_kind(value: ast.expr, context: Context) -> str | None:
 def _takes_in(function: FunctionNode, name: str, methods: frozenset[str], context: Context) -> bool:
     """Whether ``function`` itself takes from ``name`` too: a pool it borrows from and
     returns to, or a buffer it trims, not a hand-off to another consumer."""
-    return any(
-        _takes(call, name, methods) for call in context.calls_by_function.get(id(function), ())
-    )
+    key = ("sls502-method-calls", id(function))
+    called = context.rule_memo.get(key)
+    if not isinstance(called, set):
+        called = {
+            (dotted_name(call.func.value), call.func.attr)
+            for call in context.calls_by_function.get(id(function), ())
+            if isinstance(call.func, ast.Attribute)
+        }
+        context.rule_memo[key] = called  # once per function: every site in it asks
+    return any((name, method) in called for method in methods)
 
 
 def _drained_elsewhere(function: FunctionNode, name: str, context: Context) -> bool:
@@ -194,15 +201,6 @@ def _drained_elsewhere(function: FunctionNode, name: str, context: Context) -> b
             if other is not function and not context.binds_locally(other, name):
                 return True
     return False
-
-
-def _takes(call: ast.Call, name: str, methods: frozenset[str]) -> bool:
-    func = call.func
-    return (
-        isinstance(func, ast.Attribute)
-        and func.attr in methods
-        and dotted_name(func.value) == name
-    )
 
 
 RULE = Rule(

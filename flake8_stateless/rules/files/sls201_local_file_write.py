@@ -86,33 +86,20 @@ def _staged_for_archive(
     output, and its own write is what SLS201 reports. Only when the file's name (the
     string literals it is built from) appears in no other function of the module: a
     name another handler also uses is a file it may read back."""
-    dumped = ast.dump(path)
-    archives = _archive_names(function, context)
-    if not archives:
-        return False
-    added = False
-    for node in context.own_nodes(function):
-        if (
-            isinstance(node, ast.Call)
-            and node.lineno > write.lineno
-            and isinstance(node.func, ast.Attribute)
-            and node.func.attr in ARCHIVE_ADDS
-            and isinstance(node.func.value, ast.Name)
-            and node.func.value.id in archives
-            and node.args
-            and ast.dump(node.args[0]) == dumped
-        ):
-            added = True
-            break
-    if not added:
+    added_at = memoised(
+        context, "archive additions", function, lambda: _archive_additions(function, context)
+    )
+    if not any(line > write.lineno for line in added_at.get(ast.dump(path), ())):
         return False
     names = _name_literals(path, function, context)
     return bool(names) and not _used_elsewhere(names, function, context)
 
 
-def _archive_names(function: FunctionNode, context: Context) -> set[str]:
-    """Names the function binds to an archive it opens (``with ZipFile(...) as z``)."""
-    found: set[str] = set()
+def _archive_additions(function: FunctionNode, context: Context) -> dict[str, list[int]]:
+    """The files ``function`` adds to an archive it opens (``with ZipFile(...) as z``,
+    then ``z.write(path)``), as ``ast.dump`` of the path -> the lines that add it: one
+    pass per function, asked by each of its writes."""
+    archives: set[str] = set()
     for node in context.own_nodes(function):
         pairs: list[tuple[ast.expr, ast.expr | None]] = []
         if isinstance(node, ast.withitem):
@@ -125,8 +112,21 @@ def _archive_names(function: FunctionNode, context: Context) -> set[str]:
                 and context.qualified_name(value.func) in ARCHIVES
                 and isinstance(target, ast.Name)
             ):
-                found.add(target.id)
-    return found
+                archives.add(target.id)
+    added: dict[str, list[int]] = {}
+    if not archives:
+        return added
+    for node in context.own_nodes(function):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ARCHIVE_ADDS
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id in archives
+            and node.args
+        ):
+            added.setdefault(ast.dump(node.args[0]), []).append(node.lineno)
+    return added
 
 
 def _name_literals(path: ast.expr, function: FunctionNode, context: Context) -> set[str]:
