@@ -26,6 +26,7 @@ from flake8_stateless.semantic.model import ModuleFacts
 from flake8_stateless.semantic.syntax import (
     FUNCTION_TYPES,
     FunctionNode,
+    extend_with_children,
     is_self_attribute,
 )
 from flake8_stateless.semantic.tempdirs import TempDirs
@@ -552,18 +553,23 @@ class SummaryBuilder:
         """A name code may read a function by -> the function's own names."""
         for function in facts.functions:
             named.setdefault(function.name, set()).add(function.name)
-        for node in ast.walk(facts.tree):
-            if isinstance(node, ast.ImportFrom):
+        read_names: set[str] = set()
+        found: set[str] = set()
+        pending: list[ast.AST] = [facts.tree]
+        while pending:  # one pass, without ast.walk's generators: this runs per module
+            node = pending.pop()
+            if isinstance(node, ast.Name):
+                if isinstance(node.ctx, ast.Load) and id(node) not in called:
+                    read_names.add(node.id)
+            elif isinstance(node, ast.Attribute):
+                if isinstance(node.ctx, ast.Load) and id(node) not in called:
+                    found.add(node.attr)
+            elif isinstance(node, ast.ImportFrom):
                 for alias in node.names:
                     named.setdefault(alias.asname or alias.name, set()).add(alias.name)
-        found: set[str] = set()
-        for node in ast.walk(facts.tree):
-            if id(node) in called or not isinstance(getattr(node, "ctx", None), ast.Load):
-                continue
-            if isinstance(node, ast.Name):
-                found.update(named.get(node.id, ()))
-            elif isinstance(node, ast.Attribute):
-                found.add(node.attr)
+            extend_with_children(pending, node)
+        for name in read_names:
+            found.update(named.get(name, ()))
         return tuple(sorted(found))
 
     def _named(self, node: ast.AST) -> bool:
