@@ -605,6 +605,16 @@ def calls_made(action: Callable[[], object]) -> Counter[str]:
     })
 
 
+def linted_with_calls(source: str, settings: Settings) -> tuple[Counter[str], list[Finding]]:
+    """The calls made (see :func:`calls_made`) linting ``source`` as ``app/views.py``,
+    and the findings."""
+    tree = ast.parse(source)
+    split = source.splitlines(keepends=True)
+    findings: list[Finding] = []
+    calls = calls_made(lambda: findings.extend(engine.check(tree, split, "app/views.py", settings)))
+    return calls, findings
+
+
 LINEAR_SLACK = 1.25
 """How much more work per line the long file may take than the short one."""
 
@@ -649,15 +659,7 @@ def test_long_file_stays_linear(unit: str, target_lines: int, codes: frozenset[s
     for copies in (small, large):
         source = long_module(unit, copies)
         lines[copies] = source.count("\n")
-        tree = ast.parse(source)
-        split = source.splitlines(keepends=True)
-        findings: list[Finding] = []
-
-        def lint_file(tree: ast.Module = tree, split: list[str] = split,
-                      findings: list[Finding] = findings) -> None:
-            findings.extend(engine.check(tree, split, "app/views.py", settings))
-
-        work[copies] = calls_made(lint_file)
+        work[copies], findings = linted_with_calls(source, settings)
         assert findings, "the file should exercise the rules"
     assert lines[large] >= target_lines
     growth = lines[large] / lines[small]
@@ -740,15 +742,8 @@ def test_long_function_stays_linear(prelude: str, step: str, per_step: int | Non
     work: dict[int, int] = {}
     for steps in (100, 1_000):
         source = prelude + "".join(step.replace("%%", str(i)) for i in range(steps))
-        tree = ast.parse(source)
-        split = source.splitlines(keepends=True)
-        findings: list[Finding] = []
-
-        def lint_file(tree: ast.Module = tree, split: list[str] = split,
-                      findings: list[Finding] = findings) -> None:
-            findings.extend(engine.check(tree, split, "app/views.py", settings))
-
-        work[steps] = sum(calls_made(lint_file).values())
+        calls, findings = linted_with_calls(source, settings)
+        work[steps] = sum(calls.values())
         assert findings, "the function should exercise the rules"
         if per_step is not None:
             assert len(findings) == steps * per_step

@@ -28,6 +28,7 @@ from flake8_stateless.semantic.syntax import (
     FunctionNode,
     extend_with_children,
     is_self_attribute,
+    iterated_view,
 )
 from flake8_stateless.semantic.tempdirs import TempDirs
 from flake8_stateless.semantic.values import ValueFollower
@@ -1069,29 +1070,14 @@ def _dependencies(function: FunctionNode) -> list[str]:
     return found
 
 
-LOOP_WRAPPERS = frozenset({"list", "tuple", "sorted", "reversed"})
-"""``for w in list(watching.values())``: the same elements."""
-
-
 def _loop_element(loop: ast.For | ast.AsyncFor) -> tuple[str, str] | None:
     """(variable, ref) for a loop that takes elements out of a container: ``for w in
     x.values()`` and ``for k, w in x.items()`` bind ``w`` to ``x.[]``; ``for w in x``
     binds it to ``x.[*]``."""
-    iterated = loop.iter
-    if (
-        isinstance(iterated, ast.Call)
-        and isinstance(iterated.func, ast.Name)
-        and iterated.func.id in LOOP_WRAPPERS
-        and len(iterated.args) == 1
-    ):
-        iterated = iterated.args[0]
+    iterated, method = iterated_view(loop.iter)
+    if isinstance(iterated, ast.Call) and not method:
+        return None  # ``for w in load(x)``: not a container held somewhere
     target = loop.target
-    method = ""
-    if isinstance(iterated, ast.Call) and isinstance(iterated.func, ast.Attribute):
-        if iterated.args or iterated.keywords:
-            return None
-        method = iterated.func.attr
-        iterated = iterated.func.value
     if method == "items" and isinstance(target, ast.Tuple) and len(target.elts) == 2:
         target = target.elts[1]
     elif method not in ("", "values"):

@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from flake8_stateless import frameworks
-from flake8_stateless.semantic.syntax import FunctionNode, dotted_name, root_name
+from flake8_stateless.semantic.syntax import FunctionNode, dotted_name, iterated_view, root_name
 
 if TYPE_CHECKING:
     from flake8_stateless.context import Context
@@ -635,8 +635,6 @@ def _names_read_whole(context: Context) -> set[str]:
 
 KEY_VIEWS = frozenset({"keys", "items", "copy"})
 """Views of a mapping whose loop binds each key (``for sid, channel in c.items()``)."""
-COPIES = frozenset({"list", "tuple", "sorted"})
-"""Calls that copy what they iterate (so the loop may remove entries as it goes)."""
 SENDS = frozenset({"emit", "send"})
 RECIPIENTS = frozenset({"to", "room", "sid"})
 """``sio.emit(event, data, to=sid)``: the keywords naming the one connection reached."""
@@ -703,23 +701,9 @@ def _keyed_iteration(
     """(container, key name, value name) of ``for k in c`` / ``c.keys()`` / ``list(c)``
     / ``for k, v in c.items()``; the container is None for anything else (``c.values()``
     binds no key)."""
-    while (
-        isinstance(iterated, ast.Call)
-        and isinstance(iterated.func, ast.Name)
-        and iterated.func.id in COPIES
-        and len(iterated.args) == 1
-    ):
-        iterated = iterated.args[0]
-    view = None
-    if (
-        isinstance(iterated, ast.Call)
-        and isinstance(iterated.func, ast.Attribute)
-        and not iterated.args
-    ):
-        view = iterated.func.attr
-        if view not in KEY_VIEWS:
-            return None, None, None
-        iterated = iterated.func.value
+    iterated, view = iterated_view(iterated)
+    if view and view not in KEY_VIEWS:
+        return None, None, None
     container = dotted_name(iterated)
     if container is None:
         return None, None, None

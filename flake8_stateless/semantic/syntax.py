@@ -307,3 +307,30 @@ def mutation_sites(node: ast.AST) -> Iterator[tuple[ast.expr, ast.expr]]:
     for target in targets:
         if isinstance(target, (ast.Subscript, ast.Attribute)):
             yield target.value, target
+
+
+ITERATION_COPIES = frozenset({"list", "tuple", "sorted", "reversed"})
+"""Calls that copy what they iterate: ``for w in list(c.values())`` loops over ``c``."""
+
+
+def iterated_view(iterated: ast.expr) -> tuple[ast.expr, str]:
+    """(container, view) a loop iterates: ``list(c.items())`` -> (``c``, "items"),
+    ``c.values()`` -> (``c``, "values"), ``c`` -> (``c``, ""). Copies are looked
+    through; a call with arguments is not a view."""
+    for _ in range(8):
+        if not (
+            isinstance(iterated, ast.Call)
+            and isinstance(iterated.func, ast.Name)
+            and iterated.func.id in ITERATION_COPIES
+            and len(iterated.args) == 1
+        ):
+            break
+        iterated = iterated.args[0]
+    if (
+        isinstance(iterated, ast.Call)
+        and isinstance(iterated.func, ast.Attribute)
+        and not iterated.args
+        and not iterated.keywords
+    ):
+        return iterated.func.value, iterated.func.attr
+    return iterated, ""
