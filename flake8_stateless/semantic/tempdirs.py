@@ -58,6 +58,8 @@ UNIQUE_MAKERS = frozenset(
     }
 )
 """Calls whose value differs on every request: a name holding one is made for it."""
+FRESH_MAKERS = UNIQUE_MAKERS | TEMP_OBJECTS | {"tempfile.mkdtemp"}
+"""Calls that make a path part for this call alone: unique values and fresh temp dirs."""
 UNIQUE_METHODS = frozenset({"hexdigest", "digest", "timestamp"})
 """Methods whose value is made from this request's data (a hash, a time stamp)."""
 NAMED = "named"
@@ -298,7 +300,7 @@ class TempDirs:
                 steps += 1
                 if isinstance(node, ast.Call):
                     func = node.func
-                    if qualified_name(func) in UNIQUE_MAKERS or (
+                    if qualified_name(func) in FRESH_MAKERS or (
                         isinstance(func, ast.Attribute) and func.attr in UNIQUE_METHODS
                     ):
                         return True
@@ -370,6 +372,13 @@ class TempDirs:
                 if steps > MAX_STEPS:
                     return False
                 if is_temp_dir_leaf(current, qualified_name):
+                    if rest is not None and not isinstance(current, ast.Constant):
+                        rest.append(current)  # ``mkdtemp()`` is made for this call
+                    break
+                made = self._temp_object_name(current, function)
+                if made is not None:
+                    if rest is not None:
+                        rest.append(made)
                     break
                 if isinstance(current, ast.Name):
                     key = (current.id, id(function))
@@ -394,6 +403,30 @@ class TempDirs:
             else:
                 return False
         return True
+
+    def _temp_object_name(
+        self, expr: ast.expr, function: FunctionNode | None
+    ) -> ast.Call | None:
+        """``folder.name`` where every value of ``folder`` is ``TemporaryDirectory()``
+        (or ``None``, which has no ``.name``: octoprint's ``folder = None`` before the
+        ``try``): the call that made the folder, fresh for this call; None otherwise."""
+        if not (
+            isinstance(expr, ast.Attribute)
+            and expr.attr == "name"
+            and isinstance(expr.value, ast.Name)
+        ):
+            return None
+        made: ast.Call | None = None
+        for value in self._values_of(expr.value.id, function) or ():
+            if isinstance(value, ast.Constant) and value.value is None:
+                continue
+            if not (
+                isinstance(value, ast.Call)
+                and self.facts.qualified_name(value.func) in TEMP_OBJECTS
+            ):
+                return None
+            made = value
+        return made
 
     def _follow_call(
         self,

@@ -99,12 +99,18 @@ PROCESS_RESOURCES = frozenset(
 )  # fmt: skip
 """Constructors of things that exist only inside this process and carry no data: an
 event loop, a lock, a thread or a pool. Every process makes its own, and should."""
+PROCESS_CLOCKS = frozenset(
+    {"time.monotonic", "time.monotonic_ns", "time.perf_counter", "time.perf_counter_ns"}
+)
+"""Clocks whose readings mean nothing outside this process (their reference point is
+arbitrary): a global holding one is a debounce or throttle stamp of this process's own
+work (changedetection's ``gc_debounce``), never data another process could share."""
 
 
 def _holds_a_process_resource(target: ast.Name, function: FunctionNode, context: Context) -> bool:
     """``_loop = asyncio.new_event_loop()`` (or through a local name: ``loop = ...;
-    _loop = loop``): the process's own event loop, lock or thread, not data a later
-    request reads. A client built from settings is not one (its settings are data)."""
+    _loop = loop``): the process's own event loop, lock or thread, or a reading of its
+    own clock (``time.monotonic()``), not data a later request reads. A client built from settings is not one (its settings are data)."""
     parents = context.parents(function)
     parent = parents.get(id(target))
     if not isinstance(parent, ast.Assign):
@@ -124,9 +130,10 @@ def _holds_a_process_resource(target: ast.Name, function: FunctionNode, context:
 
 
 def _makes_a_process_resource(value: ast.expr, context: Context) -> bool:
-    return isinstance(value, ast.Call) and (
-        context.qualified_name(value.func) or ""
-    ) in PROCESS_RESOURCES
+    if not isinstance(value, ast.Call):
+        return False
+    made = context.qualified_name(value.func) or ""
+    return made in PROCESS_RESOURCES or made in PROCESS_CLOCKS
 
 
 def _lazily_initialised(function: FunctionNode, names: set[str]) -> set[str]:
@@ -247,6 +254,9 @@ def index():
         "initialisation of a per-process client or table (`if _client is None: "
         "_client = ...`, or `if _table: return _table` before computing it), and a "
         "global rebound to the process's own event loop, lock, thread or pool "
-        "(`_loop = asyncio.new_event_loop()`): every process makes its own.",
+        "(`_loop = asyncio.new_event_loop()`): every process makes its own. A global "
+        "rebound to a reading of `time.monotonic()` or `time.perf_counter()` is a debounce "
+        "or throttle stamp of this process's own work (those clocks mean nothing to another "
+        "process); a `time.time()` stamp is still reported.",
     ),
 )
