@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
 from flake8_stateless.context import Context, FunctionNode
 from flake8_stateless.registry import Finding, Rule
@@ -49,7 +49,55 @@ def _content_addressed_cache(path: ast.expr, function: FunctionNode, context: Co
         context, "hashes and existence checks", function,
         lambda: _hashes_and_checks(function, context),
     )
-    return hashed and path.id in checked
+    if not hashed:
+        return False
+    if path.id in checked:
+        return True
+    cache_keys = memoised(
+        context, "keys of checked cache paths", function,
+        lambda: _checked_cache_keys(checked, function, context),
+    )
+    return bool(cache_keys & _hash_keys(path.id, function, context))
+
+
+def _checked_cache_keys(checked: set[str], function: FunctionNode, context: Context) -> set[str]:
+    """The hashed names the checked cache paths are built from (``name`` in
+    ``file_path = CACHE / f"{name}.mp3"`` with ``name = sha256(body).hexdigest()``)."""
+    return {key for name in checked for key in _hash_keys(name, function, context)}
+
+
+def _hash_keys(name: str, function: FunctionNode, context: Context) -> set[str]:
+    """The names holding a hash that the path held by ``name`` is built from, through the
+    function's simple assignments (two steps: the path, then its parts). A sibling of a
+    checked cache file built from the same key (open-webui's ``{name}.json`` beside
+    ``{name}.mp3``) belongs to the same cache entry."""
+    known: dict[str, set[str]] = memoised(context, "hash keys by name", function, dict)
+    if name in known:
+        return known[name]
+    values = context.temp_dirs.values(function)
+    keys = known[name] = set()
+    for value in values(name) or ():
+        for part in ast.walk(value):
+            if isinstance(part, ast.Name) and part.id != name and _holds_a_hash(
+                values(part.id) or ()
+            ):
+                keys.add(part.id)
+    return keys
+
+
+def _holds_a_hash(values: Sequence[ast.expr]) -> bool:
+    """Every value is a hash digest (``hashlib.sha256(body).hexdigest()``)."""
+    return bool(values) and all(
+        any(
+            isinstance(node, ast.Call) and _last_name(node.func) in HASHES
+            for node in ast.walk(value)
+        )
+        for value in values
+    )
+
+
+def _last_name(func: ast.expr) -> str:
+    return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
 
 
 def _hashes_and_checks(function: FunctionNode, context: Context) -> tuple[bool, set[str]]:
@@ -61,7 +109,7 @@ def _hashes_and_checks(function: FunctionNode, context: Context) -> tuple[bool, 
         if not isinstance(node, ast.Call):
             continue
         func = node.func
-        last = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        last = _last_name(func)
         if last in HASHES:
             hashed = True
         elif last in EXISTENCE_CHECKS:
@@ -276,6 +324,13 @@ def save_report():
         "function opened) is a step of building the archive: the archive's own write is "
         "reported, not the staged file. A file whose name another function of the module "
         "also uses (a handler that reads it back) is still reported.",
+        "A content-addressed cache file is left alone: a path named by a hash "
+        "(`name = hashlib.sha256(body).hexdigest()`) whose existence the function checks "
+        "before writing it (`if file_path.is_file(): return FileResponse(file_path)`), and "
+        "the other files of the same entry, built from the same hash (`{name}.json` beside "
+        "`{name}.mp3`): a miss on another process costs a recomputation, never a wrong "
+        "answer. A file named by another value, or by a hash no checked path is built from, "
+        "is still reported.",
         "An upload copied to disk (a werkzeug, Starlette or Django upload, or the raw "
         "request body) is reported as SLS202 instead when that rule runs: SLS201 declares "
         "`yields_to = ('SLS202',)`, and still reports the write when SLS202 is not selected.",

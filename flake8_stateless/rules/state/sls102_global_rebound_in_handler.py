@@ -110,7 +110,8 @@ work (changedetection's ``gc_debounce``), never data another process could share
 def _holds_a_process_resource(target: ast.Name, function: FunctionNode, context: Context) -> bool:
     """``_loop = asyncio.new_event_loop()`` (or through a local name: ``loop = ...;
     _loop = loop``): the process's own event loop, lock or thread, or a reading of its
-    own clock (``time.monotonic()``), not data a later request reads. A client built from settings is not one (its settings are data)."""
+    own clock (``time.monotonic()``), not data a later request reads. A client built
+    from settings is not one (its settings are data)."""
     parents = context.parents(function)
     parent = parents.get(id(target))
     if not isinstance(parent, ast.Assign):
