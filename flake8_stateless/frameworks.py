@@ -204,6 +204,9 @@ CLASS_KIND_BY_BASE = {
     "socketio.Namespace": "on_methods",
     "socketio.AsyncNamespace": "on_methods",
     "flask_socketio.Namespace": "on_methods",
+    # OctoPrint plugins: the API of a SimpleApiPlugin (one plugin object per process)
+    "octoprint.plugin.SimpleApiPlugin": "octoprint_api",
+    "octoprint.plugin.types.SimpleApiPlugin": "octoprint_api",
     # Celery class-based tasks
     "celery.Task": "celery_task",
     "celery.app.task.Task": "celery_task",
@@ -261,9 +264,15 @@ REQUEST_METHODS_BY_KIND: dict[str, frozenset[str]] = {
     "starlette_ws": frozenset({"on_connect", "on_receive", "on_disconnect"}),
     "flask_view": frozenset({"dispatch_request"}),
     "celery_task": frozenset({"run", "on_success", "on_failure", "after_return"}),
+    "octoprint_api": frozenset({"on_api_command", "on_api_get"}),
 }
 """Kinds absent here (``consumer``, ``on_methods``, ``falcon``) are decided by rule:
 every public method, ``on_*`` methods, and Falcon's ``on_<verb>[_suffix]`` responders."""
+
+SHARED_SELF_KINDS = frozenset({"falcon", "octoprint_api"})
+"""Class kinds whose one object serves every request: Falcon resources are added once
+with ``add_route``, an OctoPrint plugin is loaded once per process."""
+
 
 ENDPOINT_REGISTRARS = frozenset(
     {

@@ -33,7 +33,7 @@ from flake8_stateless.semantic.syntax import (
 from flake8_stateless.semantic.tempdirs import TempDirs
 from flake8_stateless.semantic.values import ValueFollower
 
-SUMMARY_FORMAT = 20
+SUMMARY_FORMAT = 23
 """Bumped whenever the summary's shape or meaning changes (part of the cache key)."""
 
 MAX_REF_SEGMENTS = 6

@@ -842,7 +842,7 @@ def _handle_containers(context: Context) -> set[str]:
         handles = {
             t.id
             for node in nodes
-            if isinstance(node, ast.Assign) and _is_handle(node.value, context)
+            if isinstance(node, ast.Assign) and is_work_handle(node.value, context)
             for t in node.targets
             if isinstance(t, ast.Name)
         }
@@ -856,7 +856,7 @@ def _handle_containers(context: Context) -> set[str]:
             if key is not None and key in keys:
                 found.add(name)  # ``streams[task_id] = ...`` beside the task
             elif stored is not None and (
-                _is_handle(stored, context)
+                is_work_handle(stored, context)
                 or (isinstance(stored, ast.Name) and (stored.id in handles or stored.id in keys))
             ):
                 found.add(name)  # the handle itself, or ``item_tasks[item].append(task_id)``
@@ -903,7 +903,7 @@ def _handle_keys(nodes: list[ast.AST], handles: set[str], context: Context) -> s
     for node in nodes:
         if isinstance(node, ast.Assign):
             stored = node.value
-            if _is_handle(stored, context) or (
+            if is_work_handle(stored, context) or (
                 isinstance(stored, ast.Name) and stored.id in handles
             ):
                 for target in node.targets:
@@ -912,7 +912,9 @@ def _handle_keys(nodes: list[ast.AST], handles: set[str], context: Context) -> s
     return keys
 
 
-def _is_handle(value: ast.expr, context: Context) -> bool:
+def is_work_handle(value: ast.expr, context: Context) -> bool:
+    """``threading.Thread(...)``, ``pool.submit(...)``, ``create_task(...)``: a handle of
+    this process's own work or its synchronisation, not user data."""
     if isinstance(value, ast.Await):
         return False
     if not isinstance(value, ast.Call):

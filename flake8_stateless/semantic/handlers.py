@@ -56,14 +56,16 @@ class HandlerScope:
     def shares_self(self, function: FunctionNode) -> bool:
         """Whether ``function`` is a handler method whose object serves every request:
         a route decorator on a method (the object was created once and its bound method
-        registered: plugins, resources), or a Falcon responder (resources are added once
-        with ``add_route``). Class-based views of Django, Flask, Tornado or DRF make an
-        object per request and do not count."""
+        registered: plugins, resources), a Falcon responder (resources are added once
+        with ``add_route``) or an OctoPrint ``SimpleApiPlugin``'s API method. Class-based
+        views of Django, Flask, Tornado or DRF make an object per request and do not
+        count."""
         cls = self.facts.method_class.get(id(function))
         if cls is None:
             return False
-        if self.class_kind(cls) == "falcon":
-            return serves_as_method("falcon", function.name)
+        kind = self.class_kind(cls)
+        if kind in frameworks.SHARED_SELF_KINDS and serves_as_method(kind, function.name):
+            return True
         return any(self._decorator_kind(d) is not None for d in function.decorator_list)
 
     @property

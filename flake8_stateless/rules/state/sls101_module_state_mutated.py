@@ -393,6 +393,8 @@ def _long_lived_container(
             node.value, function, context
         ):
             return None  # its own bookkeeping (timers, flags, clients): not user data
+        if state.is_work_handle(node.value, context):
+            return None  # ``self._task = Thread(target=..., kwargs=request data)``: SLS501's
         return _long_lived_attribute(reported, function, context)
     while isinstance(container, ast.Subscript):
         container = container.value
