@@ -35,6 +35,37 @@ def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Ite
             yield RULE.finding(node, what=memo, group=f"{id(function)}:{memo}")
 
 
+SET_UP_METHODS = frozenset({"__init__", "__new__", "__post_init__", "__enter__", "__aenter__"})
+
+
+def _rebuilt_from_itself(node: ast.AST, reported: ast.expr, function: FunctionNode) -> bool:
+    """``self.pending = list(filter(..., self.pending))`` outside set-up: the container
+    held in ``self.pending`` is replaced by a changed copy of itself, which changes it
+    as surely as ``remove`` would (OctoPrint's app keys drop entries this way)."""
+    if not (
+        isinstance(node, ast.Assign)
+        and isinstance(reported, ast.Attribute)
+        and isinstance(reported.value, ast.Name)
+        and reported.value.id == "self"
+        and function.name not in SET_UP_METHODS
+    ):
+        return False
+    attribute = reported.attr
+    return any(
+        isinstance(part, ast.Attribute)
+        and part.attr == attribute
+        and isinstance(part.value, ast.Name)
+        and part.value.id == "self"
+        for part in ast.walk(node.value)
+    )
+
+
+def _holds_a_container(attribute: str, function: FunctionNode, context: Context) -> bool:
+    """``self.<attribute> = []`` (or another container) in a method of the class."""
+    cls = context.enclosing_class(function)
+    return cls is not None and attribute in context.instance_containers(cls)
+
+
 ENTRY_GETTERS = frozenset({"get", "setdefault"})
 """Methods that hand back an entry of a mapping itself (not a copy)."""
 
@@ -388,7 +419,14 @@ def _long_lived_container(
     on an attribute known to hold a container, any mutation; on another attribute, item
     assignment and deletion (certainly a container; ``self.db.add(x)`` is not)."""
     certain = _certainly_a_container(container, reported)
-    if isinstance(container, ast.Name) and isinstance(reported, ast.Attribute):
+    if (
+        isinstance(container, ast.Name)
+        and isinstance(reported, ast.Attribute)
+        and _rebuilt_from_itself(node, reported, function)
+        and _holds_a_container(reported.attr, function, context)
+    ):
+        container = reported  # ``self.items = [i for i in self.items if ...]``
+    elif isinstance(container, ast.Name) and isinstance(reported, ast.Attribute):
         if not isinstance(node, ast.Assign) or not state.is_request_value(
             node.value, function, context
         ):
@@ -457,7 +495,7 @@ def _long_lived_attribute(
     what one request chose stays on this process only (the next request, on another
     process, does not see it). Lazy initialisation (``if self._client is None: self._client =
     ...``) and ``__init__`` are left alone."""
-    if function.name in ("__init__", "__new__", "__post_init__", "__enter__", "__aenter__"):
+    if function.name in SET_UP_METHODS:
         return None
     if not context.self_is_long_lived(function):
         return None
@@ -604,6 +642,11 @@ def add_to_cart():
         "Follows the request into the project: a helper in another module, a method of "
         "a long-lived object (a module-level instance, an app extension) or a "
         "`functools` cache reached from a handler is request-serving code too.",
+        "On a long-lived object, a container attribute replaced by a changed copy of itself "
+        "(`self._pending = list(filter(..., self._pending))`) is changed like `remove` "
+        "would; an attribute rebound to a request value is reported too (what one request "
+        "chose stays on this process), except a handle of the process's own work "
+        "(`self._task = threading.Thread(...)`: the thread is SLS501's).",
         "An entry taken into a local name is the entry itself: `cart = CARTS.get(uid)` "
         "(or `CARTS[uid]`, `CARTS.setdefault(uid, {})`) then `cart[\"items\"] = ...` or "
         "`cart.update(...)` changes `CARTS`. A copy (`dict(...)`, `.copy()`, "
