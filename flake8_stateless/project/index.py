@@ -642,6 +642,15 @@ class ProjectIndex:
                 entry = self._entry_of(target)
                 if entry is not None:
                     yield entry
+        if long_lived:
+            for ref in function.self_calls:  # ``Base.method(self, ...)``: the same object
+                target = self.resolve(module_name, function.qualname, ref, long_lived)
+                if target is None or target.kind not in (FUNCTION, METHOD):
+                    continue
+                owner = self.module(target.module)
+                callee = owner.functions.get(target.name) if owner is not None else None
+                if callee is not None and callee.cls is not None:
+                    yield Target(METHOD, target.module, target.name, True)
         yield from self._wrappers(module_name, function)
 
     def _entry_of(self, target: Target) -> Target | None:

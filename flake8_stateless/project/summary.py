@@ -33,7 +33,7 @@ from flake8_stateless.semantic.syntax import (
 from flake8_stateless.semantic.tempdirs import TempDirs
 from flake8_stateless.semantic.values import ValueFollower
 
-SUMMARY_FORMAT = 23
+SUMMARY_FORMAT = 24
 """Bumped whenever the summary's shape or meaning changes (part of the cache key)."""
 
 MAX_REF_SEGMENTS = 6
@@ -113,6 +113,18 @@ def ref_of(node: ast.AST) -> str | None:
     return ".".join(reversed(segments))
 
 
+def _hands_over_self(call: ast.Call, ref: str) -> bool:
+    """``UserManager.remove_user(self, name)``: a method of a named class called on this
+    function's own ``self`` (an explicit base-class call)."""
+    first = call.args[0] if call.args else None
+    return (
+        isinstance(first, ast.Name)
+        and first.id == "self"
+        and "." in ref
+        and ref.partition(".")[0] not in ("self", "cls", "super()")
+    )
+
+
 @dataclass(frozen=True)
 class FunctionSummary:
     qualname: str
@@ -145,6 +157,9 @@ class FunctionSummary:
     shared_self: bool = False
     """A handler method whose object serves every request (a route decorator on a method
     of a plugin or resource object, a Falcon responder): ``self`` is long-lived."""
+    self_calls: tuple[str, ...] = ()
+    """Refs of its calls that hand over its own ``self`` first (``Base.method(self, x)``):
+    the method runs on the same object, as long-lived as this one."""
     returns_temp_dir: bool = False
     """Every value it returns is a path in the system temp directory (built from
     ``tempfile.gettempdir()``, ``mkdtemp()``, a ``/tmp`` literal or another such function
@@ -328,12 +343,13 @@ def _function_json(f: FunctionSummary) -> list[Any]:
         f.cached,
         f.shared_self,
         f.returns_temp_dir,
+        list(f.self_calls),
     ]
 
 
 def _function_from_json(data: Any) -> FunctionSummary:
     (qualname, line, handler, entry, cls, parent, params, calls, decorators, returns,
-     local_refs, returns_ref, cached, shared_self, returns_temp_dir) = data  # fmt: skip
+     local_refs, returns_ref, cached, shared_self, returns_temp_dir, self_calls) = data  # fmt: skip
     return FunctionSummary(
         qualname=str(qualname),
         line=int(line),
@@ -350,6 +366,7 @@ def _function_from_json(data: Any) -> FunctionSummary:
         cached=bool(cached),
         shared_self=bool(shared_self),
         returns_temp_dir=bool(returns_temp_dir),
+        self_calls=tuple(str(c) for c in self_calls),
     )
 
 
@@ -690,6 +707,7 @@ class SummaryBuilder:
         arguments = function.args
         params = tuple(a.arg for a in [*arguments.posonlyargs, *arguments.args])
         calls: list[str] = []
+        self_calls: list[str] = []
         local_refs: dict[str, dict[str, int]] = {}
         """name -> its refs in source order (the value: first line), every binding kept."""
         returns: list[str] = []
@@ -704,6 +722,8 @@ class SummaryBuilder:
                 ref = ref_of(node.func)
                 if ref is not None:
                     calls.append(ref)
+                    if _hands_over_self(node, ref):
+                        self_calls.append(ref)
                 calls.extend(self._handed_functions(node, scope.local, nested))
             elif isinstance(node, ast.Assign) and len(node.targets) == 1:
                 target = node.targets[0]
@@ -763,6 +783,7 @@ class SummaryBuilder:
             cached=self._is_cached_factory(function),
             shared_self=self.handlers.shares_self(function),
             returns_temp_dir=self._returns_temp_dir(function),
+            self_calls=tuple(dict.fromkeys(self_calls)),
         )
 
     def _imported(self, node: ast.Import | ast.ImportFrom) -> list[tuple[str, str]]:
