@@ -1106,6 +1106,17 @@ def returns_name(name: str, function: FunctionNode, context: Context) -> bool:
     )
 
 
+def returns_dotted(names: set[str | None], function: FunctionNode, context: Context) -> bool:
+    """Whether ``function`` returns one of the dotted ``names`` itself
+    (``return request.app.state.servers``: what it just stored there)."""
+    return any(
+        isinstance(node, ast.Return)
+        and node.value is not None
+        and dotted_name(node.value) in names
+        for node in context.own_nodes(function)
+    )
+
+
 BEFORE_EACH_REQUEST = frozenset({"before_request", "before_app_request"})
 
 

@@ -208,13 +208,20 @@ def _refilled(node: ast.AST, function: FunctionNode, context: Context) -> bool:
     """The app's shared state written as a refilled copy, not as a change a request
     makes: by a ``before_request`` hook (set again before every request reads it), by a
     getter or cache function (``get_all_models`` storing what it fetched), or stored and
-    handed back (``app.state.models = models; return models``)."""
+    handed back (``app.state.models = models; return models``, or ``return
+    app.state.models`` itself)."""
     if state.runs_before_each_request(function):
         return True
     if "cache" in function.name.lower() or function.name.startswith(GETTERS):
         return True
-    value = node.value if isinstance(node, ast.Assign) else None
-    return isinstance(value, ast.Name) and state.returns_name(value.id, function, context)
+    if not isinstance(node, ast.Assign):
+        return False
+    value = node.value
+    if isinstance(value, ast.Name) and state.returns_name(value.id, function, context):
+        return True
+    # ``request.app.state.servers = await fetch(...)`` ... ``return request.app.state.servers``
+    written = {dotted_name(target) for target in node.targets} - {None}
+    return bool(written) and state.returns_dotted(written, function, context)
 
 
 def _strip_subscripts(container: ast.expr) -> ast.expr:
