@@ -649,6 +649,10 @@ def add_to_cart():
         "Follows the request into the project: a helper in another module, a method of "
         "a long-lived object (a module-level instance, an app extension) or a "
         "`functools` cache reached from a handler is request-serving code too.",
+        "App state (`request.app.state.x`, `current_app.config[...]`) set by a "
+        "`before_request` hook, by a getter or cache function (`get_*`, `*cache*`), or "
+        "stored and handed back (`app.state.models = models; return models`, or `return "
+        "app.state.models`) is a refilled copy of backing data, not a change a request makes.",
         "On a long-lived object, a container attribute replaced by a changed copy of itself "
         "(`self._pending = list(filter(..., self._pending))`) is changed like `remove` "
         "would; an attribute rebound to a request value is reported too (what one request "
