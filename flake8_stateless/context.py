@@ -148,6 +148,22 @@ class Context(ModuleFacts):
             return None
         return index.held_container(self.module_name, scope, dotted)
 
+    def released_by_callers(
+        self, claim: FunctionNode, releases: Sequence[FunctionNode]
+    ) -> bool | None:
+        """Whether every caller in the project of the module-level function ``claim``
+        undoes it with one of ``releases`` in a ``finally`` block, given the same key
+        (see ``ProjectIndex.released_by_callers``); None when nothing calls it. False
+        outside a project."""
+        index = self.located.index
+        qualname = self.qualnames.by_id.get(id(claim))
+        if index.layout is None or qualname is None:
+            return False
+        names = frozenset(
+            name for name in (self.qualnames.by_id.get(id(r)) for r in releases) if name
+        )
+        return index.released_by_callers(self.module_name, qualname, names)
+
     def project_cache_decorator(self, name: str) -> str | None:
         """The memoising decorator (``lru_cache``) of the function ``name`` refers to at
         module level when another project module defines it and it takes arguments."""

@@ -378,3 +378,56 @@ def test_a_class_level_container_annotated_with_its_element_class(tmp_path: Path
     assert index.long_lived_object("app.loaders", "handler", "loader") == "Loader"
     assert index.long_lived_object("app.loaders", "handler", "unknown") is None
     assert index.long_lived_object("app.loaders", "handler", "name") is None
+
+
+WORKER_LOOP = '''\
+from app import pool
+
+
+async def run(worker_id, jobs):
+    while True:
+        uuid = await jobs.get()
+        if not pool.claim(uuid, worker_id):
+            continue
+        pool.log(worker_id, uuid)
+        try:
+            try:
+                await check(uuid)
+            finally:
+                pool.flush(worker_id)
+        finally:
+            def later(uuid):
+                pool.forget(uuid)
+            pool.release(
+                uuid,
+                worker_id=worker_id,
+            )
+        pool.unmark(uuid)
+
+
+def backwards(uuid):
+    try:
+        pass
+    finally:
+        pool.release(uuid)
+    pool.claim(uuid)
+'''
+
+
+def test_the_summary_pairs_a_claim_with_its_release_in_finally() -> None:
+    functions = {f.qualname: f for f in summary(WORKER_LOOP).functions}
+    # the same name first, the release later and in a ``finally`` (nested or not); not
+    # a call after the ``finally``, a different first argument, or a nested function's
+    pairs = set(functions["run"].released)
+    assert ("pool.claim", "pool.release") in pairs
+    assert ("check", "pool.release") in pairs  # every earlier call given ``uuid``
+    assert ("pool.log", "pool.flush") in pairs  # ``worker_id`` first in both
+    assert ("pool.claim", "pool.forget") not in pairs  # a nested function's call
+    assert ("pool.claim", "pool.unmark") not in pairs  # after the ``finally``
+    assert all(release != "pool.release" for claim, release in pairs if claim == "pool.log")
+    assert functions["backwards"].released == ()  # released before it is claimed
+
+
+def test_claim_release_pairs_survive_the_json_cache() -> None:
+    built = summary(WORKER_LOOP)
+    assert ModuleSummary.from_json(built.to_json()) == built

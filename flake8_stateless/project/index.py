@@ -1425,6 +1425,51 @@ class ProjectIndex:
         named = slot.named or (bool(params_named) and all(params_named))
         return NAMED if named else FIXED
 
+    def released_by_callers(
+        self, module_name: str, qualname: str, releases: frozenset[str]
+    ) -> bool | None:
+        """Whether every call in the project of function ``qualname`` (a claim: it marks
+        an item) is followed, in the caller, by a call of one of the functions
+        ``releases`` of the same module in a ``finally`` block, given the same name first
+        (``FunctionSummary.released``). None when nothing calls it and it is not used
+        as a value (not run in this project); False when a caller is unknown, does not
+        release it, or calls it at module level."""
+        name = qualname.rpartition(".")[2]
+        callers, escaped = self._caller_table()
+        if name in escaped:
+            return False
+        sites = 0
+        for caller_module, scope, ref in callers.get(name, ()):
+            target = self.resolve(caller_module, scope, ref, False)
+            entry = self._entry_of(target) if target is not None else None
+            if entry is None:
+                if target is None:
+                    return False  # a call of that name nothing resolves: may be this one
+                continue
+            if (entry.module, entry.name) != (module_name, qualname):
+                continue
+            module = self.module(caller_module)
+            caller = module.functions.get(scope) if module is not None and scope else None
+            if caller is None:
+                return False  # called at module level, or by a function not summarised
+            released = False
+            for claim, release in caller.released:
+                if claim != ref:
+                    continue
+                undone = self.resolve(caller_module, scope, release, False)
+                if (
+                    undone is not None
+                    and undone.kind == FUNCTION
+                    and undone.module == module_name
+                    and undone.name in releases
+                ):
+                    released = True
+                    break
+            if not released:
+                return False
+            sites += 1
+        return True if sites else None
+
     def _sites_of(self, module_name: str, scope: str, ref: str) -> list[CallSite]:
         if self._sites is None:
             self._sites = {}

@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 import json
 import math
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,7 +34,7 @@ from flake8_stateless.semantic.syntax import (
 from flake8_stateless.semantic.tempdirs import TempDirs
 from flake8_stateless.semantic.values import ValueFollower
 
-SUMMARY_FORMAT = 24
+SUMMARY_FORMAT = 25
 """Bumped whenever the summary's shape or meaning changes (part of the cache key)."""
 
 MAX_REF_SEGMENTS = 6
@@ -164,6 +165,11 @@ class FunctionSummary:
     """Every value it returns is a path in the system temp directory (built from
     ``tempfile.gettempdir()``, ``mkdtemp()``, a ``/tmp`` literal or another such function
     of the module): calibre-web's ``get_temp_dir()``. See ``semantic/tempdirs.py``."""
+    released: tuple[tuple[str, str], ...] = ()
+    """(claim ref, release ref): a call given a local name as its first argument, followed
+    by a call in a ``finally`` block given the same name first (``claim(uuid, ...)`` then
+    ``finally: release(uuid, ...)``): what the first marks lasts as long as this
+    function's work on it. See :func:`released_pairs`."""
 
 
 @dataclass(frozen=True)
@@ -344,12 +350,14 @@ def _function_json(f: FunctionSummary) -> list[Any]:
         f.shared_self,
         f.returns_temp_dir,
         list(f.self_calls),
+        _pairs(f.released),
     ]
 
 
 def _function_from_json(data: Any) -> FunctionSummary:
     (qualname, line, handler, entry, cls, parent, params, calls, decorators, returns,
-     local_refs, returns_ref, cached, shared_self, returns_temp_dir, self_calls) = data  # fmt: skip
+     local_refs, returns_ref, cached, shared_self, returns_temp_dir, self_calls,
+     released) = data  # fmt: skip
     return FunctionSummary(
         qualname=str(qualname),
         line=int(line),
@@ -367,6 +375,7 @@ def _function_from_json(data: Any) -> FunctionSummary:
         shared_self=bool(shared_self),
         returns_temp_dir=bool(returns_temp_dir),
         self_calls=tuple(str(c) for c in self_calls),
+        released=_unpairs(released),
     )
 
 
@@ -401,6 +410,62 @@ def _class_from_json(data: Any) -> ClassSummary:
 
 
 # ------------------------------------------------------------------------ building
+MAX_RELEASED_REFS = 8
+"""Distinct refs kept per key name on each side of a claim/release pair: a worker loop
+has one or two (keeps the pairing linear in the function's size)."""
+
+if sys.version_info >= (3, 11):
+    _TRY_TYPES: tuple[type[ast.stmt], ...] = (ast.Try, ast.TryStar)
+else:  # pragma: no cover
+    _TRY_TYPES = (ast.Try,)
+_NESTED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+
+
+def released_pairs(function: FunctionNode) -> tuple[tuple[str, str], ...]:
+    """``(claim ref, release ref)`` for ``claim(key, ...)`` followed, later in
+    ``function``, by ``release(key, ...)`` inside a ``finally`` block, both given the same
+    local name ``key`` as their first positional argument: a worker marking the item it
+    works on and always unmarking it. One iterative pass (nested functions and classes
+    are not entered)."""
+    first: dict[str, dict[str, int]] = {}
+    """key name -> ref -> line of its first call outside ``finally``."""
+    last: dict[str, dict[str, int]] = {}
+    """key name -> ref -> line of its last call inside ``finally``."""
+    stack: list[tuple[ast.AST, bool]] = [(s, False) for s in reversed(function.body)]
+    while stack:
+        node, in_finally = stack.pop()
+        if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Name):
+            ref = ref_of(node.func)
+            refs = (last if in_finally else first).setdefault(node.args[0].id, {})
+            if ref is not None and (ref in refs or len(refs) < MAX_RELEASED_REFS):
+                if in_finally:
+                    refs[ref] = max(refs.get(ref, 0), node.lineno)
+                else:
+                    refs.setdefault(ref, node.lineno)
+        children: list[ast.AST]
+        if isinstance(node, _TRY_TYPES):
+            stack.extend(  # ``TryStar`` has the same fields
+                (statement, True)
+                for statement in reversed(node.finalbody)
+                if not isinstance(statement, _NESTED_SCOPES)
+            )
+            children = [*node.body, *node.handlers, *node.orelse]
+        else:
+            children = list(ast.iter_child_nodes(node))
+        stack.extend(
+            (child, in_finally)
+            for child in reversed(children)
+            if not isinstance(child, _NESTED_SCOPES)
+        )
+    pairs: dict[tuple[str, str], None] = {}
+    for name, releases in last.items():
+        for claim, claim_line in first.get(name, {}).items():
+            for release, release_line in releases.items():
+                if claim_line < release_line and claim != release:
+                    pairs[(claim, release)] = None
+    return tuple(pairs)
+
+
 def absolute_import(target: str, module: str, is_package: bool) -> str:
     """An import target written in ``module`` with its leading dots resolved
     (``.settings.AFFINITY`` in ``shop.views`` is ``shop.settings.AFFINITY``)."""
@@ -784,6 +849,7 @@ class SummaryBuilder:
             shared_self=self.handlers.shares_self(function),
             returns_temp_dir=self._returns_temp_dir(function),
             self_calls=tuple(dict.fromkeys(self_calls)),
+            released=released_pairs(function),
         )
 
     def _imported(self, node: ast.Import | ast.ImportFrom) -> list[tuple[str, str]]:

@@ -25,7 +25,13 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from flake8_stateless import frameworks
-from flake8_stateless.semantic.syntax import FunctionNode, dotted_name, iterated_view, root_name
+from flake8_stateless.semantic.syntax import (
+    FunctionNode,
+    dotted_name,
+    iterated_view,
+    mutation_sites,
+    root_name,
+)
 
 if TYPE_CHECKING:
     from flake8_stateless.context import Context
@@ -359,6 +365,114 @@ def removed_in_finally(
         return False
     removals, additions = _finally_removals(outer, context)
     return text in removals.get(name, set()) and text in additions.get(name, set())
+
+
+EMPTYING = frozenset({"pop", "popitem", "discard", "remove", "clear"})
+"""Methods that only take entries out of a container."""
+
+
+def in_flight_table(name: str, context: Context) -> bool:
+    """Whether the module-level container ``name`` only ever holds in-flight marks of
+    this process's own work, claimed and released across modules: every entry is added
+    by a module-level function of this module keyed by its first parameter (a claim:
+    ``claim_uuid_for_processing(uuid, worker_id)``), and every call of each claim in the
+    project is followed, in the caller, by a call in a ``finally`` block of a function
+    of this module that removes the entry keyed by its first parameter (a release),
+    given the same name (a worker loop: ``claim(uuid, ...)`` ...
+    ``finally: release(uuid, ...)``). Anything else done to it (an entry added by other
+    code, a claim used as a value or called without its release) makes it state. A
+    request that only takes marks out of such a table (cancelling a running job) changes
+    the bookkeeping of this process's own workers. Once per container and module."""
+    memo_key = ("state-in-flight", 0)
+    known = context.rule_memo.get(memo_key)
+    if not isinstance(known, dict):
+        known = {}
+        context.rule_memo[memo_key] = known
+    answer = known.get(name)
+    if answer is None:
+        candidate = _claims_and_releases(context).get(name)
+        answer = known[name] = candidate is not None and _released_by_every_caller(
+            *candidate, context
+        )
+    return bool(answer)
+
+
+ClaimsAndReleases = tuple[list[FunctionNode], list[FunctionNode]]
+
+
+def _claims_and_releases(context: Context) -> dict[str, ClaimsAndReleases | None]:
+    """Module-level containers by name: (claim functions, release functions) when every
+    entry added to it is added by a module-level function keyed by its first parameter,
+    else None (one pass over the module, once)."""
+    memo_key = ("state-claims", 0)
+    known = context.rule_memo.get(memo_key)
+    if isinstance(known, dict):
+        return known
+    found: dict[str, ClaimsAndReleases | None] = {}
+    for function in context.functions:
+        first = _first_parameter(function, context)
+        claimed: set[str] = set()
+        released: set[str] = set()
+        for node in context.own_nodes(function):
+            for site, _ in mutation_sites(node):
+                changed = site
+                while isinstance(changed, ast.Subscript):
+                    changed = changed.value
+                name = dotted_name(changed)
+                if name is None or "." in name or found.get(name, ()) is None:
+                    continue
+                if isinstance(node, ast.Delete) or (
+                    isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in EMPTYING
+                ):
+                    if any(removed == (name, first) for removed in _removal(node)):
+                        released.add(name)
+                    found.setdefault(name, ([], []))
+                elif first is not None and (name, first) in set(_addition(node)):
+                    claimed.add(name)
+                    found.setdefault(name, ([], []))
+                else:
+                    found[name] = None  # an entry added by other code, or by another key
+        for name in claimed:
+            entry = found.get(name)
+            if entry is not None:
+                entry[0].append(function)
+        for name in released:
+            entry = found.get(name)
+            if entry is not None:
+                entry[1].append(function)
+    context.rule_memo[memo_key] = found
+    return found
+
+
+def _released_by_every_caller(
+    claims: list[FunctionNode], releases: list[FunctionNode], context: Context
+) -> bool:
+    """Whether each claim is released by every caller in the project (at least one claim
+    has callers; a claim nothing calls or hands on does not run)."""
+    if not claims or not releases:
+        return False
+    called = False
+    for claim in claims:
+        verdict = context.released_by_callers(claim, releases)
+        if verdict is False:
+            return False
+        if verdict is None and (claim.decorator_list or context.is_request_serving(claim)):
+            return False  # run by a framework or a request without a caller we can see
+        called = called or verdict is True
+    return called
+
+
+def _first_parameter(function: FunctionNode, context: Context) -> str | None:
+    """The first parameter of a module-level function (a claim or release is called
+    by name from other modules), else None."""
+    if context.function_parent.get(id(function)) is not None:
+        return None
+    if id(function) in context.method_class:
+        return None
+    arguments = [*function.args.posonlyargs, *function.args.args]
+    return arguments[0].arg if arguments else None
 
 
 Keys = dict[str, set[str]]

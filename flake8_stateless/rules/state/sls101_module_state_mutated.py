@@ -183,6 +183,14 @@ def _not_state(
         return True  # handles of this process's own threads and tasks
     if state.set_up_once(node, function, context):
         return True
+    root = _strip_subscripts(container)
+    if (
+        isinstance(root, ast.Name)
+        and not context.binds_locally(function, root.id)
+        and context.module_mutable_kind(root.id) is not None
+        and state.in_flight_table(root.id, context)
+    ):
+        return True  # marks of what this process's own workers are working on
     if state.in_service_fallback(node, function, context):
         return True  # the in-memory fallback when the deployer configures no Redis
     if (
@@ -683,7 +691,14 @@ def add_to_cart():
         "`pool.submit(run, key)` (or `Thread(target=run, args=(key,))`, "
         "`create_task(run(key))`) where `run`, a function or method of the same module, "
         "removes `PENDING[key]` in its `finally`. What the work stores for later (its "
-        "result, its error) is still reported.",
+        "result, its error) is still reported. Across modules, a module-level table of what "
+        "the process's own workers are working on is not state either: every entry added "
+        "by a module-level claim function keyed by its first parameter "
+        "(`claim(uuid, worker_id)`), and every call of each claim in the project followed "
+        "in the caller by a release of the same module in a `finally` block given the same "
+        "name (`finally: release(uuid, ...)`); a request cancelling a running job may take "
+        "marks out of it. A claim also called without its release (or used as a value), "
+        "or an entry added by other code, keeps the table reported.",
         "Set-up run once may be guarded in its callers: a function every call of which "
         "in the module sits under an unset guard (`if not self._finalized: "
         "self._finalized = True; self._finalize()`, followed up to three calls), or under "

@@ -13,6 +13,8 @@ def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Ite
     if function is None:
         return
     for container, reported in mutation_sites(node):
+        if _writes_a_constant(node, reported, context):
+            continue  # the same constant every time: identical on every process
         if isinstance(node, ast.AugAssign) and isinstance(reported, ast.Attribute):
             # `self.items += [x]` extends the shared list in place before rebinding
             found = _shared_attribute(reported, function, context, rebinding=True)
@@ -32,6 +34,75 @@ def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Ite
             name, attr, kind = imported
             group = f"{id(function)}:{name}.{attr}"
             yield RULE.finding(reported, cls=name, attr=attr, kind=kind, group=group)
+
+
+IDEMPOTENT_METHODS = frozenset({"update", "setdefault", "add"})
+"""Methods that store their constant arguments once however often they are called
+(``append``, ``extend`` and ``insert`` grow the container every time)."""
+MAX_CONSTANT_ITEMS = 64
+"""Longer literals are not looked through (a constant write is a handful of messages)."""
+
+
+def _writes_a_constant(node: ast.AST, reported: ast.expr, context: Context) -> bool:
+    """``self.error_messages["not_staff"] = _("...")``, ``.update({"k": "v"})``,
+    ``.update(k="v")``, ``.setdefault("k", None)``, ``.add("k")``: a constant key and a
+    constant value written into a container. Every request writes the same entry, so
+    after the first the container is what the code says on every process (as if the
+    class had declared it). A key or value from the request is state."""
+    if isinstance(node, ast.Assign):
+        return (
+            len(node.targets) == 1
+            and node.targets[0] is reported
+            and isinstance(reported, ast.Subscript)
+            and _constant(reported.slice, context)
+            and _constant(node.value, context)
+        )
+    if not (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in IDEMPOTENT_METHODS
+    ):
+        return False
+    arguments = [*node.args, *(k.value for k in node.keywords)]
+    if not arguments or any(k.arg is None for k in node.keywords):
+        return False  # ``.update()`` of nothing, or of ``**values``
+    if node.func.attr == "update" and node.args:
+        if len(node.args) != 1 or not isinstance(node.args[0], ast.Dict):
+            return False  # ``.update(other)``: what another mapping holds
+        literal = node.args[0]
+        if None in literal.keys or len(literal.keys) > MAX_CONSTANT_ITEMS:
+            return False
+        arguments = [*(k for k in literal.keys if k is not None), *literal.values]
+        arguments += [k.value for k in node.keywords]
+    return all(_constant(argument, context) for argument in arguments)
+
+
+LAZY_SUFFIX = "_lazy"
+"""Suffix of Django's lazy translations (``gettext_lazy``, ``pgettext_lazy``): the
+message stays a constant, translated when it is shown (``gettext`` itself translates
+into the current request's language)."""
+
+
+def _constant(value: ast.expr, context: Context) -> bool:
+    """A literal (a string, number, ``None``, a tuple of literals) or a lazy translation
+    of literals (``pgettext_lazy("admin", "...")``, ``_("...")`` imported as
+    ``gettext_lazy``, Flask-Babel's ``lazy_gettext``)."""
+    if isinstance(value, ast.Constant):
+        return True
+    if isinstance(value, ast.Tuple):
+        return len(value.elts) <= MAX_CONSTANT_ITEMS and all(
+            isinstance(element, ast.Constant) for element in value.elts
+        )
+    if not isinstance(value, ast.Call) or not value.args:
+        return False
+    name = context.qualified_name(value.func) or ""
+    last = name.rpartition(".")[2]
+    if not (last.endswith(LAZY_SUFFIX) or last.startswith("lazy_")):
+        return False
+    return all(
+        isinstance(argument, ast.Constant)
+        for argument in [*value.args, *(k.value for k in value.keywords)]
+    )
 
 
 def _inherited_class_attribute(
@@ -183,5 +254,12 @@ class RecentSearches(View):
         "Leaves alone instance attributes (assigned on `self` in any method), class-level "
         "constants never mutated, and classes whose defaults are copied per instance "
         "(pydantic models, dataclasses, attrs, enums, Django models).",
+        "Leaves alone a constant written under a constant key "
+        "(`self.error_messages[\"locked\"] = _(\"Too many attempts.\")`, "
+        "`.update({\"not_staff\": pgettext_lazy(...)})`, `.setdefault(\"k\", None)`, "
+        "`.add(\"k\")`): every request writes the same entry, so the container is the same "
+        "on every process. Literals and lazy translations of literals count; a request "
+        "value, `gettext(...)` (the current request's language) and `append` (grows on "
+        "every request) are reported.",
     ),
 )
