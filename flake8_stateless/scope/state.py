@@ -5,8 +5,10 @@ asks about a container it sees changed while serving a request.
   read-through cache (read by key, stored under that key on a miss) that is revalidated
   against its source before use (an expiry, mtime or version stamp compared), or whose
   key is not a request value (what was computed from files and settings shipped with the
-  code). A memo keyed by a request value (``cache[current_user.id]``) is state: after a
-  write, the other processes serve stale answers.
+  code, or keyed by one that serves only as its key: ``_pages[locale]``). A memo keyed by
+  a request value (``cache[current_user.id]``) or storing one is state: after a write,
+  the other processes serve stale answers. An index derived from another container of
+  the same object and dropped when it changes holds nothing new (:func:`derived_index`).
 - A **short-lived entry**, added and removed again in the same request (deleted in
   ``finally``), is not state; nor is the in-flight mark of work the request starts
   (``pool.submit(run, key)``) that the work removes in its ``finally``.
@@ -26,6 +28,7 @@ from typing import TYPE_CHECKING
 
 from flake8_stateless import frameworks
 from flake8_stateless.semantic.syntax import (
+    FUNCTION_TYPES,
     FunctionNode,
     dotted_name,
     iterated_view,
@@ -52,6 +55,7 @@ STAMP_CALLS = frozenset(
 
 
 KEY_READERS = frozenset({"get", "__contains__", "__getitem__"})
+KEY_TAKERS = KEY_READERS | {"pop"}
 REMOVERS = frozenset({"pop", "discard", "remove", "__delitem__"})
 ADDERS = frozenset({"add", "append", "setdefault", "__setitem__"})
 WHOLE_READERS = frozenset({"values", "items", "keys", "copy"})
@@ -185,11 +189,17 @@ def under_revalidation(node: ast.AST, function: FunctionNode, context: Context) 
 
 # ------------------------------------------------------------------- memos
 def memo_store(
-    container: ast.expr, key: ast.expr | None, function: FunctionNode, context: Context
+    container: ast.expr,
+    key: ast.expr | None,
+    function: FunctionNode,
+    context: Context,
+    value: ast.expr | None = None,
 ) -> str | None:
     """For ``cache[key] = value`` in ``function``: "memo" when it is a read-through
-    cache that is not state (revalidated, or not keyed by a request value), "request"
-    when it is a memo keyed by a request value (state), None when it is not a memo."""
+    cache that is not state (revalidated, or not keyed by a request value, or keyed by
+    one that serves only as its key), "request" when it is a memo of request data (what
+    it stores reads the request, or the request decides more than the key): state; None
+    when it is not a memo."""
     if key is None:
         return None
     name = dotted_name(container)
@@ -202,9 +212,71 @@ def memo_store(
         return None  # ``if name in users: raise`` then ``users[name] = user``: a table
     if _accumulates(name, function, context):
         return None  # ``hits[k] = hits.get(k, 0) + 1``: a counter, not a copy of data
+    if value is not None and is_request_value(value, function, context):
+        return "request"  # ``by_prefix[p] = [k for k in request.args ...]``: the request's data
     if revalidates(function, context):
         return "memo"
-    return "request" if is_request_value(key, function, context) else "memo"
+    if not is_request_value(key, function, context):
+        return "memo"
+    return "memo" if _request_only_keys(name, function, context) else "request"
+
+
+def _request_only_keys(name: str, function: FunctionNode, context: Context) -> bool:
+    """Whether the request values ``function`` reads serve only as keys of container
+    ``name`` (``_pages[locale]`` filled with pages built from the app's own templates):
+    the key picks one of a few copies of deploy-time data, the same on every process. A
+    request value anywhere else (in what is stored, in a guard that skips the memo, in
+    what is returned) makes the memo's data the request's: state."""
+    names = _request_names(function, context)
+    allowed: set[int] = set()
+    uses: list[ast.Name] = []
+    for node in context.own_nodes(function):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in names:
+            uses.append(node)
+        elif (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+            and node.targets[0].id in names
+        ):
+            allowed.update(_name_ids(node.value))  # ``locale = _locale_str(g.locale)``
+        else:
+            key = _key_of(node, name)
+            if key is not None:
+                allowed.update(_name_ids(key))
+    return all(id(use) in allowed for use in uses)
+
+
+def _key_of(node: ast.AST, name: str) -> ast.expr | None:
+    """The key ``node`` reads or stores container ``name`` by: ``c[k]``, ``c.get(k)``
+    (and the other key methods), ``k in c``."""
+    if isinstance(node, ast.Subscript) and dotted_name(node.value) == name:
+        return node.slice
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in KEY_TAKERS
+        and node.args
+        and dotted_name(node.func.value) == name
+    ):
+        return node.args[0]
+    if (
+        isinstance(node, ast.Compare)
+        and len(node.ops) == 1
+        and isinstance(node.ops[0], (ast.In, ast.NotIn))
+        and dotted_name(node.comparators[0]) == name
+    ):
+        return node.left
+    return None
+
+
+def _name_ids(expression: ast.expr) -> Iterator[int]:
+    """Ids of the name nodes in a small expression (a key, a local's definition)."""
+    for count, node in enumerate(ast.walk(expression)):
+        if count > 200:
+            return
+        if isinstance(node, ast.Name):
+            yield id(node)
 
 
 def _returns_what_it_stores(container: ast.expr, function: FunctionNode, context: Context) -> bool:
@@ -274,30 +346,92 @@ def _names_in(value: ast.expr) -> set[str]:
 
 def is_silent_memo(name: str, context: Context) -> bool:
     """Whether every store into module-level container ``name`` in this module is a memo
-    store that is not state: its other changes (``clear()`` on expiry, ``pop`` of a stale
-    entry) are then the memo's upkeep."""
+    store that is not state, or a refresh of one from its own source: its other changes
+    (``clear()`` on expiry, ``pop`` of a stale entry) are then the memo's upkeep."""
     key = ("state-silent-memo", hash(name))
     known = context.rule_memo.get(key)
     if isinstance(known, bool):
         return known
-    verdict = False
     stores = _stores(context).get(name, [])
-    if stores:
-        verdict = all(
-            memo_store(container, index, function, context) == "memo"
-            for container, index, function in stores
-        )
+    fills = [
+        site for site in stores if memo_store(site[0], site[1], site[3], context, site[2]) == "memo"
+    ]
+    sources = {_source_of(value, function, context) for _c, _k, value, function in fills}
+    filled = {id(value) for _c, _k, value, _f in fills}
+    verdict = bool(fills) and all(
+        id(site[2]) in filled or _refreshed_from(site, sources, context) for site in stores
+    )
     context.rule_memo[key] = verdict
     return verdict
 
 
-def _stores(context: Context) -> dict[str, list[tuple[ast.expr, ast.expr | None, FunctionNode]]]:
+def _refreshed_from(site: Store, sources: set[str | None], context: Context) -> bool:
+    """``_directories[self.archive] = self._files`` after ``self._files =
+    _read_directory(self.archive)``, where the memo's fill on a miss stores what
+    ``_read_directory`` returns: the entry re-read from the memo's own source, with no
+    request value in the key or in the call."""
+    _container, key, value, function = site
+    source = _source_of(value, function, context)
+    if source is None or source not in sources or key is None:
+        return False
+    call = _source_call(value, function, context)
+    return (
+        call is not None
+        and not is_request_value(key, function, context)
+        and not is_request_value(call, function, context)
+    )
+
+
+def _source_of(value: ast.expr, function: FunctionNode, context: Context) -> str | None:
+    """The dotted name of the function whose result ``value`` is (see :func:`_source_call`)."""
+    call = _source_call(value, function, context)
+    return None if call is None else dotted_name(call.func)
+
+
+def _source_call(value: ast.expr, function: FunctionNode, context: Context) -> ast.Call | None:
+    """The call ``value`` is the result of: the call itself, or the one call assigned in
+    ``function`` to the name or ``self`` attribute ``value`` reads (``files =
+    _read_directory(path)`` then ``cache[path] = files``)."""
+    if isinstance(value, ast.Call):
+        return value
+    wanted = dotted_name(value)
+    if wanted is None or not isinstance(value, (ast.Name, ast.Attribute)):
+        return None
+    calls = _assigned_calls(function, context).get(wanted, [])
+    return calls[0] if len(calls) == 1 else None
+
+
+def _assigned_calls(function: FunctionNode, context: Context) -> dict[str, list[ast.Call]]:
+    """Name or ``self`` attribute -> the calls ``function`` assigns to it (once per
+    function)."""
+    key = ("state-assigned-calls", id(function))
+    known = context.rule_memo.get(key)
+    if isinstance(known, dict):
+        return known
+    found: dict[str, list[ast.Call]] = {}
+    for node in context.own_nodes(function):
+        if (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.value, ast.Call)
+            and (target := dotted_name(node.targets[0])) is not None
+        ):
+            found.setdefault(target, []).append(node.value)
+    context.rule_memo[key] = found
+    return found
+
+
+Store = tuple[ast.expr, ast.expr | None, ast.expr, FunctionNode]
+"""(container, key, stored value, function) of ``container[key] = value``."""
+
+
+def _stores(context: Context) -> dict[str, list[Store]]:
     """Name -> every ``name[key] = value`` in the module's functions (once per module)."""
     key = ("state-stores", 0)
     known = context.rule_memo.get(key)
     if isinstance(known, dict):
         return known
-    found: dict[str, list[tuple[ast.expr, ast.expr | None, FunctionNode]]] = {}
+    found: dict[str, list[Store]] = {}
     for function in context.functions:
         for node in context.own_nodes(function):
             if isinstance(node, ast.Assign):
@@ -305,7 +439,7 @@ def _stores(context: Context) -> dict[str, list[tuple[ast.expr, ast.expr | None,
                     if isinstance(target, ast.Subscript):
                         name = dotted_name(target.value)
                         if name is not None:
-                            site = (target.value, target.slice, function)
+                            site = (target.value, target.slice, node.value, function)
                             found.setdefault(name, []).append(site)
     context.rule_memo[key] = found
     return found
@@ -334,6 +468,251 @@ def _keys_read(function: FunctionNode, context: Context) -> dict[str, set[str]]:
             found.setdefault(name, set()).add(_key_text(read))
     context.rule_memo[key] = found
     return found
+
+
+# ------------------------------------------------------------- derived indexes
+PURE_BUILTINS = frozenset(
+    {"len", "list", "tuple", "set", "frozenset", "dict", "sorted", "reversed", "str",
+     "any", "all", "min", "max", "enumerate", "zip", "filter", "isinstance", "bool"}
+)
+"""Builtins that compute from their arguments only (an index built with them reads
+nothing else)."""
+
+MEMO_DROPS = frozenset({"pop", "popitem", "clear"})
+"""Methods that drop entries of a memo (its invalidation)."""
+
+DERIVED_BUDGET = 400
+"""Nodes looked at per stored value of a derived index, locals' definitions included."""
+
+
+def derived_index(cls: ast.ClassDef, attribute: str, context: Context) -> bool:
+    """Whether ``self.<attribute>`` of ``cls`` is an index derived from the object's own
+    containers: filled on a miss (``if prefix not in self._keys: self._keys[prefix] =
+    [k for k in self._chain.keys() if k.startswith(prefix)]``) with values computed only
+    from the key and other containers of the same object, otherwise only emptied, and
+    emptied by a method that changes those containers (directly or through the methods
+    it calls). It holds nothing the object does not hold already: if that container is
+    state, its changes are reported; if not, neither is the index. An index filled from
+    anything else (a request value, a client, a parameter other than the key), or never
+    invalidated with its source, stays state."""
+    key = ("state-derived-index", hash((id(cls), attribute)))
+    known = context.rule_memo.get(key)
+    if isinstance(known, bool):
+        return known
+    verdict = _derived_index(cls, attribute, context)
+    context.rule_memo[key] = verdict
+    return verdict
+
+
+def _derived_index(cls: ast.ClassDef, attribute: str, context: Context) -> bool:
+    memo = f"self.{attribute}"
+    containers = set(context.instance_containers(cls)) - {attribute}
+    methods = [m for m in cls.body if isinstance(m, FUNCTION_TYPES)]
+    sources: set[str] = set()
+    droppers: set[str] = set()
+    for method in methods:
+        for node in context.own_nodes(method):
+            for changed, reported in mutation_sites(node):
+                if dotted_name(_under_subscripts(changed)) != memo:
+                    continue
+                if dotted_name(changed) != memo or isinstance(node, ast.AugAssign):
+                    return False  # ``self._keys[p].append(k)``: changed in place, not refilled
+                if isinstance(node, ast.Assign) and isinstance(reported, ast.Subscript):
+                    found = _derived_fill(
+                        reported.slice, node.value, memo, method,
+                        containers=containers, context=context,
+                    )
+                    if found is None:
+                        return False
+                    sources |= found
+                elif isinstance(node, ast.Delete) or (
+                    isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in MEMO_DROPS
+                ):
+                    droppers.add(method.name)
+                else:
+                    return False  # ``self._keys.update(...)``: filled some other way
+    if not sources or not droppers:
+        return False
+    invalidating = _callers_of(droppers, methods, context)
+    return any(
+        _changes_source(method, sources, context)
+        for method in methods
+        if method.name in invalidating
+    )
+
+
+def _under_subscripts(expression: ast.expr) -> ast.expr:
+    while isinstance(expression, ast.Subscript):
+        expression = expression.value
+    return expression
+
+
+def _derived_fill(
+    key: ast.expr,
+    value: ast.expr,
+    memo: str,
+    method: FunctionNode,
+    *,
+    containers: set[str],
+    context: Context,
+) -> set[str] | None:
+    """The containers of ``self`` that ``memo[key] = value`` is computed from, when it is
+    a fill on a miss (the method reads the memo by the same key) whose value reads only
+    the key, those containers, locals defined from them, comprehension variables and
+    pure builtins; None for anything else."""
+    if not isinstance(key, ast.Name) or key.id not in _keys_read(method, context).get(memo, set()):
+        return None
+    definitions = _local_definitions(method, context)
+    if key.id in definitions:
+        return None  # the key rebound in the method: what it holds is not followed
+    sources: set[str] = set()
+    pending: list[ast.AST] = [value]
+    seen_locals: set[str] = set()
+    bound: set[str] = {key.id}
+    for _ in range(DERIVED_BUDGET):
+        if not pending:
+            return sources
+        node = pending.pop()
+        if isinstance(node, ast.Attribute) and isinstance(
+            root := _attribute_root(node), ast.Name
+        ) and root.id == "self":
+            first = _first_attribute(node)
+            if first not in containers:
+                return None  # ``self.db``, ``self.fetch(...)``: may read anything
+            sources.add(first)
+            pending.extend(_chain_operands(node))  # ``self._chain[k].get(other)``
+            continue
+        if isinstance(node, ast.Name):
+            if node.id in bound or node.id in PURE_BUILTINS:
+                continue
+            if node.id in definitions and node.id not in seen_locals:
+                seen_locals.add(node.id)
+                pending.extend(definitions[node.id])
+                continue
+            if node.id in seen_locals:
+                continue
+            return None  # a module name, a parameter, a request value
+        if isinstance(node, (ast.Lambda, ast.Await, ast.NamedExpr, ast.Yield, ast.YieldFrom)):
+            return None
+        if isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
+            bound.update(  # the loop variables the element and the conditions read
+                name.id
+                for generator in node.generators
+                for name in ast.walk(generator.target)
+                if isinstance(name, ast.Name)
+            )
+        pending.extend(ast.iter_child_nodes(node))
+    return None  # too large to follow
+
+
+def _local_definitions(function: FunctionNode, context: Context) -> dict[str, list[ast.expr]]:
+    """Local name -> the values ``function`` assigns to it (once per function)."""
+    key = ("state-local-definitions", id(function))
+    known = context.rule_memo.get(key)
+    if isinstance(known, dict):
+        return known
+    found: dict[str, list[ast.expr]] = {}
+    for node in context.own_nodes(function):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+            if isinstance(target, ast.Name):
+                found.setdefault(target.id, []).append(node.value)
+    context.rule_memo[key] = found
+    return found
+
+
+def _attribute_root(node: ast.Attribute) -> ast.expr:
+    current: ast.expr = node
+    while isinstance(current, (ast.Attribute, ast.Subscript, ast.Call)):
+        current = current.func if isinstance(current, ast.Call) else current.value
+    return current
+
+
+def _chain_operands(node: ast.Attribute) -> Iterator[ast.expr]:
+    """The keys and arguments inside an attribute chain (``k`` and ``d`` of
+    ``self.x[k].get(d)``): what the chain reads besides its root."""
+    current: ast.expr = node
+    while isinstance(current, (ast.Attribute, ast.Subscript, ast.Call)):
+        if isinstance(current, ast.Subscript):
+            yield current.slice
+        elif isinstance(current, ast.Call):
+            yield from current.args
+            yield from (keyword.value for keyword in current.keywords)
+        current = current.func if isinstance(current, ast.Call) else current.value
+
+
+def _first_attribute(node: ast.Attribute) -> str:
+    """``x`` of ``self.x.y[0].z()``."""
+    current: ast.expr = node
+    first = node.attr
+    while isinstance(current, (ast.Attribute, ast.Subscript, ast.Call)):
+        if isinstance(current, ast.Attribute):
+            first = current.attr
+        current = current.func if isinstance(current, ast.Call) else current.value
+    return first
+
+
+def _callers_of(
+    droppers: set[str], methods: list[FunctionNode], context: Context
+) -> set[str]:
+    """``droppers`` and the methods that call one of them on ``self``, directly or
+    through each other (a method that invalidates the index)."""
+    calls: dict[str, set[str]] = {}
+    for method in methods:
+        for node in context.own_nodes(method):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id == "self"
+            ):
+                calls.setdefault(node.func.attr, set()).add(method.name)
+    found = set(droppers)
+    pending = list(droppers)
+    while pending:
+        for caller in calls.get(pending.pop(), set()) - found:
+            found.add(caller)
+            pending.append(caller)
+    return found
+
+
+def _changes_source(method: FunctionNode, sources: set[str], context: Context) -> bool:
+    """Whether ``method`` changes one of the containers ``self.<source>``: in place
+    (``self._chain.maps.insert(...)``) or through a local taken from it (``top =
+    self._chain.maps[0]`` then ``top[key] = value``)."""
+    aliases: set[str] = set()
+    for node in context.own_nodes(method):
+        if (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+            and isinstance(node.value, (ast.Attribute, ast.Subscript))
+            and _is_source(node.value, sources)
+        ):
+            aliases.add(node.targets[0].id)
+    for node in context.own_nodes(method):
+        for changed, _reported in mutation_sites(node):
+            root = root_name(changed)
+            if root is not None and (root.id in aliases or _is_source(changed, sources)):
+                return True
+    return False
+
+
+def _is_source(expression: ast.expr, sources: set[str]) -> bool:
+    """``self.<source>`` or something inside it (``self._chain.maps[0]``)."""
+    if not isinstance(expression, (ast.Attribute, ast.Subscript)):
+        return False
+    root = _attribute_root(expression) if isinstance(expression, ast.Attribute) else root_name(
+        expression
+    )
+    if not (isinstance(root, ast.Name) and root.id == "self"):
+        return False
+    current: ast.expr = expression
+    while isinstance(current, ast.Subscript):
+        current = current.value
+    return isinstance(current, ast.Attribute) and _first_attribute(current) in sources
 
 
 # -------------------------------------------------------------- short-lived entries

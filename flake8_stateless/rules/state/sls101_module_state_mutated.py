@@ -200,7 +200,7 @@ def _not_state(
     ):
         return True  # ``if app.state.model is None: app.state.model = load()``
     if isinstance(node, ast.Assign) and isinstance(reported, ast.Subscript):
-        verdict = state.memo_store(container, key, function, context)
+        verdict = state.memo_store(container, key, function, context, node.value)
         if verdict is not None:
             return verdict == "memo"
     name = dotted_name(container)
@@ -495,6 +495,8 @@ def _long_lived_container(
         return f"the long-lived {cls.name}" if itself else None
     if "cache" in container.attr.lower() and state.class_revalidates(cls, context):
         return None  # a cache its own methods revalidate against a stamp
+    if state.derived_index(cls, container.attr, context):
+        return None  # an index of the object's own containers, dropped when they change
     kind = context.instance_containers(cls).get(container.attr)
     if kind is not None:
         return f"{kind} 'self.{container.attr}' of the long-lived {cls.name}"
@@ -699,6 +701,14 @@ def add_to_cart():
         "name (`finally: release(uuid, ...)`); a request cancelling a running job may take "
         "marks out of it. A claim also called without its release (or used as a value), "
         "or an entry added by other code, keeps the table reported.",
+        "A memo keyed by a request value is state unless the request value serves only "
+        "as its key (`_pages[locale]` filled from the app's own templates); a memo whose "
+        "stored value reads the request is state whatever its key. An index filled on a "
+        "miss only from the key and other containers of the same object (`self._prefixed"
+        "[prefix] = [k for k in self._chain if k.startswith(prefix)]`), otherwise only "
+        "emptied, by a method that changes those containers too, holds nothing new: the "
+        "containers' own changes are reported. A memo entry re-read from the same source "
+        "its fill on a miss reads (`X[path] = _read_directory(path)`) is upkeep.",
         "Set-up run once may be guarded in its callers: a function every call of which "
         "in the module sits under an unset guard (`if not self._finalized: "
         "self._finalized = True; self._finalize()`, followed up to three calls), or under "
