@@ -26,6 +26,7 @@ from flake8_stateless.semantic.model import ModuleFacts
 from flake8_stateless.semantic.syntax import (
     FUNCTION_TYPES,
     FunctionNode,
+    drains_queue_in_loop,
     extend_with_children,
     is_self_attribute,
     iterated_view,
@@ -33,7 +34,7 @@ from flake8_stateless.semantic.syntax import (
 from flake8_stateless.semantic.tempdirs import TempDirs
 from flake8_stateless.semantic.values import ValueFollower
 
-SUMMARY_FORMAT = 19
+SUMMARY_FORMAT = 20
 """Bumped whenever the summary's shape or meaning changes (part of the cache key)."""
 
 MAX_REF_SEGMENTS = 6
@@ -149,6 +150,9 @@ class FunctionSummary:
     """Every value it returns is a path in the system temp directory (built from
     ``tempfile.gettempdir()``, ``mkdtemp()``, a ``/tmp`` literal or another such function
     of the module): calibre-web's ``get_temp_dir()``. See ``semantic/tempdirs.py``."""
+    drains_queue: bool = False
+    """Runs a service loop taking items from a queue (``while running: q.get()``): a
+    thread running it is a worker, not a job. See ``syntax.drains_queue_in_loop``."""
 
 
 @dataclass(frozen=True)
@@ -328,12 +332,14 @@ def _function_json(f: FunctionSummary) -> list[Any]:
         f.cached,
         f.shared_self,
         f.returns_temp_dir,
+        f.drains_queue,
     ]
 
 
 def _function_from_json(data: Any) -> FunctionSummary:
     (qualname, line, handler, entry, cls, parent, params, calls, decorators, returns,
-     local_refs, returns_ref, cached, shared_self, returns_temp_dir) = data  # fmt: skip
+     local_refs, returns_ref, cached, shared_self, returns_temp_dir,
+     drains_queue) = data  # fmt: skip
     return FunctionSummary(
         qualname=str(qualname),
         line=int(line),
@@ -350,6 +356,7 @@ def _function_from_json(data: Any) -> FunctionSummary:
         cached=bool(cached),
         shared_self=bool(shared_self),
         returns_temp_dir=bool(returns_temp_dir),
+        drains_queue=bool(drains_queue),
     )
 
 
@@ -763,6 +770,7 @@ class SummaryBuilder:
             cached=self._is_cached_factory(function),
             shared_self=self.handlers.shares_self(function),
             returns_temp_dir=self._returns_temp_dir(function),
+            drains_queue=drains_queue_in_loop(function),
         )
 
     def _imported(self, node: ast.Import | ast.ImportFrom) -> list[tuple[str, str]]:
