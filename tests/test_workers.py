@@ -71,7 +71,7 @@ def _function(source: str) -> ast.FunctionDef | ast.AsyncFunctionDef:
         "            pass\n",
         "async def w(q, stop):\n    while not stop.is_set():\n        item = await q.get()\n",
         "def w(q):\n    while True:\n        if q:\n            for _ in range(3):\n"
-        "                q.get_nowait()\n",
+        "                q.get(timeout=0.5)\n",
     ],
 )
 def test_service_loops(source: str) -> None:
@@ -88,6 +88,12 @@ def test_service_loops(source: str) -> None:
         "def w(q):\n    while False:\n        q.get()\n",
         "def w(q):\n    while True:\n        def later():\n            q.get()\n        later()\n",
         "def w(q):\n    while True:\n        break\n    else:\n        q.get()\n",
+        "def w(q):\n    while True:\n        try:\n            q.get_nowait()\n"
+        "        except Exception:\n            break\n",
+        "def w(self):\n    while True:\n        try:\n"
+        "            self.queue.put(self.held.get(block=False))\n"
+        "        except Exception:\n            break\n",
+        "def w(q):\n    while True:\n        q.get(False)\n",
     ],
 )
 def test_not_service_loops(source: str) -> None:
@@ -115,4 +121,7 @@ def once(q):
     assert summary is not None
     drains = {f.qualname for f in summary.functions if f.drains_queue}
     assert drains == {"Worker.run"}
+    start = next(f for f in summary.functions if f.qualname == "Worker.start")
+    assert "self.run" in start.calls
+    assert start.handed == ("self.run",)  # handed to the thread, not run by ``start``
     assert ModuleSummary.from_json(summary.to_json()) == summary

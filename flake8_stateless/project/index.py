@@ -1352,6 +1352,8 @@ class ProjectIndex:
             if depth >= WORKER_CALL_DEPTH:
                 continue
             for called in function.calls:
+                if called in function.handed:
+                    continue  # runs elsewhere (a thread it starts), not in this loop
                 callee = self.resolve(module_name, qualname, called, False)
                 if callee is not None and callee.kind in (FUNCTION, METHOD):
                     pending.append((callee.module, callee.name, depth + 1))

@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 import json
 import math
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -151,8 +152,11 @@ class FunctionSummary:
     ``tempfile.gettempdir()``, ``mkdtemp()``, a ``/tmp`` literal or another such function
     of the module): calibre-web's ``get_temp_dir()``. See ``semantic/tempdirs.py``."""
     drains_queue: bool = False
-    """Runs a service loop taking items from a queue (``while running: q.get()``): a
-    thread running it is a worker, not a job. See ``syntax.drains_queue_in_loop``."""
+    """Runs a service loop waiting for items from a queue (``while running: q.get()``):
+    a thread running it is a worker, not a job. See ``syntax.drains_queue_in_loop``."""
+    handed: tuple[str, ...] = ()
+    """Refs of ``calls`` it only hands to a thread, executor or callback, never calls
+    itself: what runs elsewhere, not as part of this function."""
 
 
 @dataclass(frozen=True)
@@ -333,13 +337,14 @@ def _function_json(f: FunctionSummary) -> list[Any]:
         f.shared_self,
         f.returns_temp_dir,
         f.drains_queue,
+        list(f.handed),
     ]
 
 
 def _function_from_json(data: Any) -> FunctionSummary:
     (qualname, line, handler, entry, cls, parent, params, calls, decorators, returns,
      local_refs, returns_ref, cached, shared_self, returns_temp_dir,
-     drains_queue) = data  # fmt: skip
+     drains_queue, handed) = data  # fmt: skip
     return FunctionSummary(
         qualname=str(qualname),
         line=int(line),
@@ -357,6 +362,7 @@ def _function_from_json(data: Any) -> FunctionSummary:
         shared_self=bool(shared_self),
         returns_temp_dir=bool(returns_temp_dir),
         drains_queue=bool(drains_queue),
+        handed=tuple(str(h) for h in handed),
     )
 
 
@@ -697,6 +703,7 @@ class SummaryBuilder:
         arguments = function.args
         params = tuple(a.arg for a in [*arguments.posonlyargs, *arguments.args])
         calls: list[str] = []
+        handed: list[str] = []
         local_refs: dict[str, dict[str, int]] = {}
         """name -> its refs in source order (the value: first line), every binding kept."""
         returns: list[str] = []
@@ -711,7 +718,9 @@ class SummaryBuilder:
                 ref = ref_of(node.func)
                 if ref is not None:
                     calls.append(ref)
-                calls.extend(self._handed_functions(node, scope.local, nested))
+                given = self._handed_functions(node, scope.local, nested)
+                calls.extend(given)
+                handed.extend(given)
             elif isinstance(node, ast.Assign) and len(node.targets) == 1:
                 target = node.targets[0]
                 assigned = _awaited(node.value)
@@ -771,6 +780,7 @@ class SummaryBuilder:
             shared_self=self.handlers.shares_self(function),
             returns_temp_dir=self._returns_temp_dir(function),
             drains_queue=drains_queue_in_loop(function),
+            handed=_only_handed(calls, handed),
         )
 
     def _imported(self, node: ast.Import | ast.ImportFrom) -> list[tuple[str, str]]:
@@ -1041,6 +1051,16 @@ def _held_path(node: ast.expr) -> str | None:
 DEPENDENCY_MARKERS = frozenset({"Depends", "Security", "Provide"})
 """FastAPI's ``Depends``/``Security`` and Litestar's ``Provide``: the function they name
 runs on every request to the endpoint that declares it."""
+
+
+def _only_handed(calls: list[str], handed: list[str]) -> tuple[str, ...]:
+    """The refs of ``handed`` (also in ``calls``) that every occurrence in ``calls``
+    hands on: ``Thread(target=self.run)`` and no ``self.run()``."""
+    occurrences = Counter(calls)
+    handed_occurrences = Counter(handed)
+    return tuple(
+        ref for ref, count in handed_occurrences.items() if occurrences[ref] == count
+    )
 
 
 def _dependencies(function: FunctionNode) -> list[str]:

@@ -367,12 +367,27 @@ def queue_take(call: ast.Call) -> ast.expr | None:
     return None
 
 
+def waits_for_an_item(call: ast.Call) -> bool:
+    """Whether a queue take blocks until an item comes (``q.get()``, ``q.get(True)``,
+    ``q.get(timeout=1)``), unlike ``q.get_nowait()``, ``q.get(False)`` or
+    ``q.get(block=False)``, which empty a queue and stop."""
+    func = call.func
+    if isinstance(func, ast.Attribute) and func.attr == "get_nowait":
+        return False
+    block: ast.expr | None = call.args[0] if call.args else None
+    for keyword in call.keywords:
+        if keyword.arg == "block":
+            block = keyword.value
+    return not (isinstance(block, ast.Constant) and block.value is False)
+
+
 def drains_queue_in_loop(function: FunctionNode) -> bool:
-    """Whether ``function`` runs a service loop that takes items from a queue: a
+    """Whether ``function`` runs a service loop that waits for items from a queue: a
     ``while`` loop (forever, while a flag holds, until an event is set) whose body
-    takes from a queue its test does not look at. ``while not q.empty(): q.get()``
-    empties a queue once and stops: not a service loop. One walk of the body; each loop
-    test is read once."""
+    blocks on a take from a queue its test does not look at. ``while not q.empty():
+    q.get()`` and ``while True: q.get_nowait() ... except Empty: break`` empty a queue
+    once and stop: not service loops. One walk of the body; each loop test is read
+    once."""
     pending: list[tuple[ast.AST, tuple[frozenset[str], ...]]] = [
         (statement, ()) for statement in function.body
     ]
@@ -381,7 +396,7 @@ def drains_queue_in_loop(function: FunctionNode) -> bool:
         if node.__class__ in _OPAQUE_TO_STATEMENTS:
             continue
         if tested and isinstance(node, ast.Call):
-            taken = queue_take(node)
+            taken = queue_take(node) if waits_for_an_item(node) else None
             taken_name = dotted_name(taken) if taken is not None else None
             last = taken_name.rpartition(".")[2] if taken_name is not None else None
             if last is not None and not any(last in names for names in tested):

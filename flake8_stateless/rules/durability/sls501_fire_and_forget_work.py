@@ -1109,14 +1109,16 @@ def signup():
         "`apply_async()`, RQ `queue.enqueue()`, Dramatiq `actor.send()`, arq `enqueue_job()`.",
         "Leaves alone a queue worker the request starts or restarts (a settings page that "
         "resizes a worker pool, a reconfigured object born with its own worker): a thread "
-        "or task whose target serves a queue in a loop, itself or through the project "
-        "functions it calls, up to two calls deep (`while not stop.is_set(): job = "
-        "q.get(timeout=1)`, `while self.active: entry = self.queue.get()`, an `await "
-        "q.get()` loop, a project queue's `q.async_get(timeout=1)`). A worker is not a "
-        "job: it ends when the process does by design, and what it loses is what waits in "
-        "its queue, which SLS502 reports where requests feed it. A loop that empties a "
-        "queue once and stops (`while not q.empty():`), a loop over anything but a queue "
-        "(polling a remote status, `d.get(key)`) and a target that runs one job are still "
-        "reported, also when the thread is kept on `self` like a worker's.",
+        "or task whose target waits for items from a queue in a loop, itself or through "
+        "the project functions it calls (not those it hands to other threads), up to two "
+        "calls deep (`while not stop.is_set(): job = q.get(timeout=1)`, `while "
+        "self.active: entry = self.queue.get()`, an `await q.get()` loop, a project "
+        "queue's `q.async_get(timeout=1)`). A worker is not a job: it ends when the "
+        "process does by design, and what it loses is what waits in its queue, which "
+        "SLS502 reports where requests feed it. A loop that empties a queue once and stops "
+        "(`while not q.empty():`, `get_nowait()` or `get(block=False)` until `Empty`), a "
+        "loop over anything but a queue (polling a remote status, `d.get(key)`) and a "
+        "target that runs one job are still reported, also when the thread is kept on "
+        "`self` like a worker's.",
     ),
 )
