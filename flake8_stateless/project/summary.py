@@ -779,7 +779,7 @@ class SummaryBuilder:
             cached=self._is_cached_factory(function),
             shared_self=self.handlers.shares_self(function),
             returns_temp_dir=self._returns_temp_dir(function),
-            drains_queue=drains_queue_in_loop(function),
+            drains_queue=self._drains_queue(function),
             handed=_only_handed(calls, handed),
         )
 
@@ -822,6 +822,13 @@ class SummaryBuilder:
             if ref is not None:
                 found.append(ref)
         return found
+
+    def _drains_queue(self, function: FunctionNode) -> bool:
+        """Read only for functions with a ``while`` loop of their own (few are): the
+        walk it takes is not repeated for the rest."""
+        if not any(node.__class__ is ast.While for node in self.facts.own_nodes(function)):
+            return False
+        return drains_queue_in_loop(function)
 
     def _returns_temp_dir(self, function: FunctionNode) -> bool:
         """Only functions that could be called by name from another module: top-level
