@@ -139,6 +139,16 @@ class Context(ModuleFacts):
         scope = self.qualnames.by_id.get(id(function)) if function is not None else None
         return index.long_lived_object(self.module_name, scope, name)
 
+    def runs_queue_worker(self, function: FunctionNode, ref: str) -> bool:
+        """Whether ``ref`` (``self.run``, ``drain``), handed to a thread or task in
+        ``function``, names a project function that serves a queue in a loop (itself or
+        through the functions it calls): a worker, not a job."""
+        index = self.located.index
+        if index.layout is None:
+            return False
+        scope = self.qualnames.by_id.get(id(function))
+        return index.runs_queue_worker(self.module_name, scope, ref)
+
     def held_container(self, function: FunctionNode, dotted: str) -> str | None:
         """How to name ``dotted`` (``self.client.references``) in ``function`` when it is a
         container held by a project object that lives as long as the process."""

@@ -50,6 +50,9 @@ from flake8_stateless.semantic.walk import walk
 MAX_PARAMETER_DEPTH = 4
 """How many callers deep a parameter is followed to where its path is built."""
 
+WORKER_CALL_DEPTH = 2
+"""How many calls deep a thread's target is followed to the loop that serves a queue."""
+
 MAX_RESOLUTION_DEPTH = 12
 """How many names one resolution may go through (``a`` bound to ``b.c``, ``c`` imported
 from ``d``...): enough for re-exports, a bound on cycles."""
@@ -1333,6 +1336,37 @@ class ProjectIndex:
         module = self.module(target.module)
         function = module.functions.get(target.name) if module is not None else None
         return function is not None and function.returns_temp_dir
+
+    def runs_queue_worker(self, module_name: str, scope: str | None, ref: str) -> bool:
+        """Whether ``ref``, handed to a thread or task in function ``scope`` of
+        ``module_name``, is a project function that serves a queue in a loop, itself or
+        through the project functions it calls (up to ``WORKER_CALL_DEPTH`` calls deep:
+        ``self.run`` -> ``start_single_async_worker`` -> ``async_update_worker``)."""
+        target = self.resolve(module_name, scope, ref, False)
+        if target is None or target.kind not in (FUNCTION, METHOD):
+            return False
+        pending = [(target.module, target.name, 0)]
+        seen: set[tuple[str, str]] = set()
+        while pending:
+            module_name, qualname, depth = pending.pop()
+            if (module_name, qualname) in seen:
+                continue
+            seen.add((module_name, qualname))
+            module = self.module(module_name)
+            function = module.functions.get(qualname) if module is not None else None
+            if function is None:
+                continue
+            if function.drains_queue:
+                return True
+            if depth >= WORKER_CALL_DEPTH:
+                continue
+            for called in function.calls:
+                if called in function.handed:
+                    continue  # runs elsewhere (a thread it starts), not in this loop
+                callee = self.resolve(module_name, qualname, called, False)
+                if callee is not None and callee.kind in (FUNCTION, METHOD):
+                    pending.append((callee.module, callee.name, depth + 1))
+        return False
 
     # ------------------------------------------------------------------ parameters
     def parameter_origin(self, module_name: str, qualname: str, param: str) -> str | None:

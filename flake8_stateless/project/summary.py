@@ -19,6 +19,7 @@ import ast
 import json
 import math
 import sys
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +28,7 @@ from flake8_stateless.semantic.model import ModuleFacts
 from flake8_stateless.semantic.syntax import (
     FUNCTION_TYPES,
     FunctionNode,
+    drains_queue_in_loop,
     extend_with_children,
     is_self_attribute,
     iterated_view,
@@ -34,7 +36,7 @@ from flake8_stateless.semantic.syntax import (
 from flake8_stateless.semantic.tempdirs import TempDirs
 from flake8_stateless.semantic.values import ValueFollower
 
-SUMMARY_FORMAT = 25
+SUMMARY_FORMAT = 26
 """Bumped whenever the summary's shape or meaning changes (part of the cache key)."""
 
 MAX_REF_SEGMENTS = 6
@@ -170,6 +172,12 @@ class FunctionSummary:
     by a call in a ``finally`` block given the same name first (``claim(uuid, ...)`` then
     ``finally: release(uuid, ...)``): what the first marks lasts as long as this
     function's work on it. See :func:`released_pairs`."""
+    drains_queue: bool = False
+    """Runs a service loop waiting for items from a queue (``while running: q.get()``):
+    a thread running it is a worker, not a job. See ``syntax.drains_queue_in_loop``."""
+    handed: tuple[str, ...] = ()
+    """Refs of ``calls`` it only hands to a thread, executor or callback, never calls
+    itself: what runs elsewhere, not as part of this function."""
 
 
 @dataclass(frozen=True)
@@ -351,13 +359,15 @@ def _function_json(f: FunctionSummary) -> list[Any]:
         f.returns_temp_dir,
         list(f.self_calls),
         _pairs(f.released),
+        f.drains_queue,
+        list(f.handed),
     ]
 
 
 def _function_from_json(data: Any) -> FunctionSummary:
     (qualname, line, handler, entry, cls, parent, params, calls, decorators, returns,
      local_refs, returns_ref, cached, shared_self, returns_temp_dir, self_calls,
-     released) = data  # fmt: skip
+     released, drains_queue, handed) = data  # fmt: skip
     return FunctionSummary(
         qualname=str(qualname),
         line=int(line),
@@ -376,6 +386,8 @@ def _function_from_json(data: Any) -> FunctionSummary:
         returns_temp_dir=bool(returns_temp_dir),
         self_calls=tuple(str(c) for c in self_calls),
         released=_unpairs(released),
+        drains_queue=bool(drains_queue),
+        handed=tuple(str(h) for h in handed),
     )
 
 
@@ -765,6 +777,25 @@ class SummaryBuilder:
         return tuple(found)
 
     # --------------------------------------------------------------- functions
+    def _read_call(
+        self,
+        call: ast.Call,
+        local: set[str],
+        nested: set[str],
+        into: tuple[list[str], list[str], list[str]],
+    ) -> None:
+        """Adds what ``call`` calls to ``calls``, to ``self_calls`` when it hands over
+        ``self`` first, and the functions it hands on to ``calls`` and ``handed``."""
+        calls, self_calls, handed = into
+        ref = ref_of(call.func)
+        if ref is not None:
+            calls.append(ref)
+            if _hands_over_self(call, ref):
+                self_calls.append(ref)
+        given = self._handed_functions(call, local, nested)
+        calls.extend(given)
+        handed.extend(given)
+
     def _function(self, function: FunctionNode) -> FunctionSummary:
         facts = self.facts
         cls = facts.method_class.get(id(function))
@@ -773,6 +804,7 @@ class SummaryBuilder:
         params = tuple(a.arg for a in [*arguments.posonlyargs, *arguments.args])
         calls: list[str] = []
         self_calls: list[str] = []
+        handed: list[str] = []
         local_refs: dict[str, dict[str, int]] = {}
         """name -> its refs in source order (the value: first line), every binding kept."""
         returns: list[str] = []
@@ -784,12 +816,7 @@ class SummaryBuilder:
         scope = facts.scope(function)
         for node in facts.own_nodes(function):
             if isinstance(node, ast.Call):
-                ref = ref_of(node.func)
-                if ref is not None:
-                    calls.append(ref)
-                    if _hands_over_self(node, ref):
-                        self_calls.append(ref)
-                calls.extend(self._handed_functions(node, scope.local, nested))
+                self._read_call(node, scope.local, nested, (calls, self_calls, handed))
             elif isinstance(node, ast.Assign) and len(node.targets) == 1:
                 target = node.targets[0]
                 assigned = _awaited(node.value)
@@ -850,6 +877,8 @@ class SummaryBuilder:
             returns_temp_dir=self._returns_temp_dir(function),
             self_calls=tuple(dict.fromkeys(self_calls)),
             released=released_pairs(function),
+            drains_queue=self._drains_queue(function),
+            handed=_only_handed(calls, handed),
         )
 
     def _imported(self, node: ast.Import | ast.ImportFrom) -> list[tuple[str, str]]:
@@ -891,6 +920,13 @@ class SummaryBuilder:
             if ref is not None:
                 found.append(ref)
         return found
+
+    def _drains_queue(self, function: FunctionNode) -> bool:
+        """Read only for functions with a ``while`` loop of their own (few are): the
+        walk it takes is not repeated for the rest."""
+        if not any(node.__class__ is ast.While for node in self.facts.own_nodes(function)):
+            return False
+        return drains_queue_in_loop(function)
 
     def _returns_temp_dir(self, function: FunctionNode) -> bool:
         """Only functions that could be called by name from another module: top-level
@@ -1120,6 +1156,16 @@ def _held_path(node: ast.expr) -> str | None:
 DEPENDENCY_MARKERS = frozenset({"Depends", "Security", "Provide"})
 """FastAPI's ``Depends``/``Security`` and Litestar's ``Provide``: the function they name
 runs on every request to the endpoint that declares it."""
+
+
+def _only_handed(calls: list[str], handed: list[str]) -> tuple[str, ...]:
+    """The refs of ``handed`` (also in ``calls``) that every occurrence in ``calls``
+    hands on: ``Thread(target=self.run)`` and no ``self.run()``."""
+    occurrences = Counter(calls)
+    handed_occurrences = Counter(handed)
+    return tuple(
+        ref for ref, count in handed_occurrences.items() if occurrences[ref] == count
+    )
 
 
 def _dependencies(function: FunctionNode) -> list[str]:

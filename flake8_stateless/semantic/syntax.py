@@ -334,3 +334,95 @@ def iterated_view(iterated: ast.expr) -> tuple[ast.expr, str]:
     ):
         return iterated.func.value, iterated.func.attr
     return iterated, ""
+
+
+QUEUE_TAKE_OPTIONS = frozenset({"block", "timeout"})
+"""Keyword arguments of ``Queue.get``: a ``get`` with any other keyword is not a take."""
+
+
+def queue_take(call: ast.Call) -> ast.expr | None:
+    """The queue ``call`` takes an item from, else None: ``q.get()``, ``q.get(True)``,
+    ``q.get(block=True, timeout=1)``, ``q.get_nowait()``, and a project queue's own
+    blocking getter (``q.async_get(executor=pool, timeout=1.0)``: a method ending in
+    ``_get`` with no positional argument, given ``block=`` or ``timeout=``). Not
+    ``d.get(key)``, ``requests.get(url)`` or ``client.get(url=...)``."""
+    func = call.func
+    if not isinstance(func, ast.Attribute):
+        return None
+    method = func.attr
+    keywords = {keyword.arg for keyword in call.keywords}
+    if method == "get_nowait":
+        return func.value if not call.args and not keywords else None
+    if method == "get":
+        if len(call.args) > 2 or not keywords <= QUEUE_TAKE_OPTIONS:
+            return None
+        block = call.args[0] if call.args else None
+        if block is not None and not (
+            isinstance(block, ast.Constant) and isinstance(block.value, bool)
+        ):
+            return None
+        return func.value
+    if method.endswith("_get") and not call.args and keywords & QUEUE_TAKE_OPTIONS:
+        return func.value
+    return None
+
+
+def waits_for_an_item(call: ast.Call) -> bool:
+    """Whether a queue take blocks until an item comes (``q.get()``, ``q.get(True)``,
+    ``q.get(timeout=1)``), unlike ``q.get_nowait()``, ``q.get(False)`` or
+    ``q.get(block=False)``, which empty a queue and stop."""
+    func = call.func
+    if isinstance(func, ast.Attribute) and func.attr == "get_nowait":
+        return False
+    block: ast.expr | None = call.args[0] if call.args else None
+    for keyword in call.keywords:
+        if keyword.arg == "block":
+            block = keyword.value
+    return not (isinstance(block, ast.Constant) and block.value is False)
+
+
+def drains_queue_in_loop(function: FunctionNode) -> bool:
+    """Whether ``function`` runs a service loop that waits for items from a queue: a
+    ``while`` loop (forever, while a flag holds, until an event is set) whose body
+    blocks on a take from a queue its test does not look at. ``while not q.empty():
+    q.get()`` and ``while True: q.get_nowait() ... except Empty: break`` empty a queue
+    once and stop: not service loops. One walk of the body; each loop test is read
+    once."""
+    pending: list[tuple[ast.AST, tuple[frozenset[str], ...]]] = [
+        (statement, ()) for statement in function.body
+    ]
+    while pending:
+        node, tested = pending.pop()
+        if node.__class__ in _OPAQUE_TO_STATEMENTS:
+            continue
+        if tested and isinstance(node, ast.Call):
+            taken = queue_take(node) if waits_for_an_item(node) else None
+            taken_name = dotted_name(taken) if taken is not None else None
+            last = taken_name.rpartition(".")[2] if taken_name is not None else None
+            if last is not None and not any(last in names for names in tested):
+                return True
+        if isinstance(node, ast.While):
+            if isinstance(node.test, ast.Constant) and not node.test.value:
+                continue  # ``while False:`` never runs
+            inner = (*tested, _names_read(node.test))
+            pending.extend((statement, inner) for statement in node.body)
+            pending.append((node.test, tested))
+            pending.extend((statement, tested) for statement in node.orelse)
+            continue
+        children: list[ast.AST] = []
+        extend_with_children(children, node)
+        pending.extend((child, tested) for child in children)
+    return False
+
+
+def _names_read(expression: ast.expr) -> frozenset[str]:
+    """The names and attribute names ``expression`` reads (``not self.queue.empty()``
+    reads ``self``, ``queue`` and ``empty``): a loop whose test reads the last name of
+    a queue is about that queue."""
+    names: set[str] = set()
+    for node in ast.walk(expression):
+        if isinstance(node, ast.Attribute):
+            names.add(node.attr)
+        elif isinstance(node, ast.Name):
+            names.add(node.id)
+    return frozenset(names)

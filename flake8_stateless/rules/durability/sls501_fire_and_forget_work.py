@@ -241,6 +241,8 @@ def _unless_waited(
 ) -> Iterator[Finding]:
     if work is None or work.name.rpartition(".")[2] in CONNECTION_IO:
         return
+    if _is_queue_worker(work, function, context):
+        return  # a consumer: the jobs are in its queue, which SLS502 reports when fed
     if not work.via and _in_starter_wrapper(function, context):
         return  # reported where the decorated function is called
     if _feeds_the_response(work, function, context) or _waited_for(work, function, context):
@@ -250,6 +252,16 @@ def _unless_waited(
         work.call, kind=f"{work.via} {work.kind}".lstrip(), name=quoted(work.name),
         way_out=WAY_OUT[work.kind], response="202 Accepted response" if accepted else UNIT_MARK,
     )
+
+
+def _is_queue_worker(work: _Work, function: FunctionNode, context: Context) -> bool:
+    """Work that serves a queue in a loop (``while running: job = self.queue.get()``,
+    followed through the project functions it calls): a long-lived worker the request
+    starts or restarts, not a job it hands off. What a worker loses with the process is
+    what waits in its queue, and feeding that queue is SLS502's."""
+    if not all(part.isidentifier() for part in work.name.split(".")):
+        return False
+    return context.runs_queue_worker(function, work.name)
 
 
 # ------------------------------------------------------------ starting decorators
@@ -1095,5 +1107,18 @@ def signup():
         "fire-and-forget, unless a method of the class awaits or cancels them.",
         "Real task queues are the way out and are never flagged: `task.delay()`, "
         "`apply_async()`, RQ `queue.enqueue()`, Dramatiq `actor.send()`, arq `enqueue_job()`.",
+        "Leaves alone a queue worker the request starts or restarts (a settings page that "
+        "resizes a worker pool, a reconfigured object born with its own worker): a thread "
+        "or task whose target waits for items from a queue in a loop, itself or through "
+        "the project functions it calls (not those it hands to other threads), up to two "
+        "calls deep (`while not stop.is_set(): job = q.get(timeout=1)`, `while "
+        "self.active: entry = self.queue.get()`, an `await q.get()` loop, a project "
+        "queue's `q.async_get(timeout=1)`). A worker is not a job: it ends when the "
+        "process does by design, and what it loses is what waits in its queue, which "
+        "SLS502 reports where requests feed it. A loop that empties a queue once and stops "
+        "(`while not q.empty():`, `get_nowait()` or `get(block=False)` until `Empty`), a "
+        "loop over anything but a queue (polling a remote status, `d.get(key)`) and a "
+        "target that runs one job are still reported, also when the thread is kept on "
+        "`self` like a worker's.",
     ),
 )

@@ -4,11 +4,12 @@ in the same process drains."""
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from flake8_stateless.context import Context, FunctionNode, dotted_name
 from flake8_stateless.registry import Finding, Rule
 from flake8_stateless.scope import state
+from flake8_stateless.semantic.syntax import iterated_view, queue_take
 
 QUEUE_CLASSES = {
     "queue.Queue": "queue.Queue",
@@ -72,9 +73,12 @@ def _long_lived_queue(call: ast.Call, function: FunctionNode, context: Context) 
         if cls is None or _takes_in(function, held, QUEUE_TAKES, context):
             return None
         kind = _attribute_queue_kind(cls, receiver.attr, context)
-        if kind is not None:
-            return f"{kind} '{held}' of the long-lived {cls.name}"
-        return None
+        if kind is None:
+            return None
+        methods = [s for s in cls.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))]
+        if _is_event_bus(cls, methods, f"self.{receiver.attr}", context):
+            return None
+        return f"{kind} '{held}' of the long-lived {cls.name}"
     if isinstance(receiver, ast.Name) and context.binds_locally(function, receiver.id):
         queue_class = context.long_lived_object(function, receiver.id)
         if queue_class is not None and queue_class.endswith("Queue"):
@@ -121,7 +125,11 @@ def fed_queue(call: ast.Call, function: FunctionNode, context: Context) -> tuple
         return None
     queue_kind = _queue_kind(value, context)
     if queue_kind is not None:
-        if method in QUEUE_PUTS and not _takes_in(function, name, QUEUE_TAKES, context):
+        if (
+            method in QUEUE_PUTS
+            and not _takes_in(function, name, QUEUE_TAKES, context)
+            and not _is_event_bus(None, context.functions, name, context)
+        ):
             return queue_kind, name
         return None
     container_kind = _container_kind(value, context)
@@ -135,6 +143,142 @@ def fed_queue(call: ast.Call, function: FunctionNode, context: Context) -> tuple
     ):
         return container_kind, name
     return None
+
+
+# ------------------------------------------------------------------ event buses
+SUBSCRIBING_METHODS = frozenset({"append", "add", "insert", "appendleft"})
+
+
+def _is_event_bus(
+    owner: ast.ClassDef | None, functions: Sequence[FunctionNode], queue: str, context: Context
+) -> bool:
+    """Whether ``queue`` (``self._queue``, a module-level ``events``) is the dispatch queue
+    of an event bus: one of ``functions`` (the class's methods, the module's functions)
+    drains it in a loop that calls every subscriber of a table that another of them fills
+    with the callables it is given (``subscribe(event, callback)``). Its items are notices
+    of what already happened, handed to this process's own listeners: the listener table
+    is the per-process state (SLS101/SLS103/SLS302), not the queue. ``owner``: the class
+    holding the queue, None for a module-level one."""
+    key = (f"sls502-event-bus:{queue}", id(owner) if owner is not None else 0)
+    known = context.rule_memo.get(key)
+    if isinstance(known, bool):
+        return known
+    tables = _subscriber_tables(functions, context)
+    found = bool(tables) and any(
+        _dispatch_loop(function, queue, tables, context) for function in functions
+    )
+    context.rule_memo[key] = found
+    return found
+
+
+def _subscriber_tables(functions: Sequence[FunctionNode], context: Context) -> set[str]:
+    """Tables the functions store one of their own parameters into: ``self._listeners
+    [event].append(callback)``, ``handlers.setdefault(name, []).append(fn)``,
+    ``self._subscribers[key] = callback``."""
+    tables: set[str] = set()
+    for function in functions:
+        arguments = function.args
+        params = {a.arg for a in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]}
+        params.discard("self")
+        if not params:
+            continue
+        for node in context.own_nodes(function):
+            stored: ast.expr | None = None
+            table: ast.expr | None = None
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in SUBSCRIBING_METHODS
+                and node.args
+            ):
+                stored, table = node.args[-1], node.func.value
+            elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+                target = node.targets[0]
+                if isinstance(target, ast.Subscript):
+                    stored, table = node.value, target.value
+            if isinstance(stored, ast.Name) and stored.id in params and table is not None:
+                path = _table_path(table)
+                if path is not None:
+                    tables.add(path)
+    return tables
+
+
+def _table_path(expression: ast.expr) -> str | None:
+    """``self._listeners`` for ``self._listeners``, ``self._listeners[event]`` and
+    ``self._listeners.setdefault(event, [])``/``.get(event, ())``."""
+    for _ in range(8):
+        if isinstance(expression, ast.Subscript):
+            expression = expression.value
+        elif (
+            isinstance(expression, ast.Call)
+            and isinstance(expression.func, ast.Attribute)
+            and expression.func.attr in {"setdefault", "get"}
+        ):
+            expression = expression.func.value
+        else:
+            break
+    return dotted_name(expression)
+
+
+def _dispatch_loop(
+    function: FunctionNode, queue: str, tables: set[str], context: Context
+) -> bool:
+    """Whether ``function`` has a ``while`` loop that takes items from ``queue`` and, in
+    the same loop, calls each entry of a subscriber table (``for listener in
+    self._listeners[event]: listener(event, payload)``, also through a local name bound
+    to the table)."""
+    aliases: dict[str, ast.expr] = {}
+    loops: list[ast.While] = []
+    for node in context.own_nodes(function):
+        if isinstance(node, ast.While):
+            loops.append(node)
+        elif (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+        ):
+            aliases[node.targets[0].id] = node.value
+    for loop in loops:
+        takes = False
+        dispatches = False
+        for node in _loop_nodes(loop):
+            if isinstance(node, ast.Call):
+                taken = queue_take(node)
+                takes = takes or (taken is not None and dotted_name(taken) == queue)
+            elif isinstance(node, (ast.For, ast.AsyncFor)) and isinstance(node.target, ast.Name):
+                iterated = iterated_view(node.iter)[0]
+                if isinstance(iterated, ast.Name) and iterated.id in aliases:
+                    iterated = aliases[iterated.id]
+                path = _table_path(iterated)
+                dispatches = dispatches or (
+                    path in tables and _calls_each(node, node.target.id)
+                )
+        if takes and dispatches:
+            return True
+    return False
+
+
+def _loop_nodes(loop: ast.While) -> Iterator[ast.AST]:
+    """The nodes of a loop's body, not of functions it defines."""
+    pending: list[ast.AST] = list(loop.body)
+    while pending:
+        node = pending.pop()
+        yield node
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            pending.extend(ast.iter_child_nodes(node))
+
+
+def _calls_each(loop: ast.For | ast.AsyncFor, name: str) -> bool:
+    """``listener(...)`` or ``listener.on_event(...)`` in the body of ``for listener in``."""
+    for statement in loop.body:
+        for node in ast.walk(statement):
+            if isinstance(node, ast.Call):
+                func = node.func
+                if isinstance(func, ast.Attribute):
+                    func = func.value
+                if isinstance(func, ast.Name) and func.id == name:
+                    return True
+    return False
 
 
 def _queue_kind(value: ast.expr, context: Context) -> str | None:
@@ -260,9 +404,26 @@ def upload_photo():
         "gevent or janus queue (or a local subclass of one), and `append`/`appendleft`/"
         "`extend` on a module-level `deque` or list when another function of the module "
         "pops items off it (`popleft()`, `pop()`).",
-        "Leaves alone queues local to a function or held by an object, a module-level queue "
+        "Leaves alone queues local to a function or held by an object made per request, a "
+        "module-level queue "
         "used as a pool (the same function takes from it and puts back), and lists and "
         "deques nobody drains (a module-level list or deque mutated by requests is "
         "SLS101's). A list or deque that is both is reported by SLS101 and SLS502.",
+        "Also flags `put` on a queue an object that lives as long as the process made "
+        "for itself (`self.jobs = queue.Queue()` on a module-level instance or singleton), "
+        "whoever drains it: a job a request queues for a worker thread of the same "
+        "process (`self.jobs.put(send_email_job)` drained by `while True: job = "
+        "self.jobs.get(); job()`) is lost with the process, even when the worker belongs "
+        "to the same object; so is a callback queued for it.",
+        "Leaves alone the dispatch queue of an event bus: a queue drained in a loop that "
+        "calls every subscriber of a table the same object (or module) fills with the "
+        "callables it is given (`subscribe(event, callback)` appends `callback`; the loop "
+        "does `for listener in self._listeners[event]: listener(event, payload)`). Its "
+        "items are notices of what already happened, handed to this process's own "
+        "listeners; the per-process state is the listener table, which SLS101/SLS103 "
+        "report where requests subscribe. A fixed dispatch table (a dict literal of "
+        "handlers) is a job router and stays reported; a job queue whose handlers "
+        "register themselves through a subscribe method looks the same as a bus and is "
+        "left alone too.",
     ),
 )
