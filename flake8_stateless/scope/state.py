@@ -27,6 +27,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from flake8_stateless import frameworks
+from flake8_stateless.project.summary import ref_of
 from flake8_stateless.semantic.syntax import (
     FUNCTION_TYPES,
     FunctionNode,
@@ -1599,13 +1600,16 @@ def returns_name(name: str, function: FunctionNode, context: Context) -> bool:
     )
 
 
-def returns_dotted(names: set[str | None], function: FunctionNode, context: Context) -> bool:
-    """Whether ``function`` returns one of the dotted ``names`` itself
-    (``return request.app.state.servers``: what it just stored there)."""
-    return any(
+def returns_what_it_stored(
+    targets: list[ast.expr], function: FunctionNode, context: Context
+) -> bool:
+    """Whether ``function`` returns one of ``targets`` itself, read back from where it
+    stored it (``return request.app.state.servers``, ``return app.config["SERVERS"]``)."""
+    stored = {ref_of(target) for target in targets} - {None}
+    return bool(stored) and any(
         isinstance(node, ast.Return)
         and node.value is not None
-        and dotted_name(node.value) in names
+        and ref_of(node.value) in stored
         for node in context.own_nodes(function)
     )
 

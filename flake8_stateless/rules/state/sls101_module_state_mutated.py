@@ -228,8 +228,7 @@ def _refilled(node: ast.AST, function: FunctionNode, context: Context) -> bool:
     if isinstance(value, ast.Name) and state.returns_name(value.id, function, context):
         return True
     # ``request.app.state.servers = await fetch(...)`` ... ``return request.app.state.servers``
-    written = {dotted_name(target) for target in node.targets} - {None}
-    return bool(written) and state.returns_dotted(written, function, context)
+    return state.returns_what_it_stored(node.targets, function, context)
 
 
 def _strip_subscripts(container: ast.expr) -> ast.expr:
