@@ -727,9 +727,56 @@ SEEN = []
 def many():
     if request.args:
 """
+MEMO_PRELUDE = """\
+from fastapi import FastAPI, Request
+
+app = FastAPI()
+_pages = {}
+SEEN = []
+
+
+@app.get("/page")
+async def page(request: Request):
+    locale = request.query_params["locale"]
+    if locale in _pages:
+        return _pages[locale]
+    built = locale.upper()
+"""
+MEMO_STEP = """\
+    _pages[locale] = built
+    request.app.state.page_%% = await render(built)
+    SEEN.append(request.query_params["u%%"])
+    if built == "%%":
+        return request.app.state.page_%%
+"""
+RESOURCE_PRELUDE = """\
+import queue
+
+import falcon
+
+
+class Hub:
+    def __init__(self):
+        self.index = {}
+"""
+RESOURCE_STEP = """\
+    def reset_%%(self):
+        self.a%% = {}
+        self.q%% = queue.Queue()
+        self.index.clear()
+
+    def on_post_a%%(self, req, resp):
+        if req.params["k"] not in self.index:
+            self.index[req.params["k"]] = [k for k in self.a%% if k]
+        self.a%%[req.params["k"]] = req.media
+        self.q%%.put(req.media)
+
+"""
 LONG_FUNCTIONS = [
     pytest.param(LONG_FUNCTION_PRELUDE, LONG_FUNCTION_STEP, 1, id="writes and removals"),
     pytest.param(STATE_PRELUDE, STATE_STEP, None, id="entries, marks and appends"),
+    pytest.param(MEMO_PRELUDE, MEMO_STEP, None, id="memo stores and app state handed back"),
+    pytest.param(RESOURCE_PRELUDE, RESOURCE_STEP, None, id="a resource of many containers"),
 ]
 
 

@@ -284,6 +284,7 @@ class ProjectIndex:
         self._escaped: set[str] = set()
         self._sites: dict[tuple[str, str | None, str], list[CallSite]] | None = None
         self._parameter_origins: dict[tuple[str, str, str], str | None] = {}
+        self._queue_workers: dict[tuple[str, str], bool] = {}
 
     # ------------------------------------------------------------------ modules
     def derived(self, overrides: dict[str, ModuleSummary]) -> ProjectIndex:
@@ -1345,10 +1346,19 @@ class ProjectIndex:
         target = self.resolve(module_name, scope, ref, False)
         if target is None or target.kind not in (FUNCTION, METHOD):
             return False
-        pending = [(target.module, target.name, 0)]
+        key = (target.module, target.name)
+        known = self._queue_workers.get(key)
+        if known is None:
+            known = self._queue_workers[key] = self._serves_a_queue(*key)
+        return known
+
+    def _serves_a_queue(self, module_name: str, qualname: str) -> bool:
+        """Breadth first, so that each function is read at the fewest calls deep: the
+        answer does not depend on the order of the calls."""
+        pending = deque([(module_name, qualname, 0)])
         seen: set[tuple[str, str]] = set()
         while pending:
-            module_name, qualname, depth = pending.pop()
+            module_name, qualname, depth = pending.popleft()
             if (module_name, qualname) in seen:
                 continue
             seen.add((module_name, qualname))

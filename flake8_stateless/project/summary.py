@@ -32,11 +32,12 @@ from flake8_stateless.semantic.syntax import (
     extend_with_children,
     is_self_attribute,
     iterated_view,
+    iterates_a_queue,
 )
 from flake8_stateless.semantic.tempdirs import TempDirs
 from flake8_stateless.semantic.values import ValueFollower
 
-SUMMARY_FORMAT = 26
+SUMMARY_FORMAT = 27
 """Bumped whenever the summary's shape or meaning changes (part of the cache key)."""
 
 MAX_REF_SEGMENTS = 6
@@ -922,9 +923,14 @@ class SummaryBuilder:
         return found
 
     def _drains_queue(self, function: FunctionNode) -> bool:
-        """Read only for functions with a ``while`` loop of their own (few are): the
-        walk it takes is not repeated for the rest."""
-        if not any(node.__class__ is ast.While for node in self.facts.own_nodes(function)):
+        """Read only for functions with a ``while`` loop of their own, or a ``for`` loop
+        over ``iter(q.get, None)`` (few are): the walk it takes is not repeated for the
+        rest."""
+        if not any(
+            node.__class__ is ast.While
+            or (isinstance(node, (ast.For, ast.AsyncFor)) and iterates_a_queue(node.iter))
+            for node in self.facts.own_nodes(function)
+        ):
             return False
         return drains_queue_in_loop(function)
 

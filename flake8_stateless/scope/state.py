@@ -23,7 +23,7 @@ Every answer is computed once per function or per module (``Context.rule_memo``)
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from flake8_stateless import frameworks
@@ -209,9 +209,9 @@ def memo_store(
     wanted = _key_text(key)
     if wanted not in _keys_read(function, context).get(name, set()):
         return None
-    if not _returns_what_it_stores(container, function, context):
+    if not _per_container(_returns_what_it_stores, name, function, context):
         return None  # ``if name in users: raise`` then ``users[name] = user``: a table
-    if _accumulates(name, function, context):
+    if _per_container(_accumulates, name, function, context):
         return None  # ``hits[k] = hits.get(k, 0) + 1``: a counter, not a copy of data
     if value is not None and is_request_value(value, function, context):
         return "request"  # ``by_prefix[p] = [k for k in request.args ...]``: the request's data
@@ -222,53 +222,87 @@ def memo_store(
     return "memo" if _request_only_keys(name, function, context) else "request"
 
 
+def _per_container(
+    question: Callable[[str, FunctionNode, Context], bool],
+    name: str,
+    function: FunctionNode,
+    context: Context,
+) -> bool:
+    """``question`` about container ``name`` in ``function``, asked once per pair: a
+    function storing into one memo on many lines is read once, not once per line."""
+    key = (f"{question.__name__}|{name}", id(function))
+    known = context.rule_memo.get(key)
+    if not isinstance(known, bool):
+        known = context.rule_memo[key] = question(name, function, context)
+    return known
+
+
 def _request_only_keys(name: str, function: FunctionNode, context: Context) -> bool:
     """Whether the request values ``function`` reads serve only as keys of container
     ``name`` (``_pages[locale]`` filled with pages built from the app's own templates):
     the key picks one of a few copies of deploy-time data, the same on every process. A
     request value anywhere else (in what is stored, in a guard that skips the memo, in
     what is returned) makes the memo's data the request's: state."""
+    uses, defined, keys = _request_name_uses(function, context)
+    allowed = keys.get(name, set())
+    return all(use in defined or use in allowed for use in uses)
+
+
+def _request_name_uses(
+    function: FunctionNode, context: Context
+) -> tuple[list[int], set[int], dict[str, set[int]]]:
+    """One pass over ``function`` (memoised): the ids of the loads of its request names,
+    the ids of names in the definitions of request names (``locale = _locale_str(g.locale)``),
+    and per container the ids of names in the keys it is read or stored by."""
+    memo_key = ("state-request-name-uses", id(function))
+    known = context.rule_memo.get(memo_key)
+    if isinstance(known, tuple):
+        return known
     names = _request_names(function, context)
-    allowed: set[int] = set()
-    uses: list[ast.Name] = []
+    uses: list[int] = []
+    defined: set[int] = set()
+    keys: dict[str, set[int]] = {}
     for node in context.own_nodes(function):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in names:
-            uses.append(node)
+            uses.append(id(node))
         elif (
             isinstance(node, ast.Assign)
             and len(node.targets) == 1
             and isinstance(node.targets[0], ast.Name)
             and node.targets[0].id in names
         ):
-            allowed.update(_name_ids(node.value))  # ``locale = _locale_str(g.locale)``
+            defined.update(_name_ids(node.value))
         else:
-            key = _key_of(node, name)
-            if key is not None:
-                allowed.update(_name_ids(key))
-    return all(id(use) in allowed for use in uses)
+            keyed = _keyed(node)
+            if keyed is not None:
+                keys.setdefault(keyed[0], set()).update(_name_ids(keyed[1]))
+    found = (uses, defined, keys)
+    context.rule_memo[memo_key] = found
+    return found
 
 
-def _key_of(node: ast.AST, name: str) -> ast.expr | None:
-    """The key ``node`` reads or stores container ``name`` by: ``c[k]``, ``c.get(k)``
-    (and the other key methods), ``k in c``."""
-    if isinstance(node, ast.Subscript) and dotted_name(node.value) == name:
-        return node.slice
-    if (
+def _keyed(node: ast.AST) -> tuple[str, ast.expr] | None:
+    """The container ``node`` reads or stores by a key, and the key: ``c[k]``,
+    ``c.get(k)`` (and the other key methods), ``k in c``."""
+    container: ast.expr | None = None
+    key: ast.expr | None = None
+    if isinstance(node, ast.Subscript):
+        container, key = node.value, node.slice
+    elif (
         isinstance(node, ast.Call)
         and isinstance(node.func, ast.Attribute)
         and node.func.attr in KEY_TAKERS
         and node.args
-        and dotted_name(node.func.value) == name
     ):
-        return node.args[0]
-    if (
+        container, key = node.func.value, node.args[0]
+    elif (
         isinstance(node, ast.Compare)
         and len(node.ops) == 1
         and isinstance(node.ops[0], (ast.In, ast.NotIn))
-        and dotted_name(node.comparators[0]) == name
     ):
-        return node.left
-    return None
+        container, key = node.comparators[0], node.left
+    name = dotted_name(container) if container is not None else None
+    return None if name is None or key is None else (name, key)
 
 
 def _name_ids(expression: ast.expr) -> Iterator[int]:
@@ -280,11 +314,10 @@ def _name_ids(expression: ast.expr) -> Iterator[int]:
             yield id(node)
 
 
-def _returns_what_it_stores(container: ast.expr, function: FunctionNode, context: Context) -> bool:
+def _returns_what_it_stores(name: str, function: FunctionNode, context: Context) -> bool:
     """A read-through cache reads an entry before storing the same variable, or hands
     back what it stored: ``token = cache.get(key)`` ... ``cache[key] = token``, or
     ``cache[key] = token`` then ``return token`` (a tuple holding it, ``cache[key]``)."""
-    name = dotted_name(container)
     stored: set[str] = set()
     returned: set[str] = set()
     read: set[str] = set()
@@ -511,37 +544,57 @@ def _derived_index(cls: ast.ClassDef, attribute: str, context: Context) -> bool:
     methods = [m for m in cls.body if isinstance(m, FUNCTION_TYPES)]
     sources: set[str] = set()
     droppers: set[str] = set()
-    for method in methods:
-        for node in context.own_nodes(method):
-            for changed, reported in mutation_sites(node):
-                if dotted_name(_under_subscripts(changed)) != memo:
-                    continue
-                if dotted_name(changed) != memo or isinstance(node, ast.AugAssign):
-                    return False  # ``self._keys[p].append(k)``: changed in place, not refilled
-                if isinstance(node, ast.Assign) and isinstance(reported, ast.Subscript):
-                    found = _derived_fill(
-                        reported.slice, node.value, memo, method,
-                        containers=containers, context=context,
-                    )
-                    if found is None:
-                        return False
-                    sources |= found
-                elif isinstance(node, ast.Delete) or (
-                    isinstance(node, ast.Call)
-                    and isinstance(node.func, ast.Attribute)
-                    and node.func.attr in MEMO_DROPS
-                ):
-                    droppers.add(method.name)
-                else:
-                    return False  # ``self._keys.update(...)``: filled some other way
+    for method, node, changed, reported in _self_mutations(cls, methods, context).get(memo, []):
+        if dotted_name(changed) != memo or isinstance(node, ast.AugAssign):
+            return False  # ``self._keys[p].append(k)``: changed in place, not refilled
+        if isinstance(node, ast.Assign) and isinstance(reported, ast.Subscript):
+            found = _derived_fill(
+                reported.slice, node.value, memo, method,
+                containers=containers, context=context,
+            )
+            if found is None:
+                return False
+            sources |= found
+        elif isinstance(node, ast.Delete) or (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in MEMO_DROPS
+        ):
+            droppers.add(method.name)
+        else:
+            return False  # ``self._keys.update(...)``: filled some other way
     if not sources or not droppers:
         return False
-    invalidating = _callers_of(droppers, methods, context)
+    invalidating = _callers_of(droppers, cls, methods, context)
     return any(
         _changes_source(method, sources, context)
         for method in methods
         if method.name in invalidating
     )
+
+
+SelfMutation = tuple[FunctionNode, ast.AST, ast.expr, ast.expr]
+"""(method, statement or call, what changes, what is reported) for a change of ``self.x``."""
+
+
+def _self_mutations(
+    cls: ast.ClassDef, methods: list[FunctionNode], context: Context
+) -> dict[str, list[SelfMutation]]:
+    """``self.<x>`` -> every change of it in the methods of ``cls``, read in one pass per
+    class (each attribute's question then looks at its own changes only)."""
+    key = ("state-self-mutations", id(cls))
+    known = context.rule_memo.get(key)
+    if isinstance(known, dict):
+        return known
+    table: dict[str, list[SelfMutation]] = {}
+    for method in methods:
+        for node in context.own_nodes(method):
+            for changed, reported in mutation_sites(node):
+                name = dotted_name(_under_subscripts(changed))
+                if name is not None and name.startswith("self."):
+                    table.setdefault(name, []).append((method, node, changed, reported))
+    context.rule_memo[key] = table
+    return table
 
 
 def _under_subscripts(expression: ast.expr) -> ast.expr:
@@ -656,20 +709,24 @@ def _first_attribute(node: ast.Attribute) -> str:
 
 
 def _callers_of(
-    droppers: set[str], methods: list[FunctionNode], context: Context
+    droppers: set[str], cls: ast.ClassDef, methods: list[FunctionNode], context: Context
 ) -> set[str]:
     """``droppers`` and the methods that call one of them on ``self``, directly or
     through each other (a method that invalidates the index)."""
-    calls: dict[str, set[str]] = {}
-    for method in methods:
-        for node in context.own_nodes(method):
-            if (
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Attribute)
-                and isinstance(node.func.value, ast.Name)
-                and node.func.value.id == "self"
-            ):
-                calls.setdefault(node.func.attr, set()).add(method.name)
+    key = ("state-self-calls", id(cls))
+    known = context.rule_memo.get(key)
+    calls: dict[str, set[str]] = known if isinstance(known, dict) else {}
+    if not isinstance(known, dict):
+        context.rule_memo[key] = calls
+        for method in methods:
+            for node in context.own_nodes(method):
+                if (
+                    isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Attribute)
+                    and isinstance(node.func.value, ast.Name)
+                    and node.func.value.id == "self"
+                ):
+                    calls.setdefault(node.func.attr, set()).add(method.name)
     found = set(droppers)
     pending = list(droppers)
     while pending:
@@ -1606,12 +1663,17 @@ def returns_what_it_stored(
     """Whether ``function`` returns one of ``targets`` itself, read back from where it
     stored it (``return request.app.state.servers``, ``return app.config["SERVERS"]``)."""
     stored = {ref_of(target) for target in targets} - {None}
-    return bool(stored) and any(
-        isinstance(node, ast.Return)
-        and node.value is not None
-        and ref_of(node.value) in stored
-        for node in context.own_nodes(function)
-    )
+    if not stored:
+        return False
+    key = ("state-returned-refs", id(function))
+    returned = context.rule_memo.get(key)
+    if not isinstance(returned, set):
+        returned = context.rule_memo[key] = {
+            ref_of(node.value)
+            for node in context.own_nodes(function)
+            if isinstance(node, ast.Return) and node.value is not None
+        }
+    return not stored.isdisjoint(returned)
 
 
 BEFORE_EACH_REQUEST = frozenset({"before_request", "before_app_request"})

@@ -131,6 +131,7 @@ class ModuleFacts:
         self._mutating_methods: dict[int, set[str]] = {}
         self._instance_attributes: dict[int, set[str]] = {}
         self._instance_containers: dict[int, dict[str, str]] = {}
+        self._class_level: dict[int, dict[str, ast.expr]] = {}
         self._value_classes: dict[int, bool] = {}
         self._binding_roles: dict[int, tuple[int, str]] = {}
         """id of a module-level value -> (id of its ``try``, "body" or "handler")."""
@@ -382,19 +383,31 @@ class ModuleFacts:
             if id(current) in seen:
                 continue
             seen.add(id(current))
-            for statement in current.body:
-                if isinstance(statement, ast.Assign):
-                    if any(isinstance(t, ast.Name) and t.id == attr for t in statement.targets):
-                        return current, statement.value
-                elif (
-                    isinstance(statement, ast.AnnAssign)
-                    and isinstance(statement.target, ast.Name)
-                    and statement.target.id == attr
-                    and statement.value is not None
-                ):
-                    return current, statement.value
+            value = self._class_level_values(current).get(attr)
+            if value is not None:
+                return current, value
             pending.extend(self.local_bases(current))
         return None
+
+    def _class_level_values(self, cls: ast.ClassDef) -> dict[str, ast.expr]:
+        """Name -> the first value the class body assigns to it (once per class)."""
+        known = self._class_level.get(id(cls))
+        if known is not None:
+            return known
+        values: dict[str, ast.expr] = {}
+        for statement in cls.body:
+            if isinstance(statement, ast.Assign):
+                for target in statement.targets:
+                    if isinstance(target, ast.Name):
+                        values.setdefault(target.id, statement.value)
+            elif (
+                isinstance(statement, ast.AnnAssign)
+                and isinstance(statement.target, ast.Name)
+                and statement.value is not None
+            ):
+                values.setdefault(statement.target.id, statement.value)
+        self._class_level[id(cls)] = values
+        return values
 
     def local_bases(self, cls: ast.ClassDef) -> list[ast.ClassDef]:
         """Base classes of ``cls`` that are defined in this module."""

@@ -401,9 +401,13 @@ def drains_queue_in_loop(function: FunctionNode) -> bool:
             last = taken_name.rpartition(".")[2] if taken_name is not None else None
             if last is not None and not any(last in names for names in tested):
                 return True
+        if isinstance(node, (ast.For, ast.AsyncFor)) and iterates_a_queue(node.iter):
+            return True  # ``for job in iter(q.get, None):``
         if isinstance(node, ast.While):
             if isinstance(node.test, ast.Constant) and not node.test.value:
                 continue  # ``while False:`` never runs
+            if _takes_in_test(node.test):
+                return True  # ``while (job := q.get()) is not None:``
             inner = (*tested, _names_read(node.test))
             pending.extend((statement, inner) for statement in node.body)
             pending.append((node.test, tested))
@@ -413,6 +417,29 @@ def drains_queue_in_loop(function: FunctionNode) -> bool:
         extend_with_children(children, node)
         pending.extend((child, tested) for child in children)
     return False
+
+
+def iterates_a_queue(iterated: ast.expr) -> bool:
+    """``iter(q.get, None)``: every step blocks until the queue gives an item."""
+    return (
+        isinstance(iterated, ast.Call)
+        and isinstance(iterated.func, ast.Name)
+        and iterated.func.id == "iter"
+        and len(iterated.args) == 2
+        and isinstance(iterated.args[0], ast.Attribute)
+        and iterated.args[0].attr == "get"
+    )
+
+
+def _takes_in_test(test: ast.expr) -> bool:
+    """A loop test that binds a blocking take (``(job := q.get()) is not None``)."""
+    return any(
+        isinstance(part, ast.NamedExpr)
+        and isinstance(part.value, ast.Call)
+        and queue_take(part.value) is not None
+        and waits_for_an_item(part.value)
+        for part in ast.walk(test)
+    )
 
 
 def _names_read(expression: ast.expr) -> frozenset[str]:

@@ -75,8 +75,7 @@ def _long_lived_queue(call: ast.Call, function: FunctionNode, context: Context) 
         kind = _attribute_queue_kind(cls, receiver.attr, context)
         if kind is None:
             return None
-        methods = [s for s in cls.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))]
-        if _is_event_bus(cls, methods, f"self.{receiver.attr}", context):
+        if _is_event_bus(cls, None, f"self.{receiver.attr}", context):
             return None
         return f"{kind} '{held}' of the long-lived {cls.name}"
     if isinstance(receiver, ast.Name) and context.binds_locally(function, receiver.id):
@@ -88,6 +87,17 @@ def _long_lived_queue(call: ast.Call, function: FunctionNode, context: Context) 
 
 def _attribute_queue_kind(cls: ast.ClassDef, attr: str, context: Context) -> str | None:
     """The queue class ``self.<attr>`` is made of in a method of ``cls``."""
+    return _attribute_queues(cls, context).get(attr)
+
+
+def _attribute_queues(cls: ast.ClassDef, context: Context) -> dict[str, str]:
+    """Attribute -> the queue class the methods of ``cls`` make it of (the first
+    assignment that makes a queue), read once per class."""
+    key = ("sls502-attribute-queues", id(cls))
+    known = context.rule_memo.get(key)
+    if isinstance(known, dict):
+        return known
+    kinds: dict[str, str] = {}
     for statement in cls.body:
         if not isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
             continue
@@ -97,14 +107,15 @@ def _attribute_queue_kind(cls: ast.ClassDef, attr: str, context: Context) -> str
             for target in node.targets:
                 if (
                     isinstance(target, ast.Attribute)
-                    and target.attr == attr
                     and isinstance(target.value, ast.Name)
                     and target.value.id == "self"
+                    and target.attr not in kinds
                 ):
                     kind = _queue_kind(node.value, context)
                     if kind is not None:
-                        return kind
-    return None
+                        kinds[target.attr] = kind
+    context.rule_memo[key] = kinds
+    return kinds
 
 
 def fed_queue(call: ast.Call, function: FunctionNode, context: Context) -> tuple[str, str] | None:
@@ -150,7 +161,10 @@ SUBSCRIBING_METHODS = frozenset({"append", "add", "insert", "appendleft"})
 
 
 def _is_event_bus(
-    owner: ast.ClassDef | None, functions: Sequence[FunctionNode], queue: str, context: Context
+    owner: ast.ClassDef | None,
+    functions: Sequence[FunctionNode] | None,
+    queue: str,
+    context: Context,
 ) -> bool:
     """Whether ``queue`` (``self._queue``, a module-level ``events``) is the dispatch queue
     of an event bus: one of ``functions`` (the class's methods, the module's functions)
@@ -158,17 +172,24 @@ def _is_event_bus(
     with the callables it is given (``subscribe(event, callback)``). Its items are notices
     of what already happened, handed to this process's own listeners: the listener table
     is the per-process state (SLS101/SLS103/SLS302), not the queue. ``owner``: the class
-    holding the queue, None for a module-level one."""
-    key = (f"sls502-event-bus:{queue}", id(owner) if owner is not None else 0)
+    holding the queue, None for a module-level one; ``functions`` None: its methods."""
+    key = ("sls502-event-buses", id(owner) if owner is not None else 0)
     known = context.rule_memo.get(key)
-    if isinstance(known, bool):
-        return known
-    tables = _subscriber_tables(functions, context)
-    found = bool(tables) and any(
-        _dispatch_loop(function, queue, tables, context) for function in functions
-    )
-    context.rule_memo[key] = found
-    return found
+    if not isinstance(known, frozenset):
+        if functions is None:
+            functions = [
+                s
+                for s in (owner.body if owner is not None else ())
+                if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))
+            ]
+        tables = _subscriber_tables(functions, context)
+        known = frozenset(
+            taken
+            for function in (functions if tables else ())
+            for taken in _dispatch_queues(function, tables, context)
+        )
+        context.rule_memo[key] = known  # one reading per class (or module), every queue
+    return queue in known
 
 
 def _subscriber_tables(functions: Sequence[FunctionNode], context: Context) -> set[str]:
@@ -220,11 +241,9 @@ def _table_path(expression: ast.expr) -> str | None:
     return dotted_name(expression)
 
 
-def _dispatch_loop(
-    function: FunctionNode, queue: str, tables: set[str], context: Context
-) -> bool:
-    """Whether ``function`` has a ``while`` loop that takes items from ``queue`` and, in
-    the same loop, calls each entry of a subscriber table (``for listener in
+def _dispatch_queues(function: FunctionNode, tables: set[str], context: Context) -> set[str]:
+    """The queues ``function`` takes items from in a ``while`` loop that, in the same
+    loop, calls each entry of a subscriber table (``for listener in
     self._listeners[event]: listener(event, payload)``, also through a local name bound
     to the table)."""
     aliases: dict[str, ast.expr] = {}
@@ -238,13 +257,16 @@ def _dispatch_loop(
             and isinstance(node.targets[0], ast.Name)
         ):
             aliases[node.targets[0].id] = node.value
+    found: set[str] = set()
     for loop in loops:
-        takes = False
+        takes: set[str] = set()
         dispatches = False
         for node in _loop_nodes(loop):
             if isinstance(node, ast.Call):
                 taken = queue_take(node)
-                takes = takes or (taken is not None and dotted_name(taken) == queue)
+                name = dotted_name(taken) if taken is not None else None
+                if name is not None:
+                    takes.add(name)
             elif isinstance(node, (ast.For, ast.AsyncFor)) and isinstance(node.target, ast.Name):
                 iterated = iterated_view(node.iter)[0]
                 if isinstance(iterated, ast.Name) and iterated.id in aliases:
@@ -253,9 +275,9 @@ def _dispatch_loop(
                 dispatches = dispatches or (
                     path in tables and _calls_each(node, node.target.id)
                 )
-        if takes and dispatches:
-            return True
-    return False
+        if dispatches:
+            found |= takes
+    return found
 
 
 def _loop_nodes(loop: ast.While) -> Iterator[ast.AST]:

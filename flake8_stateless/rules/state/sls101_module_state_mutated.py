@@ -51,6 +51,8 @@ def _rebuilt_from_itself(node: ast.AST, reported: ast.expr, function: FunctionNo
     ):
         return False
     attribute = reported.attr
+    if dotted_name(node.value) == f"self.{attribute}":
+        return False  # ``self.items = self.items``: nothing changes
     return any(
         isinstance(part, ast.Attribute)
         and part.attr == attribute
