@@ -507,6 +507,9 @@ class SummaryBuilder:
         """This module's own values (no project hook: summaries never ask other modules)."""
         self._project_heads: dict[str, bool] = {}
         self._import_targets: dict[str, list[str]] | None = None
+        self._callees: dict[int, str | None] = {}
+        """id of a call -> ``ref_of`` its callee: call sites, hand-offs and function
+        summaries each read every call."""
         self.nested_names: dict[int, set[str]] = {}
         """id of a function -> names of the functions defined directly in it."""
         for function in facts.functions:
@@ -528,11 +531,18 @@ class SummaryBuilder:
             call_sites=self._call_sites(),
             module_calls=tuple(
                 dict.fromkeys(
-                    ref for ref in (ref_of(c.func) for c in self.facts.module_calls) if ref
+                    ref for ref in (self._callee(c) for c in self.facts.module_calls) if ref
                 )
             ),
             escapes=self._escapes(),
         )
+
+    def _callee(self, call: ast.Call) -> str | None:
+        key = id(call)
+        if key in self._callees:
+            return self._callees[key]
+        ref = self._callees[key] = ref_of(call.func)
+        return ref
 
     # --------------------------------------------------------------- call sites
     def _call_sites(self) -> tuple[CallSite, ...]:
@@ -550,7 +560,7 @@ class SummaryBuilder:
             by_ref: dict[str, list[tuple[PathSlot, ...] | None]] = {}
             wanted: set[str] = set()
             for call in calls:
-                ref = ref_of(call.func)
+                ref = self._callee(call)
                 if ref is None:
                     continue
                 head = ref.partition(".")[0]
@@ -651,15 +661,19 @@ class SummaryBuilder:
         read_names: set[str] = set()
         found: set[str] = set()
         pending: list[ast.AST] = [facts.tree]
+        pop, push = pending.pop, pending.append
         while pending:  # one pass, without ast.walk's generators: this runs per module
-            node = pending.pop()
-            if isinstance(node, ast.Name):
+            node = pop()
+            if isinstance(node, ast.Name):  # no children but its context marker
                 if isinstance(node.ctx, ast.Load) and id(node) not in called:
                     read_names.add(node.id)
-            elif isinstance(node, ast.Attribute):
+                continue
+            if isinstance(node, ast.Attribute):  # one child: the object
                 if isinstance(node.ctx, ast.Load) and id(node) not in called:
                     found.add(node.attr)
-            elif isinstance(node, ast.ImportFrom):
+                push(node.value)
+                continue
+            if isinstance(node, ast.ImportFrom):
                 for alias in node.names:
                     named.setdefault(alias.asname or alias.name, set()).add(alias.name)
             extend_with_children(pending, node)
@@ -761,7 +775,7 @@ class SummaryBuilder:
         for scope, set_up, calls in scopes:
             kinds = (ast.Name, ast.Attribute) if set_up else (ast.Name,)
             for call in calls:
-                callee = ref_of(call.func)
+                callee = self._callee(call)
                 if callee is None:
                     continue
                 handed: list[tuple[int, str | None, ast.expr]]
@@ -787,7 +801,7 @@ class SummaryBuilder:
         """Adds what ``call`` calls to ``calls``, to ``self_calls`` when it hands over
         ``self`` first, and the functions it hands on to ``calls`` and ``handed``."""
         calls, self_calls, handed = into
-        ref = ref_of(call.func)
+        ref = self._callee(call)
         if ref is not None:
             calls.append(ref)
             if _hands_over_self(call, ref):
@@ -876,7 +890,7 @@ class SummaryBuilder:
             shared_self=self.handlers.shares_self(function),
             returns_temp_dir=self._returns_temp_dir(function),
             self_calls=tuple(dict.fromkeys(self_calls)),
-            released=released_pairs(function),
+            released=self._released(function),
             drains_queue=self._drains_queue(function),
             handed=_only_handed(calls, handed),
         )
@@ -920,6 +934,19 @@ class SummaryBuilder:
             if ref is not None:
                 found.append(ref)
         return found
+
+    def _released(self, function: FunctionNode) -> tuple[tuple[str, str], ...]:
+        """``released_pairs`` only for functions with a ``finally`` that its walk visits
+        (few have one): without one there is no release, and the walk is not repeated for
+        the rest. ``own_nodes`` skips the nested scopes that walk skips, except that walk
+        enters a ``def`` or ``class`` written directly in the body: those functions get
+        the walk."""
+        if any(isinstance(s, _NESTED_SCOPES) for s in function.body):
+            return released_pairs(function)
+        for node in self.facts.own_nodes(function):
+            if node.__class__ in _TRY_TYPES and node.finalbody:  # type: ignore[attr-defined]
+                return released_pairs(function)
+        return ()
 
     def _drains_queue(self, function: FunctionNode) -> bool:
         """Read only for functions with a ``while`` loop of their own (few are): the
