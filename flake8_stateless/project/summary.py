@@ -20,6 +20,7 @@ import json
 import math
 import sys
 from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -463,7 +464,8 @@ def released_pairs(function: FunctionNode) -> tuple[tuple[str, str], ...]:
             )
             children = [*node.body, *node.handlers, *node.orelse]
         else:
-            children = list(ast.iter_child_nodes(node))
+            children = []  # ``ast.iter_child_nodes`` without ``ctx`` markers, in order
+            extend_with_children(children, node)
         stack.extend(
             (child, in_finally)
             for child in reversed(children)
@@ -493,11 +495,26 @@ def absolute_import(target: str, module: str, is_package: bool) -> str:
     return f"{package}.{rest}" if rest else package
 
 
+ESCAPE_NODES: frozenset[type[ast.AST]] = frozenset({ast.Name, ast.Attribute, ast.ImportFrom})
+"""The nodes ``SummaryBuilder`` reads escapes from: a walk that gathers a module's facts
+can collect them, so that the builder does not walk the whole tree again."""
+
+
 class SummaryBuilder:
     """Builds one module's summary from its facts."""
 
-    def __init__(self, facts: ModuleFacts, handlers: HandlerScope, module: str, is_package: bool):
+    def __init__(
+        self,
+        facts: ModuleFacts,
+        handlers: HandlerScope,
+        module: str,
+        is_package: bool,
+        nodes: Mapping[type[ast.AST], Sequence[tuple[ast.AST, object]]] | None = None,
+    ):
         self.facts = facts
+        self.nodes = nodes
+        """Every node of ``ESCAPE_NODES`` types in the tree, by type, when the walk that
+        gathered ``facts`` collected them (else ``_escapes`` walks the tree)."""
         self.handlers = handlers
         self.module = module
         self.is_package = is_package
@@ -660,26 +677,35 @@ class SummaryBuilder:
             named.setdefault(function.name, set()).add(function.name)
         read_names: set[str] = set()
         found: set[str] = set()
-        pending: list[ast.AST] = [facts.tree]
-        pop, push = pending.pop, pending.append
-        while pending:  # one pass, without ast.walk's generators: this runs per module
-            node = pop()
-            if isinstance(node, ast.Name):  # no children but its context marker
+        for node in self._escape_nodes():
+            if isinstance(node, ast.Name):
                 if isinstance(node.ctx, ast.Load) and id(node) not in called:
                     read_names.add(node.id)
-                continue
-            if isinstance(node, ast.Attribute):  # one child: the object
+            elif isinstance(node, ast.Attribute):
                 if isinstance(node.ctx, ast.Load) and id(node) not in called:
                     found.add(node.attr)
-                push(node.value)
-                continue
-            if isinstance(node, ast.ImportFrom):
+            elif isinstance(node, ast.ImportFrom):
                 for alias in node.names:
                     named.setdefault(alias.asname or alias.name, set()).add(alias.name)
-            extend_with_children(pending, node)
         for name in read_names:
             found.update(named.get(name, ()))
         return tuple(sorted(found))
+
+    def _escape_nodes(self) -> Iterator[ast.AST]:
+        """The tree's nodes of ``ESCAPE_NODES`` types (in no particular order): those
+        the facts' walk collected, else from one pass over the tree, without
+        ``ast.walk``'s generators (this runs per module)."""
+        if self.nodes is not None and self.nodes.keys() >= ESCAPE_NODES:
+            for kind in ESCAPE_NODES:
+                for node, _ in self.nodes[kind]:
+                    yield node
+            return
+        pending: list[ast.AST] = [self.facts.tree]
+        while pending:
+            node = pending.pop()
+            if node.__class__ in ESCAPE_NODES:
+                yield node
+            extend_with_children(pending, node)
 
     def _named(self, node: ast.AST) -> bool:
         return id(node) in self.qualnames.by_id
@@ -944,7 +970,7 @@ class SummaryBuilder:
         if any(isinstance(s, _NESTED_SCOPES) for s in function.body):
             return released_pairs(function)
         for node in self.facts.own_nodes(function):
-            if node.__class__ in _TRY_TYPES and node.finalbody:  # type: ignore[attr-defined]
+            if isinstance(node, _TRY_TYPES) and node.finalbody:
                 return released_pairs(function)
         return ()
 
