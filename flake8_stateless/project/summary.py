@@ -964,14 +964,19 @@ class SummaryBuilder:
     def _released(self, function: FunctionNode) -> tuple[tuple[str, str], ...]:
         """``released_pairs`` only for functions with a ``finally`` that its walk visits
         (few have one): without one there is no release, and the walk is not repeated for
-        the rest. ``own_nodes`` skips the nested scopes that walk skips, except that walk
-        enters a ``def`` or ``class`` written directly in the body: those functions get
-        the walk."""
-        if any(isinstance(s, _NESTED_SCOPES) for s in function.body):
-            return released_pairs(function)
-        for node in self.facts.own_nodes(function):
-            if isinstance(node, _TRY_TYPES) and node.finalbody:
+        the rest. That walk skips the nested scopes ``own_nodes`` skips, except that it
+        enters a ``def`` written directly in the body (its own nodes are looked at too)
+        and a ``class`` written there (such functions always get the walk)."""
+        visited = [function]
+        for statement in function.body:
+            if isinstance(statement, ast.ClassDef):
                 return released_pairs(function)
+            if isinstance(statement, FUNCTION_TYPES):
+                visited.append(statement)
+        for current in visited:
+            for node in self.facts.own_nodes(current):
+                if isinstance(node, _TRY_TYPES) and node.finalbody:
+                    return released_pairs(function)
         return ()
 
     def _drains_queue(self, function: FunctionNode) -> bool:
