@@ -23,7 +23,7 @@ import io
 import json
 import tokenize
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -34,6 +34,7 @@ from flake8_stateless.project.cache import Entry, Stamp, SummaryCache
 from flake8_stateless.project.layout import Layout
 from flake8_stateless.project.summary import (
     ELEMENT_GETTERS,
+    ESCAPE_NODES,
     CallSite,
     ClassSummary,
     FunctionSummary,
@@ -45,7 +46,7 @@ from flake8_stateless.semantic.model import ModuleFacts
 from flake8_stateless.semantic.paths import PathFacts
 from flake8_stateless.semantic.tempdirs import FIXED, NAMED
 from flake8_stateless.semantic.values import MAX_VALUES, Value, reads_environment
-from flake8_stateless.semantic.walk import walk
+from flake8_stateless.semantic.walk import Bucket, walk
 
 MAX_PARAMETER_DEPTH = 4
 """How many callers deep a parameter is followed to where its path is built."""
@@ -190,10 +191,15 @@ def _key_matches(stored: str, taken: str) -> bool:
 
 
 def summarise_facts(
-    facts: ModuleFacts, handlers: HandlerScope, module: str, is_package: bool
+    facts: ModuleFacts,
+    handlers: HandlerScope,
+    module: str,
+    is_package: bool,
+    nodes: Mapping[type[ast.AST], Bucket] | None = None,
 ) -> ModuleSummary:
-    """A module's summary from facts the engine already gathered."""
-    return SummaryBuilder(facts, handlers, module, is_package).build()
+    """A module's summary from facts the engine already gathered (``nodes``: the names,
+    attributes and ``from`` imports of the whole tree, when the walk collected them)."""
+    return SummaryBuilder(facts, handlers, module, is_package, nodes).build()
 
 
 def decode_source(source: bytes) -> str:
@@ -209,27 +215,39 @@ def decode_source(source: bytes) -> str:
 def module_facts(text: str, relative: str) -> ModuleFacts | None:
     """The facts of a project module's text (parsed and walked, never imported), or None
     when it does not parse: a broken module is skipped, never fatal."""
+    walked = _walked(text, relative, frozenset())
+    return None if walked is None else walked[0]
+
+
+def _walked(
+    text: str, relative: str, wanted: frozenset[type[ast.AST]]
+) -> tuple[ModuleFacts, dict[type[ast.AST], Bucket]] | None:
+    """``module_facts``, with the nodes of the ``wanted`` types the walk collected."""
     try:
         tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     facts = ModuleFacts(tree, relative, text.splitlines(keepends=True))
     try:
-        walk(tree, facts.handlers(), frozenset())
+        nodes = walk(tree, facts.handlers(), wanted)
     except RecursionError:
         return None
-    return facts
+    return facts, nodes
 
 
 def summarise_source(
     source: bytes, relative: str, module: str, is_package: bool, handler_decorators: tuple[str, ...]
 ) -> ModuleSummary | None:
-    """A module's summary from its bytes, or None when it cannot be parsed."""
-    facts = module_facts(decode_source(source), relative)
-    if facts is None:
+    """A module's summary from its bytes, or None when it cannot be parsed. The walk
+    that gathers the facts also collects what ``SummaryBuilder`` would walk the tree
+    again for (``ESCAPE_NODES``)."""
+    walked = _walked(decode_source(source), relative, ESCAPE_NODES)
+    if walked is None:
         return None
+    facts, nodes = walked
     try:
-        return summarise_facts(facts, HandlerScope(facts, handler_decorators), module, is_package)
+        handlers = HandlerScope(facts, handler_decorators)
+        return summarise_facts(facts, handlers, module, is_package, nodes)
     except RecursionError:
         return None
 

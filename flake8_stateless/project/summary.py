@@ -20,6 +20,7 @@ import json
 import math
 import sys
 from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -464,7 +465,8 @@ def released_pairs(function: FunctionNode) -> tuple[tuple[str, str], ...]:
             )
             children = [*node.body, *node.handlers, *node.orelse]
         else:
-            children = list(ast.iter_child_nodes(node))
+            children = []  # ``ast.iter_child_nodes`` without ``ctx`` markers, in order
+            extend_with_children(children, node)
         stack.extend(
             (child, in_finally)
             for child in reversed(children)
@@ -494,11 +496,26 @@ def absolute_import(target: str, module: str, is_package: bool) -> str:
     return f"{package}.{rest}" if rest else package
 
 
+ESCAPE_NODES: frozenset[type[ast.AST]] = frozenset({ast.Name, ast.Attribute, ast.ImportFrom})
+"""The nodes ``SummaryBuilder`` reads escapes from: a walk that gathers a module's facts
+can collect them, so that the builder does not walk the whole tree again."""
+
+
 class SummaryBuilder:
     """Builds one module's summary from its facts."""
 
-    def __init__(self, facts: ModuleFacts, handlers: HandlerScope, module: str, is_package: bool):
+    def __init__(
+        self,
+        facts: ModuleFacts,
+        handlers: HandlerScope,
+        module: str,
+        is_package: bool,
+        nodes: Mapping[type[ast.AST], Sequence[tuple[ast.AST, object]]] | None = None,
+    ):
         self.facts = facts
+        self.nodes = nodes
+        """Every node of ``ESCAPE_NODES`` types in the tree, by type, when the walk that
+        gathered ``facts`` collected them (else ``_escapes`` walks the tree)."""
         self.handlers = handlers
         self.module = module
         self.is_package = is_package
@@ -508,6 +525,9 @@ class SummaryBuilder:
         """This module's own values (no project hook: summaries never ask other modules)."""
         self._project_heads: dict[str, bool] = {}
         self._import_targets: dict[str, list[str]] | None = None
+        self._callees: dict[int, str | None] = {}
+        """id of a call -> ``ref_of`` its callee: call sites, hand-offs and function
+        summaries each read every call."""
         self.nested_names: dict[int, set[str]] = {}
         """id of a function -> names of the functions defined directly in it."""
         for function in facts.functions:
@@ -529,11 +549,18 @@ class SummaryBuilder:
             call_sites=self._call_sites(),
             module_calls=tuple(
                 dict.fromkeys(
-                    ref for ref in (ref_of(c.func) for c in self.facts.module_calls) if ref
+                    ref for ref in (self._callee(c) for c in self.facts.module_calls) if ref
                 )
             ),
             escapes=self._escapes(),
         )
+
+    def _callee(self, call: ast.Call) -> str | None:
+        key = id(call)
+        if key in self._callees:
+            return self._callees[key]
+        ref = self._callees[key] = ref_of(call.func)
+        return ref
 
     # --------------------------------------------------------------- call sites
     def _call_sites(self) -> tuple[CallSite, ...]:
@@ -551,7 +578,7 @@ class SummaryBuilder:
             by_ref: dict[str, list[tuple[PathSlot, ...] | None]] = {}
             wanted: set[str] = set()
             for call in calls:
-                ref = ref_of(call.func)
+                ref = self._callee(call)
                 if ref is None:
                     continue
                 head = ref.partition(".")[0]
@@ -651,9 +678,7 @@ class SummaryBuilder:
             named.setdefault(function.name, set()).add(function.name)
         read_names: set[str] = set()
         found: set[str] = set()
-        pending: list[ast.AST] = [facts.tree]
-        while pending:  # one pass, without ast.walk's generators: this runs per module
-            node = pending.pop()
+        for node in self._escape_nodes():
             if isinstance(node, ast.Name):
                 if isinstance(node.ctx, ast.Load) and id(node) not in called:
                     read_names.add(node.id)
@@ -663,10 +688,25 @@ class SummaryBuilder:
             elif isinstance(node, ast.ImportFrom):
                 for alias in node.names:
                     named.setdefault(alias.asname or alias.name, set()).add(alias.name)
-            extend_with_children(pending, node)
         for name in read_names:
             found.update(named.get(name, ()))
         return tuple(sorted(found))
+
+    def _escape_nodes(self) -> Iterator[ast.AST]:
+        """The tree's nodes of ``ESCAPE_NODES`` types (in no particular order): those
+        the facts' walk collected, else from one pass over the tree, without
+        ``ast.walk``'s generators (this runs per module)."""
+        if self.nodes is not None and self.nodes.keys() >= ESCAPE_NODES:
+            for kind in ESCAPE_NODES:
+                for node, _ in self.nodes[kind]:
+                    yield node
+            return
+        pending: list[ast.AST] = [self.facts.tree]
+        while pending:
+            node = pending.pop()
+            if node.__class__ in ESCAPE_NODES:
+                yield node
+            extend_with_children(pending, node)
 
     def _named(self, node: ast.AST) -> bool:
         return id(node) in self.qualnames.by_id
@@ -762,7 +802,7 @@ class SummaryBuilder:
         for scope, set_up, calls in scopes:
             kinds = (ast.Name, ast.Attribute) if set_up else (ast.Name,)
             for call in calls:
-                callee = ref_of(call.func)
+                callee = self._callee(call)
                 if callee is None:
                     continue
                 handed: list[tuple[int, str | None, ast.expr]]
@@ -788,7 +828,7 @@ class SummaryBuilder:
         """Adds what ``call`` calls to ``calls``, to ``self_calls`` when it hands over
         ``self`` first, and the functions it hands on to ``calls`` and ``handed``."""
         calls, self_calls, handed = into
-        ref = ref_of(call.func)
+        ref = self._callee(call)
         if ref is not None:
             calls.append(ref)
             if _hands_over_self(call, ref):
@@ -877,7 +917,7 @@ class SummaryBuilder:
             shared_self=self.handlers.shares_self(function),
             returns_temp_dir=self._returns_temp_dir(function),
             self_calls=tuple(dict.fromkeys(self_calls)),
-            released=released_pairs(function),
+            released=self._released(function),
             drains_queue=self._drains_queue(function),
             handed=_only_handed(calls, handed),
         )
@@ -921,6 +961,24 @@ class SummaryBuilder:
             if ref is not None:
                 found.append(ref)
         return found
+
+    def _released(self, function: FunctionNode) -> tuple[tuple[str, str], ...]:
+        """``released_pairs`` only for functions with a ``finally`` that its walk visits
+        (few have one): without one there is no release, and the walk is not repeated for
+        the rest. That walk skips the nested scopes ``own_nodes`` skips, except that it
+        enters a ``def`` written directly in the body (its own nodes are looked at too)
+        and a ``class`` written there (such functions always get the walk)."""
+        visited = [function]
+        for statement in function.body:
+            if isinstance(statement, ast.ClassDef):
+                return released_pairs(function)
+            if isinstance(statement, FUNCTION_TYPES):
+                visited.append(statement)
+        for current in visited:
+            for node in self.facts.own_nodes(current):
+                if isinstance(node, _TRY_TYPES) and node.finalbody:
+                    return released_pairs(function)
+        return ()
 
     def _drains_queue(self, function: FunctionNode) -> bool:
         """Read only for functions with a ``while`` loop of their own, or a ``for`` loop

@@ -509,32 +509,23 @@ class ModuleFacts:
         """Attributes that some method of ``cls`` (or of a local base) assigns on
         ``self``: each instance's own, shadowing any class-level default."""
         known = self._instance_attributes.get(id(cls))
-        if known is not None:
-            return known
-        names: set[str] = set()
-        for current in [cls, *self.local_bases(cls)]:
-            for statement in current.body:
-                if not isinstance(statement, FUNCTION_TYPES):
-                    continue
-                for node in statements_of(statement):
-                    if isinstance(node, ast.Assign):
-                        targets: list[ast.expr] = node.targets
-                    elif isinstance(node, ast.AnnAssign) and node.value is not None:
-                        targets = [node.target]
-                    else:
-                        continue
-                    names.update(t.attr for t in targets if is_self_attribute(t))
-        self._instance_attributes[id(cls)] = names
-        return names
+        if known is None:
+            known = self._read_instance_state(cls)[0]
+        return known
 
     def instance_containers(self, cls: ast.ClassDef) -> dict[str, str]:
         """Attribute -> container kind for ``self.attr = {}`` (or ``[]``, ``set()``,
         ``defaultdict(...)``...) in a method of ``cls`` or of a local base: containers each
         instance holds. Computed once per class."""
-        key = id(cls)
-        known = self._instance_containers.get(key)
-        if known is not None:
-            return known
+        known = self._instance_containers.get(id(cls))
+        if known is None:
+            known = self._read_instance_state(cls)[1]
+        return known
+
+    def _read_instance_state(self, cls: ast.ClassDef) -> tuple[set[str], dict[str, str]]:
+        """``instance_attributes`` and ``instance_containers`` of ``cls`` in one pass over
+        the own nodes of its methods (and of its local bases' methods)."""
+        names: set[str] = set()
         kinds: dict[str, str] = {}
         for current in [cls, *self.local_bases(cls)]:
             for statement in current.body:
@@ -547,14 +538,18 @@ class ModuleFacts:
                         targets = [node.target]
                     else:
                         continue
+                    on_self = [t.attr for t in targets if is_self_attribute(t)]
+                    if not on_self:
+                        continue
+                    names.update(on_self)
                     kind = self.mutable_kind(node.value)  # type: ignore[arg-type]
                     if kind is None or kind.endswith(" instance"):
                         continue
-                    for target in targets:
-                        if is_self_attribute(target):
-                            kinds.setdefault(target.attr, kind)
-        self._instance_containers[key] = kinds
-        return kinds
+                    for attribute in on_self:
+                        kinds.setdefault(attribute, kind)
+        self._instance_attributes[id(cls)] = names
+        self._instance_containers[id(cls)] = kinds
+        return names, kinds
 
     def local_container_kind(self, function: FunctionNode, name: str) -> str | None:
         """The container kind of local variable ``name`` of ``function`` when every
