@@ -758,7 +758,9 @@ class SummaryBuilder:
     def _handoffs(self) -> tuple[Handoff, ...]:
         """Objects handed to functions: everything handed over at module level, in entry
         points and in factory-named functions (``create_app``, ``construct_blueprint``);
-        elsewhere, names only (``_handle_operations(op, datastore)``)."""
+        elsewhere, names and attributes of ``self`` only (``_handle_operations(op,
+        datastore)``, ``Connection(session, self._plugin_manager)``): the index binds
+        those only to objects already known to live as long as the process."""
         facts = self.facts
         found: list[Handoff] = []
         scopes: list[tuple[str | None, bool, list[ast.Call]]] = [(None, True, facts.module_calls)]
@@ -776,8 +778,8 @@ class SummaryBuilder:
                 handed = [(i, None, a) for i, a in enumerate(call.args)]
                 handed += [(-1, k.arg, k.value) for k in call.keywords if k.arg]
                 for position, keyword, value in handed:
-                    if not isinstance(value, kinds):
-                        continue
+                    if not isinstance(value, kinds) and not is_self_attribute(value):
+                        continue  # ``self.store``: bound only when it is long-lived
                     ref = ref_of(value)
                     if ref is not None:
                         found.append(Handoff(scope, callee, ref, position, keyword, set_up))
