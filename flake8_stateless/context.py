@@ -174,6 +174,16 @@ class Context(ModuleFacts):
         )
         return index.released_by_callers(self.module_name, qualname, names)
 
+    def connection_parameter(self, function: FunctionNode, name: str) -> str | None:
+        """How to name the live connection that a per-connection handler anywhere in the
+        project hands to parameter ``name`` of ``function`` (``manager.register(self)``
+        in a websocket's ``on_open``), or None (see ``ProjectIndex.connection_parameter``)."""
+        index = self.located.index
+        qualname = self.qualnames.by_id.get(id(function))
+        if index.layout is None or qualname is None:
+            return None
+        return index.connection_parameter(self.module_name, qualname, name)
+
     def project_cache_decorator(self, name: str) -> str | None:
         """The memoising decorator (``lru_cache``) of the function ``name`` refers to at
         module level when another project module defines it and it takes arguments."""

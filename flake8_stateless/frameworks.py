@@ -197,6 +197,9 @@ CLASS_KIND_BY_BASE = {
     "aiohttp.web.View": "verbs",
     "tornado.web.RequestHandler": "tornado",
     "tornado.websocket.WebSocketHandler": "tornado",
+    # sockjs-tornado: one connection object per browser session
+    "sockjs.tornado.SockJSConnection": "sockjs",
+    "sockjs.tornado.conn.SockJSConnection": "sockjs",
     "starlette.endpoints.HTTPEndpoint": "verbs",
     "starlette.endpoints.WebSocketEndpoint": "starlette_ws",
     "sanic.views.HTTPMethodView": "verbs",
@@ -212,6 +215,26 @@ CLASS_KIND_BY_BASE = {
     "celery.app.task.Task": "celery_task",
 }
 """Base classes whose subclasses serve requests, and which of their methods do."""
+
+VENDORED_BASES = ("sockjs.tornado.SockJSConnection", "sockjs.tornado.conn.SockJSConnection")
+"""Bases an app may vendor inside its own package (OctoPrint's
+``octoprint.vendor.sockjs.tornado.SockJSConnection``): a qualified name ending with one of
+these after a dot names the same class (see :func:`class_kind_by_base`)."""
+
+
+def class_kind_by_base(qualified: str) -> str | None:
+    """The kind of a request-serving base class by its qualified name, vendored copies
+    of the bases in ``VENDORED_BASES`` included."""
+    kind = CLASS_KIND_BY_BASE.get(qualified)
+    if kind is None:
+        for base in VENDORED_BASES:
+            if qualified.endswith("." + base):
+                return CLASS_KIND_BY_BASE[base]
+    return kind
+
+
+CONNECTION_CLASS_KINDS = frozenset({"tornado", "consumer", "starlette_ws", "sockjs"})
+"""Handler classes instantiated once per connection: ``self`` is the connection."""
 
 BASE_NAME_SUFFIX_KINDS = (
     ("ViewSet", "drf"),
@@ -262,6 +285,7 @@ REQUEST_METHODS_BY_KIND: dict[str, frozenset[str]] = {
     "tornado": HTTP_VERBS
     | {"prepare", "on_finish", "initialize", "open", "on_message", "on_close"},
     "starlette_ws": frozenset({"on_connect", "on_receive", "on_disconnect"}),
+    "sockjs": frozenset({"on_open", "on_message", "on_close"}),
     "flask_view": frozenset({"dispatch_request"}),
     "celery_task": frozenset({"run", "on_success", "on_failure", "after_return"}),
     "octoprint_api": frozenset({"on_api_command", "on_api_get"}),

@@ -193,6 +193,26 @@ FRAMEWORKS = {
         """,
         {"connect", "chat", "join", "Ns.on_message"},
     ),
+    "sockjs": (
+        """
+        import sockjs.tornado
+        import octoprint.vendor.sockjs.tornado
+        from app.vendor.sockjs.tornado.conn import SockJSConnection as Vendored
+        from notsockjs.tornado import SockJSConnection as LookAlike
+        class Chat(sockjs.tornado.SockJSConnection):
+            def on_open(self, info): ...
+            def on_message(self, message): ...
+            def on_close(self): ...
+            def send_all(self, message): ...
+        class Printer(octoprint.vendor.sockjs.tornado.SockJSConnection):
+            def on_message(self, message): ...
+        class Feed(Vendored):
+            def on_open(self, info): ...
+        class Other(LookAlike):
+            def on_open(self, info): ...
+        """,
+        {"Chat.on_open", "Chat.on_message", "Chat.on_close", "Printer.on_message", "Feed.on_open"},
+    ),
     "tasks": (
         """
         import dramatiq

@@ -303,6 +303,7 @@ class ProjectIndex:
         self._sites: dict[tuple[str, str | None, str], list[CallSite]] | None = None
         self._parameter_origins: dict[tuple[str, str, str], str | None] = {}
         self._queue_workers: dict[tuple[str, str], bool] = {}
+        self._connection_params: dict[tuple[str, str, str], str] | None = None
 
     # ------------------------------------------------------------------ modules
     def derived(self, overrides: dict[str, ModuleSummary]) -> ProjectIndex:
@@ -1395,6 +1396,69 @@ class ProjectIndex:
                 if callee is not None and callee.kind in (FUNCTION, METHOD):
                     pending.append((callee.module, callee.name, depth + 1))
         return False
+
+    # ------------------------------------------------------------------ connections
+    def connection_parameter(self, module_name: str, qualname: str, param: str) -> str | None:
+        """How to name the live connection a request-serving method of a per-connection
+        handler class hands to parameter ``param`` of function ``qualname`` (a method of
+        an object that lives as long as the process, or a module-level function):
+        ``'PrinterStateConnection' connection`` for ``self._users.register(self)``, or
+        ``bound method 'PrinterStateConnection._on_event'`` for its bound method; None
+        when no such call reaches it."""
+        if self._connection_params is None:
+            self._connection_params = self._connections_handed()
+        return self._connection_params.get((module_name, qualname, param))
+
+    def _connections_handed(self) -> dict[tuple[str, str, str], str]:
+        """Every parameter some reached connection method hands itself to (see
+        ``FunctionSummary.hands_connection``), once per index."""
+        found: dict[tuple[str, str, str], str] = {}
+        for module_name, qualname in sorted(self.reach()):
+            module = self.module(module_name)
+            caller = module.functions.get(qualname) if module is not None else None
+            if caller is None or caller.cls is None:
+                continue
+            for callee_ref, slot, argument in caller.hands_connection:
+                param = self._handed_parameter(module_name, qualname, callee_ref, slot)
+                if param is None:
+                    continue
+                owner = caller.cls.rpartition(".")[2]
+                attribute = argument.partition(".")[2]
+                what = (
+                    f"bound method '{owner}.{attribute}'"
+                    if attribute
+                    else f"'{owner}' connection"
+                )
+                found.setdefault(param, what)
+        return found
+
+    def _handed_parameter(
+        self, module_name: str, scope: str, callee_ref: str, slot: str
+    ) -> tuple[str, str, str] | None:
+        """(module, qualname, parameter) that ``slot`` of a call of ``callee_ref`` in
+        ``scope`` binds, when the callee is a method of a long-lived object or a
+        module-level function; None otherwise (the connection's own methods, an object
+        made per connection, an unbound method called through its class)."""
+        target = self.resolve(module_name, scope, callee_ref, False)
+        if target is None:
+            return None
+        owner = self.module(target.module)
+        callee = owner.functions.get(target.name) if owner is not None else None
+        if callee is None:
+            return None
+        if target.kind == METHOD and target.long_lived and callee.cls is not None:
+            params = callee.params[1:]
+        elif target.kind == FUNCTION and callee.cls is None and callee.parent is None:
+            params = callee.params
+        else:
+            return None
+        if slot.startswith("="):
+            name = slot[1:]
+            return (target.module, target.name, name) if name in params else None
+        position = int(slot)
+        if position >= len(params):
+            return None
+        return target.module, target.name, params[position]
 
     # ------------------------------------------------------------------ parameters
     def parameter_origin(self, module_name: str, qualname: str, param: str) -> str | None:

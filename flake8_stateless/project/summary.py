@@ -24,6 +24,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from flake8_stateless.frameworks import CONNECTION_CLASS_KINDS
 from flake8_stateless.semantic.handlers import HandlerScope, is_entry_point
 from flake8_stateless.semantic.model import ModuleFacts
 from flake8_stateless.semantic.syntax import (
@@ -38,7 +39,7 @@ from flake8_stateless.semantic.syntax import (
 from flake8_stateless.semantic.tempdirs import TempDirs
 from flake8_stateless.semantic.values import ValueFollower
 
-SUMMARY_FORMAT = 27
+SUMMARY_FORMAT = 28
 """Bumped whenever the summary's shape or meaning changes (part of the cache key)."""
 
 MAX_REF_SEGMENTS = 6
@@ -180,6 +181,11 @@ class FunctionSummary:
     handed: tuple[str, ...] = ()
     """Refs of ``calls`` it only hands to a thread, executor or callback, never calls
     itself: what runs elsewhere, not as part of this function."""
+    hands_connection: tuple[tuple[str, str, str], ...] = ()
+    """(callee ref, slot, argument) for each call in a method of a per-connection handler
+    class (``frameworks.CONNECTION_CLASS_KINDS``) that hands over the connection itself
+    (``self``) or a bound method of it (``self._on_event``): ``manager.register(self)`` is
+    (``manager.register``, ``"0"``, ``self``); a keyword's slot is ``=name``."""
 
 
 @dataclass(frozen=True)
@@ -363,13 +369,14 @@ def _function_json(f: FunctionSummary) -> list[Any]:
         _pairs(f.released),
         f.drains_queue,
         list(f.handed),
+        [list(handed) for handed in f.hands_connection],
     ]
 
 
 def _function_from_json(data: Any) -> FunctionSummary:
     (qualname, line, handler, entry, cls, parent, params, calls, decorators, returns,
      local_refs, returns_ref, cached, shared_self, returns_temp_dir, self_calls,
-     released, drains_queue, handed) = data  # fmt: skip
+     released, drains_queue, handed, hands_connection) = data  # fmt: skip
     return FunctionSummary(
         qualname=str(qualname),
         line=int(line),
@@ -390,6 +397,7 @@ def _function_from_json(data: Any) -> FunctionSummary:
         released=_unpairs(released),
         drains_queue=bool(drains_queue),
         handed=tuple(str(h) for h in handed),
+        hands_connection=tuple((str(c), str(s), str(a)) for c, s, a in hands_connection),
     )
 
 
@@ -791,7 +799,9 @@ class SummaryBuilder:
     def _handoffs(self) -> tuple[Handoff, ...]:
         """Objects handed to functions: everything handed over at module level, in entry
         points and in factory-named functions (``create_app``, ``construct_blueprint``);
-        elsewhere, names only (``_handle_operations(op, datastore)``)."""
+        elsewhere, names and attributes of ``self`` only (``_handle_operations(op,
+        datastore)``, ``Connection(session, self._plugin_manager)``): the index binds
+        those only to objects already known to live as long as the process."""
         facts = self.facts
         found: list[Handoff] = []
         scopes: list[tuple[str | None, bool, list[ast.Call]]] = [(None, True, facts.module_calls)]
@@ -809,8 +819,8 @@ class SummaryBuilder:
                 handed = [(i, None, a) for i, a in enumerate(call.args)]
                 handed += [(-1, k.arg, k.value) for k in call.keywords if k.arg]
                 for position, keyword, value in handed:
-                    if not isinstance(value, kinds):
-                        continue
+                    if not isinstance(value, kinds) and not is_self_attribute(value):
+                        continue  # ``self.store``: bound only when it is long-lived
                     ref = ref_of(value)
                     if ref is not None:
                         found.append(Handoff(scope, callee, ref, position, keyword, set_up))
@@ -920,7 +930,34 @@ class SummaryBuilder:
             released=self._released(function),
             drains_queue=self._drains_queue(function),
             handed=_only_handed(calls, handed),
+            hands_connection=self._hands_connection(function, cls),
         )
+
+    def _hands_connection(
+        self, function: FunctionNode, cls: ast.ClassDef | None
+    ) -> tuple[tuple[str, str, str], ...]:
+        """See ``FunctionSummary.hands_connection``: only methods of a connection class,
+        only ``self`` and bound methods the class defines (``self._user`` may be any
+        object). An explicit base-class call (``Base.__init__(self, session)``) is kept:
+        the index binds only methods of long-lived objects and module-level functions."""
+        if cls is None or self.handlers.class_kind(cls) not in CONNECTION_CLASS_KINDS:
+            return ()
+        methods = {s.name for s in cls.body if isinstance(s, FUNCTION_TYPES)}
+        found: list[tuple[str, str, str]] = []
+        for node in self.facts.own_nodes(function):
+            if not isinstance(node, ast.Call):
+                continue
+            callee = ref_of(node.func)
+            if callee is None:
+                continue
+            handed = [(str(i), a) for i, a in enumerate(node.args)]
+            handed += [(f"={k.arg}", k.value) for k in node.keywords if k.arg]
+            for slot, value in handed:
+                if isinstance(value, ast.Name) and value.id == "self":
+                    found.append((callee, slot, "self"))
+                elif is_self_attribute(value) and value.attr in methods:
+                    found.append((callee, slot, f"self.{value.attr}"))
+        return tuple(dict.fromkeys(found))
 
     def _imported(self, node: ast.Import | ast.ImportFrom) -> list[tuple[str, str]]:
         """(bound name, absolute target) for an import statement inside a function."""

@@ -154,7 +154,7 @@ class HandlerScope:
             qualified = facts.qualified_name(base)
             if qualified is None:
                 continue
-            kind = frameworks.CLASS_KIND_BY_BASE.get(qualified)
+            kind = frameworks.class_kind_by_base(qualified)
             if kind is not None:
                 return kind
             if qualified.startswith(("django.views.generic.", "django.contrib.auth.views.")):

@@ -18,6 +18,7 @@ from flake8_stateless.context import (
     FunctionNode,
     dotted_name,
 )
+from flake8_stateless.frameworks import CONNECTION_CLASS_KINDS
 from flake8_stateless.registry import SERVES_REQUESTS, Finding, Rule
 
 STORE_METHODS = {"append": 0, "add": 0, "appendleft": 0, "insert": 1, "setdefault": 1}
@@ -46,8 +47,6 @@ RECIPIENT_KEYWORDS = frozenset({"to", "room", "sid", "namespace_sid"})
 """Keywords of ``emit``/``send`` that name the Socket.IO client to reach."""
 
 CONNECTION_PARAMETERS = frozenset({"websocket", "ws", "websocket_connection", "wsock"})
-CONNECTION_CLASS_KINDS = frozenset({"tornado", "consumer", "starlette_ws"})
-"""Handler classes instantiated once per connection: ``self`` is the connection."""
 
 WEAK_CONTAINERS = {
     "weakref.WeakSet": "WeakSet",
@@ -75,12 +74,31 @@ def check(node: ast.AST, function: FunctionNode | None, context: Context) -> Ite
         return
     for container, value in _stores(node):
         connection = _connection(value, function, context)
+        handed = connection is None
+        if handed:
+            connection = _handed_connection(value, function, context)
         if connection is None:
             continue
-        registry = _registry(container, function, context)
-        if registry is not None and _reaches_users(registry, context):
+        registry = _registry(container, function, context, handed=handed)
+        if registry is None:
+            continue
+        # a connection handed to a long-lived object's ``register``/``subscribe`` is kept
+        # there to be called back: the hand-over says what the container is for
+        if handed or _reaches_users(registry, context):
             yield RULE.finding(node, what=connection, where=registry.description)
             return
+
+
+def _handed_connection(value: ast.expr, function: FunctionNode, context: Context) -> str | None:
+    """``listener`` in ``self._listeners.append(listener)`` when a per-connection handler
+    elsewhere in the project hands itself (or a bound method of itself) to this
+    parameter: ``self._users.register_listener(self)`` in a websocket's ``on_open``."""
+    if not isinstance(value, ast.Name):
+        return None
+    owner = _parameter_owner(function, value.id, context)
+    if owner is None:
+        return None
+    return context.connection_parameter(owner[2], value.id)
 
 
 def _stores(node: ast.AST) -> Iterator[tuple[ast.expr, ast.expr]]:
@@ -136,7 +154,7 @@ def _connection(value: ast.expr, function: FunctionNode, context: Context) -> st
         return None
     owner = _parameter_owner(function, name, context)
     if owner is not None:
-        parameter, serving = owner
+        parameter, serving, _ = owner
         if _is_websocket_type(parameter.annotation, context) or name in CONNECTION_PARAMETERS:
             return f"websocket '{name}'"
         if name == "sid" and serving:
@@ -170,15 +188,15 @@ def _memo(context: Context, what: str, node: ast.AST, compute: Callable[[], T]) 
 
 def _parameter_owner(
     function: FunctionNode, name: str, context: Context
-) -> tuple[ast.arg, bool] | None:
-    """The parameter ``name`` of ``function`` (or of a function enclosing it), and
-    whether that function serves requests."""
+) -> tuple[ast.arg, bool, FunctionNode] | None:
+    """The parameter ``name`` of ``function`` (or of a function enclosing it), whether
+    that function serves requests, and that function."""
     current: FunctionNode | None = function
     while current is not None:
         arguments = current.args
         for parameter in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]:
             if parameter.arg == name:
-                return parameter, context.is_request_serving(current)
+                return parameter, context.is_request_serving(current), current
         if name in context.scope(current).local:
             return None
         current = context.function_parent.get(id(current))
@@ -209,9 +227,13 @@ def _constructors(function: FunctionNode, context: Context) -> dict[str, str]:
     return found
 
 
-def _registry(container: ast.expr, function: FunctionNode, context: Context) -> Registry | None:
+def _registry(
+    container: ast.expr, function: FunctionNode, context: Context, *, handed: bool = False
+) -> Registry | None:
     """The container as a process-wide registry, or None when it is per request or
-    per connection (a local, an instance attribute of a per-connection handler)."""
+    per connection (a local, an instance attribute of a per-connection handler).
+    ``handed``: the stored connection came from another object's handler, so ``self``
+    may be a long-lived object of any module (see ``_long_lived_registry``)."""
     if isinstance(container, ast.Name):
         name = container.id
         if context.binds_locally(function, name):
@@ -225,7 +247,12 @@ def _registry(container: ast.expr, function: FunctionNode, context: Context) -> 
     holder, attr = container.value.id, container.attr
     if holder in {"self", "cls"}:
         cls = context.enclosing_class(function)
-        return None if cls is None else _attribute_registry(cls, attr, context)
+        if cls is None:
+            return None
+        registry = _attribute_registry(cls, attr, context)
+        if registry is None and handed and holder == "self":
+            registry = _long_lived_registry(cls, attr, function, context)
+        return registry
     local_class = context.classes.get(holder)
     if local_class is not None and not context.binds_locally(function, holder):
         return _class_attribute(local_class, attr, context)
@@ -256,6 +283,22 @@ def _attribute_registry(cls: ast.ClassDef, attr: str, context: Context) -> Regis
     )
 
 
+def _long_lived_registry(
+    cls: ast.ClassDef, attr: str, function: FunctionNode, context: Context
+) -> Registry | None:
+    """``self.attr`` of a manager that requests reach as a long-lived object (made once
+    at start-up in another module and handed around), when ``__init__`` makes it a
+    container."""
+    if context.class_kind(cls) is not None or not context.self_is_long_lived(function):
+        return None
+    kind = _memo(context, "sls302-held:" + attr, cls, lambda: _held_kind(cls, attr, context))
+    if kind is None:
+        return None
+    return Registry(
+        f"{kind} 'self.{attr}' of the long-lived {cls.name}", frozenset({f"self.{attr}"}), cls
+    )
+
+
 def _module_instance(cls: ast.ClassDef, context: Context) -> str | None:
     """The module-level name bound to an instance of ``cls``, if any."""
     return next((n for n, v in context.module_values.items() if _constructs(v, cls, context)), None)
@@ -277,6 +320,11 @@ def _class_attribute(cls: ast.ClassDef, attr: str, context: Context) -> Registry
 
 def _holds_container(cls: ast.ClassDef, attr: str, context: Context) -> bool:
     """Whether ``__init__`` sets ``self.attr`` to a container."""
+    return _held_kind(cls, attr, context) is not None
+
+
+def _held_kind(cls: ast.ClassDef, attr: str, context: Context) -> str | None:
+    """The kind of container ``__init__`` sets ``self.attr`` to, if any."""
     for statement in cls.body:
         if isinstance(statement, FUNCTION_TYPES) and statement.name == "__init__":
             for node in context.own_nodes(statement):
@@ -288,10 +336,11 @@ def _holds_container(cls: ast.ClassDef, attr: str, context: Context) -> bool:
                             and target.attr == attr
                             and isinstance(target.value, ast.Name)
                             and target.value.id == "self"
-                            and _container_kind(node.value, context) is not None
                         ):
-                            return True
-    return False
+                            kind = _container_kind(node.value, context)
+                            if kind is not None:
+                                return kind
+    return None
 
 
 def _module_instance_class(name: str, context: Context) -> ast.ClassDef | None:
@@ -494,5 +543,11 @@ async def broadcast(message):
         "Leaves alone per-connection state inside one handler (locals, attributes of a "
         "handler instance that lives as long as its connection), registries that are never "
         "used to send (only closed at shutdown or counted), tests and management commands.",
+        "Follows a connection across modules: a per-connection handler (a Tornado or SockJS "
+        "connection, a Channels consumer, vendored copies of `sockjs.tornado` included) that "
+        "hands itself or a bound method of itself to a method of a long-lived object or to "
+        "a module-level function (`users.register_listener(self)` in `on_open`) is reported "
+        "where that function stores the parameter into a container it holds; removing it "
+        "again (in `on_close`) is the same registration, not SLS101 state.",
     ),
 )

@@ -583,7 +583,21 @@ def _per_connection(
                 return True
         elif lowered in CONNECTION_NAMES or lowered.endswith(("_ws", "_socket")):
             return True
-    return False
+    # ``listeners.remove(listener)``: a connection handed over from another module
+    return any(
+        isinstance(item, ast.Name) and _handed_a_connection(item.id, function, context)
+        for item in items
+    )
+
+
+def _handed_a_connection(name: str, function: FunctionNode, context: Context) -> bool:
+    """``listener`` of ``unregister_listener(self, listener)`` when a per-connection
+    handler elsewhere hands itself to it (``on_close``): the connection's own
+    registration, which SLS302 judges where it is added."""
+    arguments = function.args
+    if not any(a.arg == name for a in [*arguments.posonlyargs, *arguments.args]):
+        return False
+    return context.connection_parameter(function, name) is not None
 
 
 def _key_name(item: ast.expr, function: FunctionNode, context: Context) -> str | None:
