@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from flake8_stateless import project
 from flake8_stateless.excerpts import Excerpts
 from flake8_stateless.project import Reach
-from flake8_stateless.project.summary import absolute_import, ref_of
+from flake8_stateless.project.summary import ForwardedNames, absolute_import, ref_of
 from flake8_stateless.scope.requests import RequestScope
 from flake8_stateless.semantic.handlers import HandlerScope
 from flake8_stateless.semantic.model import ModuleFacts
@@ -70,6 +70,8 @@ class Context(ModuleFacts):
         """Answers a rule family computes once per file and reuses, keyed by what they
         are and the id of the node they are about (see ``rules/files/common.py``)."""
         self._located: project.Located | None = None
+        self._defaults: dict[int, dict[str, str]] = {}
+        """id of a function -> its parameters defaulting to None/False, never rebound."""
 
     # ------------------------------------------------------------------ project
     @property
@@ -108,6 +110,31 @@ class Context(ModuleFacts):
 
     def where(self, function: FunctionNode | None) -> str:
         return self.requests.where(function)
+
+    def skipped_on_requests(self, node: ast.AST, function: FunctionNode) -> bool:
+        """Whether ``node`` sits in a branch of ``function`` that needs a parameter no
+        request-serving call gives: ``if path is not None:`` with ``path=None`` by
+        default, and every call from code that serves requests leaving it out (see
+        ``ProjectIndex.passes_argument``). The branch runs for other callers (a CLI,
+        set-up), never on behalf of a request."""
+        guards = self.name_guards(node, function)
+        if not guards:
+            return False
+        index = self.located.index
+        qualname = self.qualnames.by_id.get(id(function))
+        if index.layout is None or qualname is None:
+            return False
+        defaults = self._defaults.get(id(function))
+        if defaults is None:
+            defaults = ForwardedNames.of(function, self.own_nodes(function)).defaults
+            self._defaults[id(function)] = defaults
+        for name, falsy in guards:
+            default = defaults.get(name)
+            if (default == "^" or (default == "~" and falsy)) and not index.passes_argument(
+                self.module_name, qualname, name, falsy=falsy
+            ):
+                return True
+        return False
 
     def project_container(self, dotted: str) -> tuple[str, str] | None:
         """(description, kind) when ``dotted`` (``registry.online``, an imported

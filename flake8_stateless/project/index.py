@@ -135,6 +135,29 @@ class ModuleText:
     text: str
 
 
+def _renamed_imports(summary: ModuleSummary) -> dict[str, str]:
+    """Names a module imports under another name (``from m import dump as to_json``,
+    also inside functions) -> the name the function has where it is defined."""
+    found: dict[str, str] = {}
+    pairs = [(name, kind) for name, kinds in summary.bindings for kind in kinds]
+    pairs += [pair for function in summary.functions for pair in function.locals]
+    for name, kind in pairs:
+        if kind.startswith("import:"):
+            original = kind.rpartition(".")[2].removeprefix("import:")
+            if original and original != name:
+                found[name] = original
+    return found
+
+
+def _position(function: FunctionSummary, param: str) -> int | None:
+    """Where ``param`` is given positionally in a call of ``function`` (``self`` or
+    ``cls`` of a method bound), None when it cannot be (keyword-only, not a parameter)."""
+    params = function.params
+    if function.cls is not None and "staticmethod" not in function.decorators:
+        params = params[1:]
+    return params.index(param) if param in params else None
+
+
 class _Module:
     """A summary with lookup tables."""
 
@@ -148,6 +171,17 @@ class _Module:
             if function.parent is not None:
                 self.children.setdefault(function.parent, []).append(function.qualname)
         self._locals: dict[str, dict[str, list[str]]] = {}
+        self._arguments: dict[str, dict[str, list[tuple[str, ...]]]] = {}
+
+    def arguments(self, function: FunctionSummary, ref: str) -> list[tuple[str, ...]]:
+        """The argument tokens of each call of ``ref`` in ``function``."""
+        table = self._arguments.get(function.qualname)
+        if table is None:
+            table = {}
+            for called, tokens in function.arguments:
+                table.setdefault(called, []).append(tuple(tokens.split()))
+            self._arguments[function.qualname] = table
+        return table.get(ref, [])
 
     def local(self, function: FunctionSummary, name: str) -> list[str]:
         """The refs local variable ``name`` of ``function`` is bound to, in source order."""
@@ -304,6 +338,7 @@ class ProjectIndex:
         self._parameter_origins: dict[tuple[str, str, str], str | None] = {}
         self._queue_workers: dict[tuple[str, str], bool] = {}
         self._connection_params: dict[tuple[str, str, str], str] | None = None
+        self._passes: dict[tuple[str, str, str, bool, bool], bool] = {}
 
     # ------------------------------------------------------------------ modules
     def derived(self, overrides: dict[str, ModuleSummary]) -> ProjectIndex:
@@ -1551,6 +1586,134 @@ class ProjectIndex:
         named = slot.named or (bool(params_named) and all(params_named))
         return NAMED if named else FIXED
 
+    # ------------------------------------------------------------- arguments
+    def passes_argument(
+        self, module_name: str, qualname: str, param: str, *, falsy: bool
+    ) -> bool:
+        """Whether a call that serves requests may give parameter ``param`` of function
+        ``qualname`` a value other than its default (None; with ``falsy``, False too):
+        False only when the function is called from request-serving code and every such
+        call in the project omits it, passes the literal, or hands on a parameter of its
+        own for which the same holds. Calls from code no request reaches (a CLI, set-up,
+        module level) do not count; a call this cannot read (``*args``, an unknown
+        ``**`` mapping, the function used as a value, decorated or handed to a thread)
+        counts as passing it."""
+        return self._passes_argument(
+            module_name, qualname, param, keyword_only=False, falsy=falsy, depth=0
+        )
+
+    def _passes_argument(
+        self, module_name: str, qualname: str, param: str, *, keyword_only: bool, falsy: bool,
+        depth: int,
+    ) -> bool:  # fmt: skip
+        key = (module_name, qualname, param, keyword_only, falsy)
+        if key in self._passes:
+            return self._passes[key]
+        if depth > MAX_PARAMETER_DEPTH:
+            return True
+        self._passes[key] = True  # a cycle through this parameter: may pass it
+        answer = self._passes_uncached(
+            module_name, qualname, param, keyword_only=keyword_only, falsy=falsy, depth=depth
+        )
+        self._passes[key] = answer
+        return answer
+
+    def _passes_uncached(
+        self, module_name: str, qualname: str, param: str, *, keyword_only: bool, falsy: bool,
+        depth: int,
+    ) -> bool:  # fmt: skip
+        module = self.module(module_name)
+        function = module.functions.get(qualname) if module is not None else None
+        name = qualname.rpartition(".")[2]
+        callers, escaped = self._caller_table()
+        if function is None or function.handler is not None or name in escaped:
+            return True
+        if name.startswith("__") or set(function.decorators) - {"staticmethod", "classmethod"}:
+            return True  # run by the language or a decorator's wrapper, not by the sites
+        position = None if keyword_only else _position(function, param)
+        unbound = function.cls is not None and not {"staticmethod", "classmethod"} & set(
+            function.decorators
+        )
+        reach = self.reach()
+        sites = 0
+        for caller_module, scope, ref in callers.get(name, ()):
+            if scope is None or (caller_module, scope) not in reach:
+                continue  # not run while serving requests
+            caller_summary = self.module(caller_module)
+            caller = caller_summary.functions.get(scope) if caller_summary else None
+            if caller_summary is None or caller is None:
+                return True
+            known = caller_summary.arguments(caller, ref)
+            target = self.resolve(caller_module, scope, ref, False)
+            entry = self._entry_of(target) if target is not None else None
+            if entry is None:
+                if target is None and (known or ref in caller.handed):
+                    return True  # a call of that name nothing resolves: may be this one
+                continue  # resolved elsewhere, or a builtin or another package's
+            if (entry.module, entry.name) != (module_name, qualname):
+                continue
+            if ref in caller.handed or ref in caller.self_calls:
+                return True
+            if unbound and "." in ref:
+                owner = self.resolve(caller_module, scope, ref.rpartition(".")[0], False)
+                if owner is None or owner.kind == CLASS:
+                    return True  # ``Class.method(obj, ...)``: positions shift by one
+            if not known:
+                return True
+            for arguments in known:
+                if self._site_passes(
+                    caller_module, caller, arguments,
+                    param=param, position=position, falsy=falsy, depth=depth,
+                ):  # fmt: skip
+                    return True
+                sites += 1
+        return not sites
+
+    def _site_passes(
+        self, module_name: str, caller: FunctionSummary, arguments: tuple[str, ...], *,
+        param: str, position: int | None, falsy: bool, depth: int,
+    ) -> bool:  # fmt: skip
+        """Whether one call (its argument tokens, see ``summary.argument_tokens``) may give
+        ``param`` (at ``position`` when it can be given positionally) another value."""
+        index = 0
+        for token in arguments:
+            if token in {"*", "**"}:
+                return True
+            if token.startswith("**@"):
+                added = token[3:].split(",")
+                if param in added:
+                    return True
+                if param not in caller.params and self._passes_argument(
+                    module_name, caller.qualname, param,
+                    keyword_only=True, falsy=falsy, depth=depth + 1,
+                ):  # fmt: skip
+                    return True  # the caller's own ``**`` may hold it
+                continue
+            keyword, equals, value = token.partition("=")
+            if equals:
+                if keyword == param and self._value_passes(module_name, caller, value,
+                                                           falsy, depth):  # fmt: skip
+                    return True
+                continue
+            if index == position and self._value_passes(module_name, caller, token, falsy,
+                                                        depth):  # fmt: skip
+                return True
+            index += 1
+        return False
+
+    def _value_passes(
+        self, module_name: str, caller: FunctionSummary, value: str, falsy: bool, depth: int
+    ) -> bool:
+        if value == "None" or (value == "False" and falsy):
+            return False
+        if value.startswith("^") or (value.startswith("~") and falsy):
+            forwarded = value[1:]
+            return self._passes_argument(
+                module_name, caller.qualname, forwarded,
+                keyword_only=False, falsy=falsy, depth=depth + 1,
+            )  # fmt: skip
+        return True  # ``?``, or False where only None is the default
+
     def released_by_callers(
         self, module_name: str, qualname: str, releases: frozenset[str]
     ) -> bool | None:
@@ -1619,8 +1782,12 @@ class ProjectIndex:
                 escaped.update(summary.escapes)
                 scoped: list[tuple[str | None, str]] = [(None, r) for r in summary.module_calls]
                 scoped += [(f.qualname, r) for f in summary.functions for r in f.calls]
+                renamed = _renamed_imports(summary)
                 for scope, ref in scoped:
                     last = ref.rpartition(".")[2].removesuffix("()")
                     table.setdefault(last, []).append((name, scope, ref))
+                    original = renamed.get(last) if "." not in ref else None
+                    if original is not None:  # ``from m import dump as to_json``
+                        table.setdefault(original, []).append((name, scope, ref))
             self._callers, self._escaped = table, escaped
         return self._callers, self._escaped

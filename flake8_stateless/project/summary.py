@@ -39,7 +39,7 @@ from flake8_stateless.semantic.syntax import (
 from flake8_stateless.semantic.tempdirs import TempDirs
 from flake8_stateless.semantic.values import ValueFollower
 
-SUMMARY_FORMAT = 28
+SUMMARY_FORMAT = 41
 """Bumped whenever the summary's shape or meaning changes (part of the cache key)."""
 
 MAX_REF_SEGMENTS = 6
@@ -186,6 +186,9 @@ class FunctionSummary:
     class (``frameworks.CONNECTION_CLASS_KINDS``) that hands over the connection itself
     (``self``) or a bound method of it (``self._on_event``): ``manager.register(self)`` is
     (``manager.register``, ``"0"``, ``self``); a keyword's slot is ``=name``."""
+    arguments: tuple[tuple[str, str], ...] = ()
+    """(ref, argument tokens joined by spaces, see :func:`argument_tokens`) for each of
+    its calls of a ref that may name project code, each distinct pair once."""
 
 
 @dataclass(frozen=True)
@@ -370,13 +373,14 @@ def _function_json(f: FunctionSummary) -> list[Any]:
         f.drains_queue,
         list(f.handed),
         [list(handed) for handed in f.hands_connection],
+        _pairs(f.arguments),
     ]
 
 
 def _function_from_json(data: Any) -> FunctionSummary:
     (qualname, line, handler, entry, cls, parent, params, calls, decorators, returns,
      local_refs, returns_ref, cached, shared_self, returns_temp_dir, self_calls,
-     released, drains_queue, handed, hands_connection) = data  # fmt: skip
+     released, drains_queue, handed, hands_connection, arguments) = data  # fmt: skip
     return FunctionSummary(
         qualname=str(qualname),
         line=int(line),
@@ -398,6 +402,7 @@ def _function_from_json(data: Any) -> FunctionSummary:
         drains_queue=bool(drains_queue),
         handed=tuple(str(h) for h in handed),
         hands_connection=tuple((str(c), str(s), str(a)) for c, s, a in hands_connection),
+        arguments=_unpairs(arguments),
     )
 
 
@@ -487,6 +492,117 @@ def released_pairs(function: FunctionNode) -> tuple[tuple[str, str], ...]:
                 if claim_line < release_line and claim != release:
                     pairs[(claim, release)] = None
     return tuple(pairs)
+
+
+OTHER_ARGUMENT = "?"
+"""An argument token for any value but the ones below."""
+
+KWARGS_READERS = frozenset({"get", "pop", "copy", "items", "keys", "values", "clear"})
+"""Methods of a ``**`` parameter that add no key to it."""
+
+
+@dataclass(frozen=True)
+class ForwardedNames:
+    """Which parameters of a function it hands on unchanged: never rebound, so their
+    value is what its caller gave or the default. ``defaults`` marks those defaulting
+    to None (``^``) or False (``~``); ``kwargs`` is its ``**`` parameter when it only
+    reads it or adds the keys in ``added`` (None when it may hold other keys)."""
+
+    defaults: dict[str, str]
+    kwargs: str | None
+    added: tuple[str, ...]
+
+    @classmethod
+    def of(cls, function: FunctionNode, nodes: list[ast.AST]) -> ForwardedNames:
+        arguments = function.args
+        positional = [*arguments.posonlyargs, *arguments.args]
+        defaulted = positional[len(positional) - len(arguments.defaults):]
+        pairs = list(zip(defaulted, arguments.defaults, strict=True))
+        pairs += [
+            (a, d) for a, d in zip(arguments.kwonlyargs, arguments.kw_defaults, strict=True) if d
+        ]
+        stored: set[str] = set()
+        kwargs = arguments.kwarg.arg if arguments.kwarg is not None else None
+        added: set[str] = set()
+        known = kwargs is not None
+        for node in nodes:
+            if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+                stored.add(node.id)
+            elif not known:
+                continue
+            elif isinstance(node, ast.Call):
+                known = _adds_known_keys(node, kwargs, added)
+            elif (
+                isinstance(node, ast.Subscript)
+                and not isinstance(node.ctx, ast.Load)
+                and isinstance(node.value, ast.Name)
+                and node.value.id == kwargs
+            ):
+                key = node.slice
+                known = isinstance(key, ast.Constant) and isinstance(key.value, str)
+                if isinstance(key, ast.Constant):
+                    added.add(str(key.value))
+        defaults = {}
+        for argument, default in pairs:
+            if argument.arg in stored or not isinstance(default, ast.Constant):
+                continue
+            if default.value is None:
+                defaults[argument.arg] = "^"
+            elif default.value is False:
+                defaults[argument.arg] = "~"
+        if kwargs in stored or not known:
+            kwargs = None
+        return cls(defaults, kwargs, tuple(sorted(added)))
+
+
+def _adds_known_keys(call: ast.Call, kwargs: str | None, added: set[str]) -> bool:
+    """Adds to ``added`` the keys ``call`` puts into the ``**`` parameter ``kwargs``;
+    False when it may put others (``kwargs.update(other)``, ``helper(kwargs)``)."""
+    func = call.func
+    if (
+        isinstance(func, ast.Attribute)
+        and isinstance(func.value, ast.Name)
+        and func.value.id == kwargs
+        and func.attr not in KWARGS_READERS
+    ):
+        if func.attr == "update" and not call.args:
+            names = [k.arg for k in call.keywords]
+            added.update(n for n in names if n is not None)
+            return None not in names
+        first = call.args[0] if call.args else None
+        if func.attr == "setdefault" and isinstance(first, ast.Constant):
+            added.add(str(first.value))
+            return isinstance(first.value, str)
+        return False
+    handed = [*call.args, *(k.value for k in call.keywords if k.arg is not None)]
+    return not any(isinstance(a, ast.Name) and a.id == kwargs for a in handed)
+
+
+def _argument_code(value: ast.expr, forwarded: ForwardedNames) -> str:
+    if isinstance(value, ast.Constant) and (value.value is None or value.value is False):
+        return repr(value.value)
+    if isinstance(value, ast.Name) and value.id in forwarded.defaults:
+        return forwarded.defaults[value.id] + value.id
+    return OTHER_ARGUMENT
+
+
+def argument_tokens(call: ast.Call, forwarded: ForwardedNames) -> tuple[str, ...]:
+    """A call's arguments, one token each, as ``ProjectIndex.passes_argument`` reads them.
+    A value is ``None``/``False`` (the literal), ``^name``/``~name`` (a parameter of the
+    caller defaulting to None/False, handed on unchanged) or ``?``. Positional arguments
+    are their value (``*`` for a starred one), keywords ``name=value``, ``**`` entries
+    ``**@keys`` for the caller's own ``**`` parameter (``keys``: those it adds, comma
+    separated) and ``**`` for any other mapping."""
+    tokens = ["*" if isinstance(a, ast.Starred) else _argument_code(a, forwarded)
+              for a in call.args]  # fmt: skip
+    for keyword in call.keywords:
+        if keyword.arg is not None:
+            tokens.append(f"{keyword.arg}={_argument_code(keyword.value, forwarded)}")
+        elif isinstance(keyword.value, ast.Name) and keyword.value.id == forwarded.kwargs:
+            tokens.append("**@" + ",".join(forwarded.added))
+        else:
+            tokens.append("**")
+    return tuple(tokens)
 
 
 def absolute_import(target: str, module: str, is_package: bool) -> str:
@@ -931,6 +1047,7 @@ class SummaryBuilder:
             drains_queue=self._drains_queue(function),
             handed=_only_handed(calls, handed),
             hands_connection=self._hands_connection(function, cls),
+            arguments=self._arguments(function),
         )
 
     def _hands_connection(
@@ -958,6 +1075,29 @@ class SummaryBuilder:
                 elif is_self_attribute(value) and value.attr in methods:
                     found.append((callee, slot, f"self.{value.attr}"))
         return tuple(dict.fromkeys(found))
+
+    def _arguments(self, function: FunctionNode) -> tuple[tuple[str, str], ...]:
+        """See ``FunctionSummary.arguments`` (same filter of refs as ``_call_sites``)."""
+        facts = self.facts
+        local = facts.scope(function).local
+        nodes = facts.own_nodes(function)
+        forwarded: ForwardedNames | None = None
+        found: dict[tuple[str, str], None] = {}
+        for node in nodes:
+            if not isinstance(node, ast.Call):
+                continue
+            ref = ref_of(node.func)
+            if ref is None:
+                continue
+            head = ref.partition(".")[0]
+            if not (head in local or head in ("self", "cls", "super()")) and (
+                not self._may_be_project_call(f"call:{ref}")
+            ):
+                continue
+            if forwarded is None:
+                forwarded = ForwardedNames.of(function, nodes)
+            found[(ref, " ".join(argument_tokens(node, forwarded)))] = None
+        return tuple(found)
 
     def _imported(self, node: ast.Import | ast.ImportFrom) -> list[tuple[str, str]]:
         """(bound name, absolute target) for an import statement inside a function."""

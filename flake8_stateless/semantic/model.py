@@ -697,6 +697,28 @@ class ModuleFacts:
                 yield current
             current = parents.get(id(current))
 
+    def name_guards(self, node: ast.AST, function: FunctionNode) -> list[tuple[str, bool]]:
+        """(name, falsy) for each ``if`` of ``function`` that ``node`` runs only when a
+        name is set: in the body of ``if name is not None`` (falsy False) or ``if name``
+        (falsy True), also as one operand of an ``and``; in the ``else`` of ``if name is
+        None`` / ``if not name`` (also one operand of an ``or``)."""
+        parents = self.parents(function)
+        found: list[tuple[str, bool]] = []
+        child: ast.AST = node
+        current = parents.get(id(node))
+        for _ in range(MAX_IF_NESTING):
+            if current is None or current is function:
+                break
+            if isinstance(current, ast.If) and child is not current.test:
+                # a statement of the ``else`` starts at or after its first line
+                orelse = current.orelse
+                if orelse and getattr(child, "lineno", 0) >= orelse[0].lineno:
+                    found.extend(_set_names(current.test, ast.Or, ast.Is, negated=True))
+                else:
+                    found.extend(_set_names(current.test, ast.And, ast.IsNot, negated=False))
+            child, current = current, parents.get(id(current))
+        return found
+
     def own_nodes(self, function: FunctionNode) -> list[ast.AST]:
         """``statements_of(function)`` as a list built once per function, for rules that
         look at a function's code again for each candidate call in it."""
@@ -775,3 +797,30 @@ def _stdlib_over_fallback(preferred: str, other: str) -> bool:
         preferred.partition(".")[0] in sys.stdlib_module_names
         and other.partition(".")[0] not in sys.stdlib_module_names
     )
+
+
+def _set_names(
+    test: ast.expr, joined: type[ast.boolop], compared: type[ast.cmpop], *, negated: bool
+) -> list[tuple[str, bool]]:
+    """See ``ModuleFacts.name_guards``: the names ``test`` (or one operand of a
+    ``joined`` chain) requires set, comparing with None by ``compared`` or testing the
+    name itself (under ``not`` when ``negated``)."""
+    chained = isinstance(test, ast.BoolOp) and isinstance(test.op, joined)
+    operands = test.values if isinstance(test, ast.BoolOp) and chained else [test]
+    found: list[tuple[str, bool]] = []
+    for operand in operands:
+        if (
+            isinstance(operand, ast.Compare)
+            and isinstance(operand.left, ast.Name)
+            and len(operand.ops) == 1
+            and isinstance(operand.ops[0], compared)
+            and isinstance(operand.comparators[0], ast.Constant)
+            and operand.comparators[0].value is None
+        ):
+            found.append((operand.left.id, False))
+        elif negated and isinstance(operand, ast.UnaryOp) and isinstance(operand.op, ast.Not):
+            if isinstance(operand.operand, ast.Name):
+                found.append((operand.operand.id, True))
+        elif not negated and isinstance(operand, ast.Name):
+            found.append((operand.id, True))
+    return found
