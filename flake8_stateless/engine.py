@@ -8,7 +8,7 @@ from __future__ import annotations
 import ast
 import os
 import traceback
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -121,28 +121,19 @@ def _run_rule(rule: Rule, buckets: dict[type[ast.AST], Bucket], context: Context
         for node, owner in buckets[node_type]:
             if scope == "request" and (owner is None or not serving(owner)):
                 continue
-            findings = check(node, owner, context)
-            if scope == "request" and owner is not None:
-                findings = _on_requests(findings, node, owner, context)
-            for finding in findings:
+            for finding in check(node, owner, context):
+                if (
+                    scope == "request"
+                    and owner is not None
+                    and context.skipped_on_requests(node, owner)
+                ):
+                    continue  # a branch no request-serving call takes (findings are rare)
                 placed = _place(finding, owner, context) if "\ue000" in finding.message else finding
                 found.append(placed)
     if scope == "config" and found and context.guarded_spans:
         # findings are rare: filter them, not the many nodes, by the debug switches
         found = [f for f in found if not context.is_guarded_line(f.line)]
     return _grouped(found, context.lines)
-
-
-def _on_requests(
-    findings: Iterable[Finding], node: ast.AST, owner: FunctionNode, context: Context
-) -> list[Finding]:
-    """A request-scope rule's findings at ``node``, none when ``node`` sits in a branch
-    no request-serving call takes (``Context.skipped_on_requests``; asked only when
-    there is a finding)."""
-    found = list(findings)
-    if found and context.skipped_on_requests(node, owner):
-        return []
-    return found
 
 
 def _grouped(findings: list[Finding], lines: Sequence[str]) -> list[Finding]:
