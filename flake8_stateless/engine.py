@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from flake8_stateless import patterns
+from flake8_stateless import patterns, results
 from flake8_stateless.context import Context, FunctionNode, locate
 from flake8_stateless.options import Settings
 from flake8_stateless.prefilter import Prefilter
@@ -23,7 +23,9 @@ from flake8_stateless.semantic.walk import Bucket, walk
 INTERNAL_ERROR_CODE = "SLS000"
 RAISE_ENV = "FLAKE8_STATELESS_RAISE"
 """Set (to anything but "" or "0") to let rule exceptions propagate: the project's own
-tests do, so that bugs are never hidden behind an SLS000 finding."""
+tests do, so that bugs are never hidden behind an SLS000 finding. Then saved findings
+are never given back either (they are still saved): every rule runs on every file, so
+that nothing hides a rule that now fails, and each face computes what its tests check."""
 
 
 @dataclass(frozen=True)
@@ -76,13 +78,53 @@ def possible_rules(source: bytes, filename: str, settings: Settings) -> frozense
 
 
 def check(tree: ast.AST, lines: Sequence[str], filename: str, settings: Settings) -> list[Finding]:
-    """Findings for one module, sorted, with character columns. Never raises unless
-    ``FLAKE8_STATELESS_RAISE`` is set: a failing rule becomes one SLS000 finding and
-    the other rules still run."""
+    """Findings for one module, sorted, with character columns: the ones a run saved
+    for exactly this text, project, settings and plugin (see ``results.py``), or
+    computed and saved. Never raises unless ``FLAKE8_STATELESS_RAISE`` is set: a failing
+    rule becomes one SLS000 finding and the other rules still run."""
     plan = _plan(settings)
     if not plan.rules or not isinstance(tree, ast.Module):
         return []
-    strict = os.environ.get(RAISE_ENV, "") not in ("", "0")
+    slot = _slot(lines, filename, settings)
+    if slot is not None and not _strict():
+        saved = slot.load()
+        if saved is not None:
+            return saved
+    findings = _computed(tree, lines, filename, settings, plan)
+    if slot is not None and not any(f.code == INTERNAL_ERROR_CODE for f in findings):
+        slot.save(findings)  # an internal error is reported afresh until it is fixed
+    return findings
+
+
+def saved_findings(lines: Sequence[str], filename: str, settings: Settings) -> list[Finding] | None:
+    """The findings :func:`check` would give back without parsing: those a run saved
+    for exactly this text, project, settings and plugin, or None (then parse and
+    :func:`check`). For the standalone command, which reads files itself."""
+    if not _plan(settings).rules:
+        return []
+    slot = None if _strict() else _slot(lines, filename, settings)
+    return None if slot is None else slot.load()
+
+
+def _slot(lines: Sequence[str], filename: str, settings: Settings) -> results.Slot | None:
+    """Where the file's findings are kept; None when they are not (no cache folder),
+    or when the project cannot be told (a failure there must not stop the linting)."""
+    try:
+        return results.slot_for("".join(lines), filename, settings)
+    except Exception:
+        if _strict():
+            raise
+        return None
+
+
+def _strict() -> bool:
+    return os.environ.get(RAISE_ENV, "") not in ("", "0")
+
+
+def _computed(
+    tree: ast.Module, lines: Sequence[str], filename: str, settings: Settings, plan: _Plan
+) -> list[Finding]:
+    strict = _strict()
     try:
         context = Context(tree, filename, settings, lines)
         buckets = walk(tree, context.handlers(), plan.node_types)

@@ -186,21 +186,10 @@ def lint_bytes(
     result.parsed = True
     lines = io.StringIO(text, newline=None).readlines()
     joined = "".join(lines)
-    try:
-        tree = ast.parse(joined, filename=path)
-    except SyntaxError as error:
-        line = error.lineno or 1
-        col = max(error.offset or 1, 1)
-        message = error.msg if error.msg else "invalid syntax"
-        result.diagnostics.append(
-            _error(path, SYNTAX_ERROR, message, line=line, col=col, lines=lines)
-        )
-        return result
-    except (ValueError, RecursionError, MemoryError) as error:
-        result.diagnostics.append(_error(path, SYNTAX_ERROR, f"{type(error).__name__}: {error}"))
-        return result
     only_possible = replace(settings, enabled_codes=possible)  # the others cannot report
-    findings = engine.check(tree, lines, engine_name, only_possible)
+    findings = engine.saved_findings(lines, engine_name, only_possible)
+    if findings is None:
+        findings = _parsed_and_checked(result, lines, engine_name, only_possible)
     if not findings:
         return result
     needs_map = options.noqa_rows or (not options.ignore_noqa and "noqa" in joined.lower())
@@ -214,6 +203,28 @@ def lint_bytes(
         result.warnings.extend(dict.fromkeys(noqa.warnings))
     result.diagnostics.extend(_diagnostic(path, f, lines, noqa) for f in kept)
     return result
+
+
+def _parsed_and_checked(
+    result: FileResult, lines: list[str], engine_name: str, settings: Settings
+) -> list[Finding]:
+    """The findings of a file no run saved them for; a file that does not parse gets
+    its syntax error in ``result`` and no finding."""
+    path = result.path
+    try:
+        tree = ast.parse("".join(lines), filename=path)
+    except SyntaxError as error:
+        line = error.lineno or 1
+        col = max(error.offset or 1, 1)
+        message = error.msg if error.msg else "invalid syntax"
+        result.diagnostics.append(
+            _error(path, SYNTAX_ERROR, message, line=line, col=col, lines=lines)
+        )
+        return []
+    except (ValueError, RecursionError, MemoryError) as error:
+        result.diagnostics.append(_error(path, SYNTAX_ERROR, f"{type(error).__name__}: {error}"))
+        return []
+    return engine.check(tree, lines, engine_name, settings)
 
 
 def _diagnostic(

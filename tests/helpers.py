@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import re
+import os
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -32,9 +33,14 @@ class Expected:
 
 
 def run_flake8(
-    args: Sequence[str], *, stdin: str | None = None, cwd: Path = ROOT
+    args: Sequence[str],
+    *,
+    stdin: str | None = None,
+    cwd: Path = ROOT,
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """``python -m flake8 ARGS`` in a subprocess, isolated from the user's config."""
+    """``python -m flake8 ARGS`` in a subprocess, isolated from the user's config;
+    ``env`` adds to (or overrides) the environment."""
     return subprocess.run(
         [sys.executable, "-m", "flake8", *args],
         input=stdin,
@@ -42,6 +48,7 @@ def run_flake8(
         text=True,
         cwd=cwd,
         check=False,
+        env={**os.environ, **env} if env else None,
     )
 
 

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -185,6 +186,27 @@ def test_python_dash_m_runs_the_same_command(project: Path) -> None:
     assert module.returncode == script.returncode == 1
     assert module.stdout == script.stdout
 
+
+
+def test_a_second_run_answers_from_saved_findings(project: Path) -> None:
+    """The second run reads the findings the first saved (nothing changed); noqa,
+    the full output and an edit between runs behave as on a first run."""
+    (project / "setup.cfg").write_text("[metadata]\nname = shop\n", encoding="utf-8")  # a root
+    args = ["check", "--output-format", "full", "."]
+    run = partial(run_cli, env={"FLAKE8_STATELESS_RAISE": "0"})  # strict mode never reads
+    first = run(args, project)
+    assert "module-level" in first.stdout
+    findings = list(Path(os.environ["FLAKE8_STATELESS_CACHE_DIR"]).rglob("findings/*.json"))
+    assert findings
+    second = run(args, project)
+    assert (second.returncode, second.stdout) == (first.returncode, first.stdout)
+    for entry in findings:  # proof that they are read: a message changed in the cache
+        entry.write_text(entry.read_text().replace("module-level", "MARKED"))
+    assert "MARKED" in run(args, project).stdout
+    app = project / "app.py"
+    app.write_text(VIEWS.replace("visits += 1", "visits += 1  # noqa: SLS102"), encoding="utf-8")
+    edited = run(["check", "--output-format", "concise", "."], project)
+    assert codes(edited.stdout) == [("app.py", 10, "SLS101")]
 
 # ----------------------------------------------------------------------- exit codes
 def test_exit_codes(project: Path) -> None:

@@ -3,6 +3,7 @@ from an editor, parallel jobs, noqa, options on the command line and in setup.cf
 
 from __future__ import annotations
 
+import os
 import textwrap
 from pathlib import Path
 
@@ -70,6 +71,28 @@ def test_parallel_jobs(project: Path) -> None:
     result = run_flake8(["--isolated", "--select=SLS", "--jobs=2", "."], cwd=project)
     assert result.stderr == ""
     assert len(parse_output(result.stdout)) == 7
+
+
+def test_a_second_run_answers_from_saved_findings(project: Path) -> None:
+    """A run on an unchanged project gives back the findings the last run saved (in the
+    cache folder, under a key of the text, the project, the settings and the plugin),
+    in each ``--jobs`` worker; flake8 still applies ``noqa`` and selection to them."""
+    (project / "setup.cfg").write_text("[flake8]\n", encoding="utf-8")  # the project root
+    for index in range(3):
+        (project / f"app{index}.py").write_text(VIEW, encoding="utf-8")
+    not_strict = {"FLAKE8_STATELESS_RAISE": "0"}  # strict mode never reads saved findings
+    args = ["--isolated", "--select=SLS", "--jobs=2", "."]
+    first = run_flake8(args, cwd=project, env=not_strict)
+    assert len(parse_output(first.stdout)) == 4
+    saved = list(Path(os.environ["FLAKE8_STATELESS_CACHE_DIR"]).rglob("findings/*.json"))
+    assert len(saved) >= 4
+    for entry in saved:  # proof that they are read: a message changed in the cache
+        entry.write_text(entry.read_text().replace("module-level dict", "MARKED dict"))
+    second = run_flake8(args, cwd=project, env=not_strict)
+    assert parse_output(second.stdout) == parse_output(first.stdout)
+    assert second.stdout.count("MARKED dict") == 4
+    disabled = run_flake8([*args, "--disable-noqa"], cwd=project, env=not_strict)
+    assert len(parse_output(disabled.stdout)) == 8
 
 
 def test_disable_noqa_round_trip(project: Path) -> None:

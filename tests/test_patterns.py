@@ -340,3 +340,14 @@ def test_problem_never_swallows_ctrl_c(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("flake8_stateless.patterns.SgRoot", interrupted)
     with pytest.raises(KeyboardInterrupt):
         problem(pattern)
+
+
+def test_a_changed_rule_is_never_answered_by_saved_findings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Findings are kept across runs (``results.py``); a pack rule's fields are part of
+    their key, so a rule that now says something else is run again."""
+    monkeypatch.delenv(engine.RAISE_ENV)  # strict mode never reads saved findings
+    first = lint_with((pattern_rule("SLS990", CALL_OF_ZAP, message="{what}: one"),), "zap()\n")
+    again = lint_with((pattern_rule("SLS990", CALL_OF_ZAP, message="{what}: two"),), "zap()\n")
+    assert [f.message for f in (*first, *again)] == ["SLS990 zap(): one", "SLS990 zap(): two"]

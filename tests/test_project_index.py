@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import ast
 import cProfile
-import json
 import os
 import pstats
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -191,14 +191,129 @@ def test_a_cache_file_truncated_by_hand_is_a_miss(shop: Path) -> None:
     settings = Settings()
     lint(shop / "shop" / "storage.py", settings)
     cache = Path(os.environ[CACHE_DIR_ENV])
-    for entry in cache.rglob("*.json"):
+    torn = 0
+    for entry in cache.rglob("*.json"):  # summaries, the saved reach, saved findings
         text = entry.read_text()
-        if json.loads(text)["key"].startswith("shop/"):
-            entry.write_text(text[: len(text) // 2])
+        entry.write_text(text[: len(text) // 2])
+        torn += 1
+    assert torn >= 4
     project.new_run()
     assert codes(lint(shop / "shop" / "storage.py", settings)) == [(2, "SLS201")]
     located = locate(str(shop / "shop" / "storage.py"), settings)
     assert located.index.loaded_from_disk >= 1  # parsed again, then cached again
+    assert not located.index.reach_restored
+
+
+
+# ------------------------------------------------------------ findings across runs
+@pytest.fixture
+def computed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The files whose findings were computed (not given back from the cache). Saved
+    findings are given back only outside the tests' strict mode (see ``RAISE_ENV``)."""
+    monkeypatch.delenv(engine.RAISE_ENV, raising=False)
+    seen: list[str] = []
+    original = engine._computed
+
+    def counting(tree: ast.Module, lines: Any, filename: str, settings: Settings,
+                 plan: Any) -> list[Finding]:
+        seen.append(Path(filename).name)
+        return original(tree, lines, filename, settings, plan)
+
+    monkeypatch.setattr(engine, "_computed", counting)
+    return seen
+
+
+def test_an_unchanged_file_of_an_unchanged_project_is_not_linted_again(
+    shop: Path, computed: list[str]
+) -> None:
+    storage = shop / "shop" / "storage.py"
+    assert codes(lint(storage)) == [(2, "SLS201")]
+    project.new_run()
+    first = lint(storage)
+    assert codes(first) == [(2, "SLS201")]
+    assert computed == ["storage.py"]
+    assert "reached from views.upload" in first[0].message  # the message as computed
+
+
+def test_saved_findings_follow_the_rest_of_the_project(shop: Path, computed: list[str]) -> None:
+    """storage.py itself does not change: the handler that reached its first function
+    now reaches the second, so the finding moves."""
+    storage = shop / "shop" / "storage.py"
+    assert codes(lint(storage)) == [(2, "SLS201")]
+    views = shop / "shop" / "views.py"
+    views.write_text(VIEWS.replace("storage.save(", "storage.unused("), encoding="utf-8")
+    project.new_run()
+    assert codes(lint(storage)) == [(7, "SLS201")]
+    views.unlink()
+    project.new_run()
+    assert codes(lint(storage)) == []
+    assert computed == ["storage.py", "storage.py"]  # the last: nothing reaches it any more
+
+
+def test_saved_findings_follow_the_text_linted(shop: Path, computed: list[str]) -> None:
+    """An editor's unsaved buffer is judged as it is, not by the findings of the file on
+    disk; the file on disk is still answered from the cache afterwards."""
+    storage = shop / "shop" / "storage.py"
+    lint(storage)
+    buffer = "# a draft\n" + STORAGE
+    project.new_run()
+    found = engine.check_file(ast.parse(buffer), buffer.splitlines(keepends=True),
+                              str(storage), Settings())
+    assert codes(found) == [(3, "SLS201")]
+    project.new_run()
+    assert codes(lint(storage)) == [(2, "SLS201")]
+    assert computed == ["storage.py", "storage.py", "storage.py"]
+
+
+def test_saved_findings_follow_the_settings(shop: Path, computed: list[str]) -> None:
+    """One entry per file: the findings of the last settings are kept."""
+    storage = shop / "shop" / "storage.py"
+    lint(storage)
+    project.new_run()
+    assert lint(storage, Settings(enabled_codes=frozenset({"SLS201", "SLS101"}))) != []
+    assert len(computed) == 2
+    project.new_run()
+    assert codes(lint(storage, Settings(call_depth=1))) == [(2, "SLS201")]
+    assert len(computed) == 3
+    project.new_run()
+    assert codes(lint(storage)) == [(2, "SLS201")]
+    project.new_run()
+    assert codes(lint(storage)) == [(2, "SLS201")]
+    assert len(computed) == 4
+
+
+def test_internal_errors_are_never_saved(
+    shop: Path, computed: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    storage = shop / "shop" / "storage.py"
+
+    def broken(*args: object) -> list[Finding]:
+        raise RuntimeError("a bug")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(engine, "_run_rule", broken)
+        assert {f.code for f in lint(storage)} == {"SLS000"}
+    project.new_run()
+    assert codes(lint(storage)) == [(2, "SLS201")]
+    assert computed == ["storage.py", "storage.py"]
+
+
+def test_no_cache_keeps_no_findings(shop: Path, computed: list[str]) -> None:
+    storage = shop / "shop" / "storage.py"
+    lint(storage, Settings(no_cache=True))
+    project.new_run()
+    lint(storage, Settings(no_cache=True))
+    assert computed == ["storage.py", "storage.py"]
+
+
+def test_strict_mode_computes_every_time(shop: Path, computed: list[str],
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    storage = shop / "shop" / "storage.py"
+    lint(storage)
+    monkeypatch.setenv(engine.RAISE_ENV, "1")
+    project.new_run()
+    assert codes(lint(storage)) == [(2, "SLS201")]
+    assert computed == ["storage.py", "storage.py"]
 
 
 # ---------------------------------------------------------------------- odd projects

@@ -1,4 +1,4 @@
-"""The on-disk cache of module summaries, like mypy's and Ruff's.
+"""The on-disk cache of module summaries and of findings, like mypy's and Ruff's.
 
 ``.flake8-stateless-cache/`` at the project root (with a ``.gitignore`` of ``*`` and a
 ``CACHEDIR.TAG``, so that git and backup tools leave it alone), one JSON file per module
@@ -29,6 +29,9 @@ CACHE_FOLDER = ".flake8-stateless-cache"
 PROJECT_FILE = "project.json"
 """The project-wide answer (what handlers reach), beside the modules' entries."""
 PROJECT_KEY = "<project>"
+FINDINGS_FOLDER = "findings"
+"""One file per linted file: its findings and the key they were computed under (see
+``flake8_stateless.results``)."""
 CACHE_DIR_ENV = "FLAKE8_STATELESS_CACHE_DIR"
 _TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
@@ -164,6 +167,37 @@ class SummaryCache:
             _write_atomically(self._folder / PROJECT_FILE, encoded)
         except OSError:
             self._folder = None
+
+    def get_findings(self, name: str, key: str) -> list[Any] | None:
+        """The rows saved for the linted file ``name`` under ``key``, or None."""
+        target = self._findings_file(name)
+        if target is None:
+            return None
+        try:
+            data = json.loads(target.read_bytes())
+            if data["name"] != name or data["key"] != key or not isinstance(data["rows"], list):
+                return None
+            rows: list[Any] = data["rows"]
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        return rows
+
+    def put_findings(self, name: str, key: str, rows: list[Any]) -> None:
+        target = self._findings_file(name)
+        if target is None:
+            return
+        data = {"name": name, "key": key, "rows": rows}
+        try:
+            target.parent.mkdir(exist_ok=True)
+            _write_atomically(target, json.dumps(data, separators=(",", ":")).encode())
+        except OSError:
+            self._folder = None
+
+    def _findings_file(self, name: str) -> Path | None:
+        if self._folder is None:
+            return None
+        digest = hashlib.sha1(name.encode("utf-8", "surrogatepass")).hexdigest()
+        return self._folder / FINDINGS_FOLDER / f"{digest[:20]}.json"
 
     def put(self, key: str, stamp: Stamp, entry: Entry) -> None:
         self._memory[key] = (stamp, entry)

@@ -339,6 +339,7 @@ class ProjectIndex:
         self._queue_workers: dict[tuple[str, str], bool] = {}
         self._connection_params: dict[tuple[str, str, str], str] | None = None
         self._passes: dict[tuple[str, str, str, bool, bool], bool] = {}
+        self._stamp: str | None = None
 
     # ------------------------------------------------------------------ modules
     def derived(self, overrides: dict[str, ModuleSummary]) -> ProjectIndex:
@@ -529,7 +530,7 @@ class ProjectIndex:
             return self._reach
         if self._base is not None:
             return self._reach_beside(self._base)
-        stamp = self._project_stamp()
+        stamp = self.project_stamp()
         if stamp is not None and self._restore(self.cache.get_project(stamp)):
             assert self._reach is not None
             return self._reach
@@ -555,13 +556,18 @@ class ProjectIndex:
         return found
 
     # ------------------------------------------------------------------ saved answer
-    def _project_stamp(self) -> str | None:
+    def project_stamp(self) -> str | None:
         """What the whole project's answer depends on: every module's name, file, size
         and modification time, the call depth and the index's code (the options that
         change summaries name the cache folder). None when it is not kept: no cache
-        folder, or modules as an editor has them."""
+        folder, or modules as an editor has them. Taken once per index (per run)."""
         if self.layout is None or not self.cache.on_disk or self._overrides:
             return None
+        if self._stamp is None:
+            self._stamp = self._stamp_now()
+        return self._stamp
+
+    def _stamp_now(self) -> str:
         digest = hashlib.sha1(_CODE_STAMP)
         digest.update(f"depth {self.call_depth}\n".encode())
         for name, (path, is_package) in sorted(self.paths.items()):
