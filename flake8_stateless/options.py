@@ -149,7 +149,7 @@ OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec(
         name="cache-dir",
         help=(
-            "Where to cache module summaries of the project index (default: "
+            "Where to cache module summaries of the project index and findings (default: "
             ".flake8-stateless-cache at the project root, or $FLAKE8_STATELESS_CACHE_DIR)."
         ),
         default="",
@@ -159,7 +159,10 @@ OPTIONS: tuple[OptionSpec, ...] = (
     ),
     OptionSpec(
         name="no-cache",
-        help="Do not read or write the cache of module summaries (the index lives in memory).",
+        help=(
+            "Do not read or write the cache of module summaries and findings (the index "
+            "lives in memory, every file is linted afresh)."
+        ),
         default="false",
         accepts="true or false",
         parse=_parse_switch,

@@ -187,7 +187,6 @@ def test_python_dash_m_runs_the_same_command(project: Path) -> None:
     assert module.stdout == script.stdout
 
 
-
 def test_a_second_run_answers_from_saved_findings(project: Path) -> None:
     """The second run reads the findings the first saved (nothing changed); noqa,
     the full output and an edit between runs behave as on a first run."""
@@ -207,6 +206,7 @@ def test_a_second_run_answers_from_saved_findings(project: Path) -> None:
     app.write_text(VIEWS.replace("visits += 1", "visits += 1  # noqa: SLS102"), encoding="utf-8")
     edited = run(["check", "--output-format", "concise", "."], project)
     assert codes(edited.stdout) == [("app.py", 10, "SLS101")]
+
 
 # ----------------------------------------------------------------------- exit codes
 def test_exit_codes(project: Path) -> None:

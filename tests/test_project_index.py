@@ -204,7 +204,6 @@ def test_a_cache_file_truncated_by_hand_is_a_miss(shop: Path) -> None:
     assert not located.index.reach_restored
 
 
-
 # ------------------------------------------------------------ findings across runs
 @pytest.fixture
 def computed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
