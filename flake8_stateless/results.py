@@ -22,7 +22,8 @@ The key is everything the findings are computed from:
 Nothing is kept without an on-disk cache folder (``--stateless-no-cache``, a file outside
 any project, an unwritable folder), and findings that include an internal error (SLS000)
 are never kept: they are computed again, so that a fixed plugin or pack reports afresh.
-One entry per linted file, overwritten when the key changes, so the folder does not grow.
+One entry per linted file and settings, overwritten when the file, the project or the
+plugin changes, so the folder grows only with the settings a project is linted with.
 """
 
 from __future__ import annotations
@@ -87,7 +88,10 @@ def slot_for(text: str, filename: str, settings: Settings) -> Slot | None:
     text_digest = hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
     place = f"{filename}\0{located.module}\0{located.is_package:d}\0{project}\0{text_digest}"
     digest.update(place.encode("utf-8", "surrogatepass"))
-    return Slot(index.cache, os.path.abspath(filename), digest.hexdigest())
+    # one entry per file and settings: runs with other settings (another face, another
+    # selection) keep their own, and a changed file or project overwrites its entry
+    name = f"{os.path.abspath(filename)}\0{filename}\0{settings_part.hex()}"
+    return Slot(index.cache, name, digest.hexdigest())
 
 
 @lru_cache(maxsize=1)
