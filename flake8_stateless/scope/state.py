@@ -33,6 +33,7 @@ from flake8_stateless.semantic.syntax import (
     FunctionNode,
     dotted_name,
     iterated_view,
+    keyed_container,
     mutation_sites,
     root_name,
 )
@@ -1419,32 +1420,15 @@ def _store_of(node: ast.AST) -> tuple[str | None, str | None, ast.expr | None]:
     if isinstance(node, ast.Assign):
         for target in node.targets:
             if isinstance(target, ast.Subscript):
-                return _container_of(target.value), _key_text(target.slice), node.value
+                return keyed_container(target.value), _key_text(target.slice), node.value
     elif (
         isinstance(node, ast.Call)
         and isinstance(node.func, ast.Attribute)
         and node.func.attr in ADDERS
         and node.args
     ):
-        return _container_of(node.func.value), None, node.args[-1]
+        return keyed_container(node.func.value), None, node.args[-1]
     return None, None, None
-
-
-def _container_of(expression: ast.expr) -> str | None:
-    """The container under items and ``setdefault``/``get`` calls: ``tables`` for
-    ``tables[item]`` or ``tables.setdefault(item, [])``."""
-    for _ in range(20):
-        if isinstance(expression, ast.Subscript):
-            expression = expression.value
-        elif (
-            isinstance(expression, ast.Call)
-            and isinstance(expression.func, ast.Attribute)
-            and expression.func.attr in ("setdefault", "get")
-        ):
-            expression = expression.func.value
-        else:
-            break
-    return dotted_name(expression)
 
 
 def _handle_keys(nodes: list[ast.AST], handles: set[str], context: Context) -> set[str]:

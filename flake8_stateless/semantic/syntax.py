@@ -112,6 +112,33 @@ def dotted_name(node: ast.AST) -> str | None:
     return ".".join(reversed(parts))
 
 
+KEYED_READS = frozenset({"setdefault", "get"})
+"""Methods that give the entry under a key (``tables.setdefault(item, [])``)."""
+
+
+def outer_container(expression: ast.expr) -> ast.expr:
+    """The container under items and keyed reads: ``self._listeners`` for
+    ``self._listeners``, ``self._listeners[event]`` and
+    ``self._listeners.setdefault(event, []).get(kind, ())``: a table of per-key lists
+    is still the table."""
+    while True:  # each step goes one node down the expression: bounded by its depth
+        if isinstance(expression, ast.Subscript):
+            expression = expression.value
+        elif (
+            isinstance(expression, ast.Call)
+            and isinstance(expression.func, ast.Attribute)
+            and expression.func.attr in KEYED_READS
+        ):
+            expression = expression.func.value
+        else:
+            return expression
+
+
+def keyed_container(expression: ast.expr) -> str | None:
+    """The dotted name of :func:`outer_container`, or None when it is not a name."""
+    return dotted_name(outer_container(expression))
+
+
 def root_name(node: ast.AST) -> ast.Name | None:
     """The Name under a chain of attributes and subscripts (``a`` in ``a.b[k].c``)."""
     while isinstance(node, (ast.Attribute, ast.Subscript)):

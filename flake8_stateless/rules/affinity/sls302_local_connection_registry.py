@@ -20,6 +20,7 @@ from flake8_stateless.context import (
 )
 from flake8_stateless.frameworks import CONNECTION_CLASS_KINDS
 from flake8_stateless.registry import SERVES_REQUESTS, Finding, Rule
+from flake8_stateless.semantic.syntax import outer_container
 
 STORE_METHODS = {"append": 0, "add": 0, "appendleft": 0, "insert": 1, "setdefault": 1}
 """Methods that put a value into a container, with the position of that value."""
@@ -107,27 +108,11 @@ def _stores(node: ast.AST) -> Iterator[tuple[ast.expr, ast.expr]]:
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
         position = STORE_METHODS.get(node.func.attr)
         if position is not None and len(node.args) > position:
-            yield _outer_container(node.func.value), node.args[position]
+            yield outer_container(node.func.value), node.args[position]
     elif isinstance(node, ast.Assign):
         for target in node.targets:
             if isinstance(target, ast.Subscript):
-                yield _outer_container(target.value), node.value
-
-
-def _outer_container(expr: ast.expr) -> ast.expr:
-    """``c`` for ``c[k]``, ``c.setdefault(k, ...)`` and ``c.get(k)``: a registry of
-    per-user sets is still the registry."""
-    while True:
-        if isinstance(expr, ast.Subscript):
-            expr = expr.value
-        elif (
-            isinstance(expr, ast.Call)
-            and isinstance(expr.func, ast.Attribute)
-            and expr.func.attr in {"setdefault", "get"}
-        ):
-            expr = expr.func.value
-        else:
-            return expr
+                yield outer_container(target.value), node.value
 
 
 def _connection(value: ast.expr, function: FunctionNode, context: Context) -> str | None:

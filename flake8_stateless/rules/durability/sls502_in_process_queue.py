@@ -9,7 +9,7 @@ from collections.abc import Iterator, Sequence
 from flake8_stateless.context import Context, FunctionNode, dotted_name
 from flake8_stateless.registry import Finding, Rule
 from flake8_stateless.scope import state
-from flake8_stateless.semantic.syntax import iterated_view, queue_take
+from flake8_stateless.semantic.syntax import iterated_view, keyed_container, queue_take
 
 QUEUE_CLASSES = {
     "queue.Queue": "queue.Queue",
@@ -218,27 +218,10 @@ def _subscriber_tables(functions: Sequence[FunctionNode], context: Context) -> s
                 if isinstance(target, ast.Subscript):
                     stored, table = node.value, target.value
             if isinstance(stored, ast.Name) and stored.id in params and table is not None:
-                path = _table_path(table)
+                path = keyed_container(table)
                 if path is not None:
                     tables.add(path)
     return tables
-
-
-def _table_path(expression: ast.expr) -> str | None:
-    """``self._listeners`` for ``self._listeners``, ``self._listeners[event]`` and
-    ``self._listeners.setdefault(event, [])``/``.get(event, ())``."""
-    for _ in range(8):
-        if isinstance(expression, ast.Subscript):
-            expression = expression.value
-        elif (
-            isinstance(expression, ast.Call)
-            and isinstance(expression.func, ast.Attribute)
-            and expression.func.attr in {"setdefault", "get"}
-        ):
-            expression = expression.func.value
-        else:
-            break
-    return dotted_name(expression)
 
 
 def _dispatch_queues(function: FunctionNode, tables: set[str], context: Context) -> set[str]:
@@ -271,7 +254,7 @@ def _dispatch_queues(function: FunctionNode, tables: set[str], context: Context)
                 iterated = iterated_view(node.iter)[0]
                 if isinstance(iterated, ast.Name) and iterated.id in aliases:
                     iterated = aliases[iterated.id]
-                path = _table_path(iterated)
+                path = keyed_container(iterated)
                 dispatches = dispatches or (
                     path in tables and _calls_each(node, node.target.id)
                 )
