@@ -654,6 +654,9 @@ class SummaryBuilder:
         summaries each read every call."""
         self.nested_names: dict[int, set[str]] = {}
         """id of a function -> names of the functions defined directly in it."""
+        self._own_calls: dict[int, list[ast.Call]] = {}
+        """id of a function -> the calls among its own nodes, in their order (filled by
+        ``_function``'s pass over them, read by ``_call_sites`` and ``_arguments``)."""
         for function in facts.functions:
             parent = facts.function_parent.get(id(function))
             if parent is not None:
@@ -694,21 +697,20 @@ class SummaryBuilder:
         found: list[CallSite] = []
         scopes: list[tuple[FunctionNode | None, list[ast.Call]]] = [(None, facts.module_calls)]
         scopes += [
-            (f, [n for n in facts.own_nodes(f) if isinstance(n, ast.Call)])
-            for f in facts.functions
-            if self._named(f)
+            (f, self._calls_in(f)) for f in facts.functions if self._named(f)
         ]  # the nodes ``FunctionSummary.calls`` is read from: every site of a call is seen
+        no_locals: set[str] = set()
         for function, calls in scopes:
             by_ref: dict[str, list[tuple[PathSlot, ...] | None]] = {}
             wanted: set[str] = set()
+            local = facts.scope(function).local if function is not None else no_locals
             for call in calls:
                 ref = self._callee(call)
                 if ref is None:
                     continue
                 head = ref.partition(".")[0]
-                local = function is not None and head in facts.scope(function).local
-                if not (local or head in ("self", "cls", "super()")) and (
-                    not self._may_be_project_call(f"call:{ref}")
+                if not (head in local or head in ("self", "cls", "super()")) and (
+                    not self._may_name_project(head)
                 ):
                     continue
                 slots = self._path_slots(call, function)
@@ -747,7 +749,10 @@ class SummaryBuilder:
         kind, _, ref = leaf.partition(":")
         if kind != "call":
             return True
-        head = ref.partition(".")[0]
+        return self._may_name_project(ref.partition(".")[0])
+
+    def _may_name_project(self, head: str) -> bool:
+        """``_may_be_project_call`` of a call whose ref starts with ``head``."""
         known = self._project_heads.get(head)
         if known is None:
             known = self._project_heads[head] = self._may_name_project_code(head)
@@ -786,6 +791,14 @@ class SummaryBuilder:
                             target = "." * node.level + (node.module or "")
                         self._import_targets.setdefault(name, []).append(target)
         return self._import_targets
+
+    def _calls_in(self, function: FunctionNode) -> list[ast.Call]:
+        """The calls among ``function``'s own nodes, in their order."""
+        calls = self._own_calls.get(id(function))
+        if calls is None:
+            calls = [n for n in self.facts.own_nodes(function) if isinstance(n, ast.Call)]
+            self._own_calls[id(function)] = calls
+        return calls
 
     def _escapes(self) -> tuple[str, ...]:
         """Functions read as values rather than called: a function defined (at any
@@ -974,17 +987,25 @@ class SummaryBuilder:
         handed: list[str] = []
         local_refs: dict[str, dict[str, int]] = {}
         """name -> its refs in source order (the value: first line), every binding kept."""
-        returns: list[str] = []
-        returns_ref: str | None = None
-        returns_line = 0
-        element_ref: str | None = None
-        element_line = 0
         nested = self.nested_names.get(id(function), set())
+        returned = _Returned(nested)
         scope = facts.scope(function)
-        for node in facts.own_nodes(function):
-            if isinstance(node, ast.Call):
+        own_calls: list[ast.Call] = []
+        loops = has_finally = False
+        nodes: list[Any] = facts.own_nodes(function)  # narrowed by class below
+        for node in nodes:
+            # one pass over the function's own nodes, dispatched on the exact node class
+            # (parsed trees hold no subclasses), also noting what later questions would
+            # scan them again for: its calls (``_call_sites``, ``_arguments``), a
+            # ``finally`` (``_released``), a loop that may drain a queue (read only for
+            # functions with a ``while`` or a ``for`` over ``iter(q.get, None)``)
+            kind = node.__class__
+            if kind is ast.Call:
+                own_calls.append(node)
                 self._read_call(node, scope.local, nested, (calls, self_calls, handed))
-            elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+            elif kind is ast.Assign:
+                if len(node.targets) != 1:
+                    continue
                 target = node.targets[0]
                 assigned = _awaited(node.value)
                 if isinstance(target, ast.Name) and isinstance(
@@ -993,31 +1014,22 @@ class SummaryBuilder:
                     ref = ref_of(assigned)
                     if ref is not None and ref != target.id and target.id not in scope.global_:
                         local_refs.setdefault(target.id, {}).setdefault(ref, node.lineno)
-            elif isinstance(node, (ast.For, ast.AsyncFor)):
+            elif kind is ast.For or kind is ast.AsyncFor:
+                if iterates_a_queue(node.iter):
+                    loops = True
                 looped = _loop_element(node)
                 if looped is not None and looped[0] not in scope.global_:
                     local_refs.setdefault(looped[0], {}).setdefault(looped[1], node.lineno)
-            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            elif kind is ast.Import or kind is ast.ImportFrom:
                 for name, imported in self._imported(node):
                     local_refs.setdefault(name, {}).setdefault(f"import:{imported}", node.lineno)
-            elif isinstance(node, ast.Return) and node.value is not None:
-                value = _awaited(node.value)
-                if isinstance(value, ast.Name) and value.id in nested:
-                    returns.append(value.id)
-                elif isinstance(value, ast.Subscript):
-                    # ``return self.data["watching"][uuid]``: followed when no return
-                    # names an object more directly (a cache lookup before the factory)
-                    element = ref_of(value)
-                    if element is not None and (element_ref is None or node.lineno < element_line):
-                        element_ref, element_line = element, node.lineno
-                elif isinstance(value, (ast.Call, ast.Attribute, ast.Name)) and (
-                    returns_ref is None or node.lineno < returns_line
-                ):
-                    # the first return in source order: the main path of a factory
-                    # (``if kind == "local": return LocalStorage()``), a singleton's
-                    # ``return cls._instance``
-                    returns_ref = ref_of(value) or returns_ref
-                    returns_line = node.lineno
+            elif kind is ast.Return:
+                returned.add(node)
+            elif kind is ast.While:
+                loops = True
+            elif kind in _TRY_TYPES and node.finalbody:
+                has_finally = True
+        self._own_calls[id(function)] = own_calls
         calls.extend(_dependencies(function))
         decorators = tuple(
             ref for ref in (ref_of(d) for d in function.decorator_list) if ref is not None
@@ -1032,19 +1044,19 @@ class SummaryBuilder:
             params=params,
             calls=tuple(dict.fromkeys(calls)),
             decorators=decorators,
-            returns=tuple(dict.fromkeys(returns)),
+            returns=tuple(dict.fromkeys(returned.names)),
             locals=tuple(
                 (name, ref)
                 for name, refs in sorted(local_refs.items())
                 for ref, _ in sorted(refs.items(), key=lambda item: (item[1], item[0]))
             ),
-            returns_ref=returns_ref or element_ref,
+            returns_ref=returned.ref or returned.element,
             cached=self._is_cached_factory(function),
             shared_self=self.handlers.shares_self(function),
             returns_temp_dir=self._returns_temp_dir(function),
             self_calls=tuple(dict.fromkeys(self_calls)),
-            released=self._released(function),
-            drains_queue=self._drains_queue(function),
+            released=self._released(function, has_finally),
+            drains_queue=loops and drains_queue_in_loop(function),
             handed=_only_handed(calls, handed),
             hands_connection=self._hands_connection(function, cls),
             arguments=self._arguments(function),
@@ -1080,23 +1092,20 @@ class SummaryBuilder:
         """See ``FunctionSummary.arguments`` (same filter of refs as ``_call_sites``)."""
         facts = self.facts
         local = facts.scope(function).local
-        nodes = facts.own_nodes(function)
         forwarded: ForwardedNames | None = None
         found: dict[tuple[str, str], None] = {}
-        for node in nodes:
-            if not isinstance(node, ast.Call):
-                continue
-            ref = ref_of(node.func)
+        for call in self._calls_in(function):
+            ref = self._callee(call)
             if ref is None:
                 continue
             head = ref.partition(".")[0]
             if not (head in local or head in ("self", "cls", "super()")) and (
-                not self._may_be_project_call(f"call:{ref}")
+                not self._may_name_project(head)
             ):
                 continue
             if forwarded is None:
-                forwarded = ForwardedNames.of(function, nodes)
-            found[(ref, " ".join(argument_tokens(node, forwarded)))] = None
+                forwarded = ForwardedNames.of(function, facts.own_nodes(function))
+            found[(ref, " ".join(argument_tokens(call, forwarded)))] = None
         return tuple(found)
 
     def _imported(self, node: ast.Import | ast.ImportFrom) -> list[tuple[str, str]]:
@@ -1139,35 +1148,26 @@ class SummaryBuilder:
                 found.append(ref)
         return found
 
-    def _released(self, function: FunctionNode) -> tuple[tuple[str, str], ...]:
+    def _released(self, function: FunctionNode, has_finally: bool) -> tuple[tuple[str, str], ...]:
         """``released_pairs`` only for functions with a ``finally`` that its walk visits
         (few have one): without one there is no release, and the walk is not repeated for
         the rest. That walk skips the nested scopes ``own_nodes`` skips, except that it
         enters a ``def`` written directly in the body (its own nodes are looked at too)
-        and a ``class`` written there (such functions always get the walk)."""
-        visited = [function]
+        and a ``class`` written there (such functions always get the walk).
+        ``has_finally``: whether the function's own nodes hold a ``finally``."""
+        visited = []
         for statement in function.body:
             if isinstance(statement, ast.ClassDef):
                 return released_pairs(function)
             if isinstance(statement, FUNCTION_TYPES):
                 visited.append(statement)
+        if has_finally:
+            return released_pairs(function)
         for current in visited:
             for node in self.facts.own_nodes(current):
                 if isinstance(node, _TRY_TYPES) and node.finalbody:
                     return released_pairs(function)
         return ()
-
-    def _drains_queue(self, function: FunctionNode) -> bool:
-        """Read only for functions with a ``while`` loop of their own, or a ``for`` loop
-        over ``iter(q.get, None)`` (few are): the walk it takes is not repeated for the
-        rest."""
-        if not any(
-            node.__class__ is ast.While
-            or (isinstance(node, (ast.For, ast.AsyncFor)) and iterates_a_queue(node.iter))
-            for node in self.facts.own_nodes(function)
-        ):
-            return False
-        return drains_queue_in_loop(function)
 
     def _returns_temp_dir(self, function: FunctionNode) -> bool:
         """Only functions that could be called by name from another module: top-level
@@ -1259,6 +1259,40 @@ class SummaryBuilder:
                 sorted((path, method, ref) for (path, ref), method in elements.items())
             )[:MAX_ELEMENTS],
         )
+
+
+class _Returned:
+    """What a function's ``return`` statements name: its nested functions
+    (``FunctionSummary.returns``), and the object of its first return in source order
+    (``returns_ref``), else of its first return of a container's element."""
+
+    def __init__(self, nested: set[str]) -> None:
+        self.nested = nested
+        self.names: list[str] = []
+        self.ref: str | None = None
+        self.line = 0
+        self.element: str | None = None
+        self.element_line = 0
+
+    def add(self, node: ast.Return) -> None:
+        if node.value is None:
+            return
+        value = _awaited(node.value)
+        if isinstance(value, ast.Name) and value.id in self.nested:
+            self.names.append(value.id)
+        elif isinstance(value, ast.Subscript):
+            # ``return self.data["watching"][uuid]``: followed when no return names an
+            # object more directly (a cache lookup before the factory)
+            element = ref_of(value)
+            if element is not None and (self.element is None or node.lineno < self.element_line):
+                self.element, self.element_line = element, node.lineno
+        elif isinstance(value, (ast.Call, ast.Attribute, ast.Name)) and (
+            self.ref is None or node.lineno < self.line
+        ):
+            # the first return in source order: the main path of a factory (``if kind ==
+            # "local": return LocalStorage()``), a singleton's ``return cls._instance``
+            self.ref = ref_of(value) or self.ref
+            self.line = node.lineno
 
 
 CONSTRUCTOR_KWARGS = frozenset({"resource_class_kwargs"})
