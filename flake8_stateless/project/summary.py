@@ -20,7 +20,7 @@ import json
 import math
 import sys
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -90,6 +90,10 @@ def key_segment(key: ast.expr) -> str | None:
 def ref_of(node: ast.AST) -> str | None:
     """The symbolic ref of a callee expression, or None when it cannot be followed
     (lambdas, slices, calls on literals). Iterative: never recurses on user code."""
+    if isinstance(node, ast.Name):  # the common shapes first: ``f`` and ``module.f``
+        return node.id
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+        return f"{node.value.id}.{node.attr}"
     segments: list[str] = []
     current = node
     called = False
@@ -625,6 +629,10 @@ ESCAPE_NODES: frozenset[type[ast.AST]] = frozenset({ast.Name, ast.Attribute, ast
 can collect them, so that the builder does not walk the whole tree again."""
 
 
+_UNREAD = "\0"
+"""A callee not read yet (no ref holds a NUL)."""
+
+
 class SummaryBuilder:
     """Builds one module's summary from its facts."""
 
@@ -684,9 +692,9 @@ class SummaryBuilder:
 
     def _callee(self, call: ast.Call) -> str | None:
         key = id(call)
-        if key in self._callees:
-            return self._callees[key]
-        ref = self._callees[key] = ref_of(call.func)
+        ref = self._callees.get(key, _UNREAD)
+        if ref is _UNREAD:
+            ref = self._callees[key] = ref_of(call.func)
         return ref
 
     # --------------------------------------------------------------- call sites
@@ -813,37 +821,41 @@ class SummaryBuilder:
         """A name code may read a function by -> the function's own names."""
         for function in facts.functions:
             named.setdefault(function.name, set()).add(function.name)
-        read_names: set[str] = set()
-        found: set[str] = set()
-        for node in self._escape_nodes():
-            if isinstance(node, ast.Name):
-                if isinstance(node.ctx, ast.Load) and id(node) not in called:
-                    read_names.add(node.id)
-            elif isinstance(node, ast.Attribute):
-                if isinstance(node.ctx, ast.Load) and id(node) not in called:
-                    found.add(node.attr)
-            elif isinstance(node, ast.ImportFrom):
-                for alias in node.names:
-                    named.setdefault(alias.asname or alias.name, set()).add(alias.name)
+        nodes = self._escape_nodes()
+        load = ast.Load
+        names: Sequence[tuple[Any, object]] = nodes[ast.Name]
+        read_names = {
+            node.id for node, _ in names if node.ctx.__class__ is load and id(node) not in called
+        }
+        attributes: Sequence[tuple[Any, object]] = nodes[ast.Attribute]
+        found = {
+            node.attr
+            for node, _ in attributes
+            if node.ctx.__class__ is load and id(node) not in called
+        }
+        imports: Sequence[tuple[Any, object]] = nodes[ast.ImportFrom]
+        for node, _ in imports:
+            for alias in node.names:
+                named.setdefault(alias.asname or alias.name, set()).add(alias.name)
         for name in read_names:
             found.update(named.get(name, ()))
         return tuple(sorted(found))
 
-    def _escape_nodes(self) -> Iterator[ast.AST]:
-        """The tree's nodes of ``ESCAPE_NODES`` types (in no particular order): those
-        the facts' walk collected, else from one pass over the tree, without
+    def _escape_nodes(self) -> Mapping[type[ast.AST], Sequence[tuple[ast.AST, object]]]:
+        """The tree's nodes of ``ESCAPE_NODES`` types by type (in no particular order):
+        those the facts' walk collected, else from one pass over the tree, without
         ``ast.walk``'s generators (this runs per module)."""
         if self.nodes is not None and self.nodes.keys() >= ESCAPE_NODES:
-            for kind in ESCAPE_NODES:
-                for node, _ in self.nodes[kind]:
-                    yield node
-            return
+            return self.nodes
+        found: dict[type[ast.AST], list[tuple[ast.AST, object]]] = {t: [] for t in ESCAPE_NODES}
         pending: list[ast.AST] = [self.facts.tree]
         while pending:
             node = pending.pop()
-            if node.__class__ in ESCAPE_NODES:
-                yield node
+            bucket = found.get(node.__class__)
+            if bucket is not None:
+                bucket.append((node, None))
             extend_with_children(pending, node)
+        return found
 
     def _named(self, node: ast.AST) -> bool:
         return id(node) in self.qualnames.by_id
@@ -941,6 +953,8 @@ class SummaryBuilder:
         for scope, set_up, calls in scopes:
             kinds = (ast.Name, ast.Attribute) if set_up else (ast.Name,)
             for call in calls:
+                if not call.args and not call.keywords:
+                    continue  # nothing handed over
                 callee = self._callee(call)
                 if callee is None:
                     continue
@@ -953,7 +967,8 @@ class SummaryBuilder:
                     ref = ref_of(value)
                     if ref is not None:
                         found.append(Handoff(scope, callee, ref, position, keyword, set_up))
-                found.extend(_constructor_kwargs(call, scope, set_up, kinds))
+                if call.keywords:
+                    found.extend(_constructor_kwargs(call, scope, set_up, kinds))
         return tuple(found)
 
     # --------------------------------------------------------------- functions
@@ -1204,7 +1219,7 @@ class SummaryBuilder:
                 if statement.name == "__new__":
                     singleton = True
                 params = {a.arg for a in statement.args.args[1:]}
-                for node in facts.own_nodes(statement):
+                for node in _storing_nodes(facts.own_nodes(statement)):
                     stored = _stored_element(node)
                     if stored is not None:
                         elements.setdefault((stored[0], stored[1]), self.qualname(statement))
@@ -1346,6 +1361,14 @@ def _keyword_argument(value: ast.expr, kwarg: ast.arg | None) -> str | None:
 
 MAX_ELEMENTS = 64
 """Elements kept per class: a bound on the summary of generated code."""
+
+
+_STORING_NODES = frozenset({ast.Assign, ast.AnnAssign, ast.Expr})
+"""The nodes ``ClassSummary`` reads from a method: stored elements, ``self.x = ...``."""
+
+
+def _storing_nodes(nodes: list[ast.AST]) -> list[ast.AST]:
+    return [node for node in nodes if node.__class__ in _STORING_NODES]
 
 
 def _stored_element(node: ast.AST) -> tuple[str, str] | None:
