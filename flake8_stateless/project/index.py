@@ -394,6 +394,8 @@ class ProjectIndex:
 
     def module(self, name: str) -> _Module | None:
         """The summary of module ``name``, loaded on first use."""
+        if name in self._modules:
+            return self._modules[name]  # a canonical name (the table's keys are)
         canonical = self.canonical(name)
         if canonical is None:
             return None
