@@ -739,15 +739,16 @@ class SummaryBuilder:
             return None
         if any(k.arg is None for k in call.keywords):
             return None
-        handed = [(str(i), a) for i, a in enumerate(call.args)]
-        handed += [(f"={k.arg}", k.value) for k in call.keywords]
+        handed: list[tuple[int | str | None, ast.expr]] = list(enumerate(call.args))
+        handed += [(k.arg, k.value) for k in call.keywords]
         slots: list[PathSlot] = []
         for slot, value in handed:
             origin = self.temp_dirs.argument_origin(value, function)
             if origin is None:
-                continue
+                continue  # most arguments: the slot's name is written only for the others
             if all(self._may_be_project_call(leaf) for leaf in origin.leaves):
-                slots.append(PathSlot(slot, origin.leaves, origin.named))
+                name = str(slot) if isinstance(slot, int) else f"={slot}"
+                slots.append(PathSlot(name, origin.leaves, origin.named))
         return tuple(slots)
 
     def _may_be_project_call(self, leaf: str) -> bool:

@@ -97,11 +97,21 @@ def _scope_children(node: ast.AST) -> list[ast.AST]:
         if isinstance(current, _DEFINITIONS):
             found.append(current)
             continue
-        for name in ("body", "orelse", "finalbody", "handlers", "cases"):
+        cls = current.__class__
+        fields = _BLOCK_FIELDS.get(cls)
+        if fields is None:
+            fields = _BLOCK_FIELDS[cls] = tuple(f for f in _BLOCKS if f in cls._fields)
+        for name in fields:
             value = getattr(current, name, None)
             if isinstance(value, list):
                 pending.extend(item for item in value if isinstance(item, ast.AST))
     return found
+
+
+_BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
+"""The fields of a statement that hold statements (or handlers and cases, which do)."""
+_BLOCK_FIELDS: dict[type[ast.AST], tuple[str, ...]] = {}
+"""Per statement class, those of ``_BLOCKS`` it has."""
 
 
 class ModuleFacts:

@@ -45,7 +45,8 @@ def walk(
     pop = stack.pop
     push = stack.append
     while stack:
-        node, owner = pop()
+        item = pop()
+        node, owner = item
         cls = node.__class__
         kind = kinds.get(cls)
         if kind is None:
@@ -56,7 +57,7 @@ def walk(
         if handler is not None:
             handler(node, owner)
         if bucket is not None:
-            bucket.append((node, owner))
+            bucket.append(item)  # the stack's own pair: no new tuple per node
         if is_function:
             for name in fields:
                 value = getattr(node, name, None)
