@@ -1152,7 +1152,9 @@ class SummaryBuilder:
         func = call.func
         if isinstance(func, ast.Attribute) and func.attr in LATER_CALLBACKS:
             return found  # runs when the task ends, not on behalf of the request
-        arguments = [*call.args, *(k.value for k in call.keywords if k.arg in SPAWN_KEYWORDS)]
+        arguments = call.args
+        if call.keywords:
+            arguments = [*arguments, *(k.value for k in call.keywords if k.arg in SPAWN_KEYWORDS)]
         for argument in arguments:
             if isinstance(argument, ast.Name):
                 if argument.id in local and argument.id not in nested:

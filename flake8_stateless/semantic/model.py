@@ -805,6 +805,7 @@ class ModuleFacts:
 
 
 def _parameter_names(arguments: ast.arguments) -> set[str]:
+    """The names a function's parameters bind in its scope."""
     local = {a.arg for a in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]}
     for extra in (arguments.vararg, arguments.kwarg):
         if extra is not None:

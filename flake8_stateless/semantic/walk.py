@@ -63,18 +63,18 @@ def walk(
                 value = getattr(node, name, None)
                 child_owner = owner if name in _OUTSIDE_FIELDS else node
                 if value.__class__ is _LIST:
-                    for item in value:
-                        if isinstance(item, _AST):
-                            push((item, child_owner))  # type: ignore[arg-type]
+                    for child in value:
+                        if isinstance(child, _AST):
+                            push((child, child_owner))  # type: ignore[arg-type]
                 elif isinstance(value, _AST):
                     push((value, child_owner))  # type: ignore[arg-type]
             continue
         for name in fields:
             value = getattr(node, name, None)
             if value.__class__ is _LIST:
-                for item in value:
-                    if isinstance(item, _AST):
-                        push((item, owner))
+                for child in value:
+                    if isinstance(child, _AST):
+                        push((child, owner))
             elif isinstance(value, _AST):
                 push((value, owner))
     return buckets
