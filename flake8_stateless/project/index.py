@@ -276,18 +276,24 @@ def summarise_source(
 ) -> ModuleSummary | None:
     """A module's summary from its bytes, or None when it cannot be parsed. The walk
     that gathers the facts also collects what ``SummaryBuilder`` would walk the tree
-    again for (``ESCAPE_NODES``). The tree is freed when this returns, so the cyclic
-    garbage collector is paused meanwhile (see ``_collector_paused``)."""
+    again for (``ESCAPE_NODES``). The tree is freed when ``_summarised`` returns, so
+    the cyclic garbage collector is paused until then (see ``_collector_paused``)."""
     with _collector_paused():
-        walked = _walked(decode_source(source), relative, ESCAPE_NODES)
-        if walked is None:
-            return None
-        facts, nodes = walked
-        try:
-            handlers = HandlerScope(facts, handler_decorators)
-            return summarise_facts(facts, handlers, module, is_package, nodes)
-        except RecursionError:
-            return None
+        return _summarised(source, relative, module, is_package, handler_decorators)
+
+
+def _summarised(
+    source: bytes, relative: str, module: str, is_package: bool, handler_decorators: tuple[str, ...]
+) -> ModuleSummary | None:
+    walked = _walked(decode_source(source), relative, ESCAPE_NODES)
+    if walked is None:
+        return None
+    facts, nodes = walked
+    try:
+        handlers = HandlerScope(facts, handler_decorators)
+        return summarise_facts(facts, handlers, module, is_package, nodes)
+    except RecursionError:
+        return None
 
 
 @contextmanager
@@ -297,7 +303,9 @@ def _collector_paused() -> Iterator[None]:
     no cycles: reference counting frees it. Collected meanwhile, the tree's nodes would
     be traversed again and again and moved to the oldest generation, whose full
     collections then traverse everything the process holds (the linted trees of a
-    whole project): on a cold cache, most of the garbage collector's time."""
+    whole project): on a cold cache, most of the garbage collector's time. The tree
+    must be gone when the collector resumes: the first collection after it would
+    traverse every object made meanwhile that is still alive."""
     if not gc.isenabled():
         yield
         return
