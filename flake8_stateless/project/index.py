@@ -18,12 +18,14 @@ indexed in time linear in what is reached.
 from __future__ import annotations
 
 import ast
+import gc
 import hashlib
 import io
 import json
 import tokenize
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -274,7 +276,15 @@ def summarise_source(
 ) -> ModuleSummary | None:
     """A module's summary from its bytes, or None when it cannot be parsed. The walk
     that gathers the facts also collects what ``SummaryBuilder`` would walk the tree
-    again for (``ESCAPE_NODES``)."""
+    again for (``ESCAPE_NODES``). The tree is freed when ``_summarised`` returns, so
+    the cyclic garbage collector is paused until then (see ``_collector_paused``)."""
+    with _collector_paused():
+        return _summarised(source, relative, module, is_package, handler_decorators)
+
+
+def _summarised(
+    source: bytes, relative: str, module: str, is_package: bool, handler_decorators: tuple[str, ...]
+) -> ModuleSummary | None:
     walked = _walked(decode_source(source), relative, ESCAPE_NODES)
     if walked is None:
         return None
@@ -284,6 +294,26 @@ def summarise_source(
         return summarise_facts(facts, handlers, module, is_package, nodes)
     except RecursionError:
         return None
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while one module is parsed and
+    summarised. Its tree (hundreds of thousands of nodes) lives only that long and holds
+    no cycles: reference counting frees it. Collected meanwhile, the tree's nodes would
+    be traversed again and again and moved to the oldest generation, whose full
+    collections then traverse everything the process holds (the linted trees of a
+    whole project): on a cold cache, most of the garbage collector's time. The tree
+    must be gone when the collector resumes: the first collection after it would
+    traverse every object made meanwhile that is still alive."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 class ProjectIndex:
@@ -395,6 +425,8 @@ class ProjectIndex:
 
     def module(self, name: str) -> _Module | None:
         """The summary of module ``name``, loaded on first use."""
+        if name in self._modules:
+            return self._modules[name]  # a canonical name (the table's keys are)
         canonical = self.canonical(name)
         if canonical is None:
             return None

@@ -20,7 +20,7 @@ import json
 import math
 import sys
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -90,6 +90,10 @@ def key_segment(key: ast.expr) -> str | None:
 def ref_of(node: ast.AST) -> str | None:
     """The symbolic ref of a callee expression, or None when it cannot be followed
     (lambdas, slices, calls on literals). Iterative: never recurses on user code."""
+    if isinstance(node, ast.Name):  # the common shapes first: ``f`` and ``module.f``
+        return node.id
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+        return f"{node.value.id}.{node.attr}"
     segments: list[str] = []
     current = node
     called = False
@@ -625,6 +629,10 @@ ESCAPE_NODES: frozenset[type[ast.AST]] = frozenset({ast.Name, ast.Attribute, ast
 can collect them, so that the builder does not walk the whole tree again."""
 
 
+_UNREAD = "\0"
+"""A callee not read yet (no ref holds a NUL)."""
+
+
 class SummaryBuilder:
     """Builds one module's summary from its facts."""
 
@@ -654,6 +662,9 @@ class SummaryBuilder:
         summaries each read every call."""
         self.nested_names: dict[int, set[str]] = {}
         """id of a function -> names of the functions defined directly in it."""
+        self._own_calls: dict[int, list[ast.Call]] = {}
+        """id of a function -> the calls among its own nodes, in their order (filled by
+        ``_function``'s pass over them, read by ``_call_sites`` and ``_arguments``)."""
         for function in facts.functions:
             parent = facts.function_parent.get(id(function))
             if parent is not None:
@@ -681,9 +692,9 @@ class SummaryBuilder:
 
     def _callee(self, call: ast.Call) -> str | None:
         key = id(call)
-        if key in self._callees:
-            return self._callees[key]
-        ref = self._callees[key] = ref_of(call.func)
+        ref = self._callees.get(key, _UNREAD)
+        if ref is _UNREAD:
+            ref = self._callees[key] = ref_of(call.func)
         return ref
 
     # --------------------------------------------------------------- call sites
@@ -694,21 +705,20 @@ class SummaryBuilder:
         found: list[CallSite] = []
         scopes: list[tuple[FunctionNode | None, list[ast.Call]]] = [(None, facts.module_calls)]
         scopes += [
-            (f, [n for n in facts.own_nodes(f) if isinstance(n, ast.Call)])
-            for f in facts.functions
-            if self._named(f)
+            (f, self._calls_in(f)) for f in facts.functions if self._named(f)
         ]  # the nodes ``FunctionSummary.calls`` is read from: every site of a call is seen
+        no_locals: set[str] = set()
         for function, calls in scopes:
             by_ref: dict[str, list[tuple[PathSlot, ...] | None]] = {}
             wanted: set[str] = set()
+            local = facts.scope(function).local if function is not None else no_locals
             for call in calls:
                 ref = self._callee(call)
                 if ref is None:
                     continue
                 head = ref.partition(".")[0]
-                local = function is not None and head in facts.scope(function).local
-                if not (local or head in ("self", "cls", "super()")) and (
-                    not self._may_be_project_call(f"call:{ref}")
+                if not (head in local or head in ("self", "cls", "super()")) and (
+                    not self._may_name_project(head)
                 ):
                     continue
                 slots = self._path_slots(call, function)
@@ -729,15 +739,16 @@ class SummaryBuilder:
             return None
         if any(k.arg is None for k in call.keywords):
             return None
-        handed = [(str(i), a) for i, a in enumerate(call.args)]
-        handed += [(f"={k.arg}", k.value) for k in call.keywords]
+        handed: list[tuple[int | str | None, ast.expr]] = list(enumerate(call.args))
+        handed += [(k.arg, k.value) for k in call.keywords]
         slots: list[PathSlot] = []
         for slot, value in handed:
             origin = self.temp_dirs.argument_origin(value, function)
             if origin is None:
-                continue
+                continue  # most arguments: the slot's name is written only for the others
             if all(self._may_be_project_call(leaf) for leaf in origin.leaves):
-                slots.append(PathSlot(slot, origin.leaves, origin.named))
+                name = str(slot) if isinstance(slot, int) else f"={slot}"
+                slots.append(PathSlot(name, origin.leaves, origin.named))
         return tuple(slots)
 
     def _may_be_project_call(self, leaf: str) -> bool:
@@ -747,7 +758,10 @@ class SummaryBuilder:
         kind, _, ref = leaf.partition(":")
         if kind != "call":
             return True
-        head = ref.partition(".")[0]
+        return self._may_name_project(ref.partition(".")[0])
+
+    def _may_name_project(self, head: str) -> bool:
+        """``_may_be_project_call`` of a call whose ref starts with ``head``."""
         known = self._project_heads.get(head)
         if known is None:
             known = self._project_heads[head] = self._may_name_project_code(head)
@@ -787,6 +801,14 @@ class SummaryBuilder:
                         self._import_targets.setdefault(name, []).append(target)
         return self._import_targets
 
+    def _calls_in(self, function: FunctionNode) -> list[ast.Call]:
+        """The calls among ``function``'s own nodes, in their order."""
+        calls = self._own_calls.get(id(function))
+        if calls is None:
+            calls = [n for n in self.facts.own_nodes(function) if isinstance(n, ast.Call)]
+            self._own_calls[id(function)] = calls
+        return calls
+
     def _escapes(self) -> tuple[str, ...]:
         """Functions read as values rather than called: a function defined (at any
         depth) or imported here, by its defined name, and any attribute read but not
@@ -800,37 +822,41 @@ class SummaryBuilder:
         """A name code may read a function by -> the function's own names."""
         for function in facts.functions:
             named.setdefault(function.name, set()).add(function.name)
-        read_names: set[str] = set()
-        found: set[str] = set()
-        for node in self._escape_nodes():
-            if isinstance(node, ast.Name):
-                if isinstance(node.ctx, ast.Load) and id(node) not in called:
-                    read_names.add(node.id)
-            elif isinstance(node, ast.Attribute):
-                if isinstance(node.ctx, ast.Load) and id(node) not in called:
-                    found.add(node.attr)
-            elif isinstance(node, ast.ImportFrom):
-                for alias in node.names:
-                    named.setdefault(alias.asname or alias.name, set()).add(alias.name)
+        nodes = self._escape_nodes()
+        load = ast.Load
+        names: Sequence[tuple[Any, object]] = nodes[ast.Name]
+        read_names = {
+            node.id for node, _ in names if node.ctx.__class__ is load and id(node) not in called
+        }
+        attributes: Sequence[tuple[Any, object]] = nodes[ast.Attribute]
+        found = {
+            node.attr
+            for node, _ in attributes
+            if node.ctx.__class__ is load and id(node) not in called
+        }
+        imports: Sequence[tuple[Any, object]] = nodes[ast.ImportFrom]
+        for node, _ in imports:
+            for alias in node.names:
+                named.setdefault(alias.asname or alias.name, set()).add(alias.name)
         for name in read_names:
             found.update(named.get(name, ()))
         return tuple(sorted(found))
 
-    def _escape_nodes(self) -> Iterator[ast.AST]:
-        """The tree's nodes of ``ESCAPE_NODES`` types (in no particular order): those
-        the facts' walk collected, else from one pass over the tree, without
+    def _escape_nodes(self) -> Mapping[type[ast.AST], Sequence[tuple[ast.AST, object]]]:
+        """The tree's nodes of ``ESCAPE_NODES`` types by type (in no particular order):
+        those the facts' walk collected, else from one pass over the tree, without
         ``ast.walk``'s generators (this runs per module)."""
         if self.nodes is not None and self.nodes.keys() >= ESCAPE_NODES:
-            for kind in ESCAPE_NODES:
-                for node, _ in self.nodes[kind]:
-                    yield node
-            return
+            return self.nodes
+        found: dict[type[ast.AST], list[tuple[ast.AST, object]]] = {t: [] for t in ESCAPE_NODES}
         pending: list[ast.AST] = [self.facts.tree]
         while pending:
             node = pending.pop()
-            if node.__class__ in ESCAPE_NODES:
-                yield node
+            bucket = found.get(node.__class__)
+            if bucket is not None:
+                bucket.append((node, None))
             extend_with_children(pending, node)
+        return found
 
     def _named(self, node: ast.AST) -> bool:
         return id(node) in self.qualnames.by_id
@@ -928,6 +954,8 @@ class SummaryBuilder:
         for scope, set_up, calls in scopes:
             kinds = (ast.Name, ast.Attribute) if set_up else (ast.Name,)
             for call in calls:
+                if not call.args and not call.keywords:
+                    continue  # nothing handed over
                 callee = self._callee(call)
                 if callee is None:
                     continue
@@ -940,7 +968,8 @@ class SummaryBuilder:
                     ref = ref_of(value)
                     if ref is not None:
                         found.append(Handoff(scope, callee, ref, position, keyword, set_up))
-                found.extend(_constructor_kwargs(call, scope, set_up, kinds))
+                if call.keywords:
+                    found.extend(_constructor_kwargs(call, scope, set_up, kinds))
         return tuple(found)
 
     # --------------------------------------------------------------- functions
@@ -974,17 +1003,25 @@ class SummaryBuilder:
         handed: list[str] = []
         local_refs: dict[str, dict[str, int]] = {}
         """name -> its refs in source order (the value: first line), every binding kept."""
-        returns: list[str] = []
-        returns_ref: str | None = None
-        returns_line = 0
-        element_ref: str | None = None
-        element_line = 0
         nested = self.nested_names.get(id(function), set())
+        returned = _Returned(nested)
         scope = facts.scope(function)
-        for node in facts.own_nodes(function):
-            if isinstance(node, ast.Call):
+        own_calls: list[ast.Call] = []
+        loops = has_finally = False
+        nodes: list[Any] = facts.own_nodes(function)  # narrowed by class below
+        for node in nodes:
+            # one pass over the function's own nodes, dispatched on the exact node class
+            # (parsed trees hold no subclasses), also noting what later questions would
+            # scan them again for: its calls (``_call_sites``, ``_arguments``), a
+            # ``finally`` (``_released``), a loop that may drain a queue (read only for
+            # functions with a ``while`` or a ``for`` over ``iter(q.get, None)``)
+            kind = node.__class__
+            if kind is ast.Call:
+                own_calls.append(node)
                 self._read_call(node, scope.local, nested, (calls, self_calls, handed))
-            elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+            elif kind is ast.Assign:
+                if len(node.targets) != 1:
+                    continue
                 target = node.targets[0]
                 assigned = _awaited(node.value)
                 if isinstance(target, ast.Name) and isinstance(
@@ -993,31 +1030,22 @@ class SummaryBuilder:
                     ref = ref_of(assigned)
                     if ref is not None and ref != target.id and target.id not in scope.global_:
                         local_refs.setdefault(target.id, {}).setdefault(ref, node.lineno)
-            elif isinstance(node, (ast.For, ast.AsyncFor)):
+            elif kind is ast.For or kind is ast.AsyncFor:
+                if iterates_a_queue(node.iter):
+                    loops = True
                 looped = _loop_element(node)
                 if looped is not None and looped[0] not in scope.global_:
                     local_refs.setdefault(looped[0], {}).setdefault(looped[1], node.lineno)
-            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            elif kind is ast.Import or kind is ast.ImportFrom:
                 for name, imported in self._imported(node):
                     local_refs.setdefault(name, {}).setdefault(f"import:{imported}", node.lineno)
-            elif isinstance(node, ast.Return) and node.value is not None:
-                value = _awaited(node.value)
-                if isinstance(value, ast.Name) and value.id in nested:
-                    returns.append(value.id)
-                elif isinstance(value, ast.Subscript):
-                    # ``return self.data["watching"][uuid]``: followed when no return
-                    # names an object more directly (a cache lookup before the factory)
-                    element = ref_of(value)
-                    if element is not None and (element_ref is None or node.lineno < element_line):
-                        element_ref, element_line = element, node.lineno
-                elif isinstance(value, (ast.Call, ast.Attribute, ast.Name)) and (
-                    returns_ref is None or node.lineno < returns_line
-                ):
-                    # the first return in source order: the main path of a factory
-                    # (``if kind == "local": return LocalStorage()``), a singleton's
-                    # ``return cls._instance``
-                    returns_ref = ref_of(value) or returns_ref
-                    returns_line = node.lineno
+            elif kind is ast.Return:
+                returned.add(node)
+            elif kind is ast.While:
+                loops = True
+            elif kind in _TRY_TYPES and node.finalbody:
+                has_finally = True
+        self._own_calls[id(function)] = own_calls
         calls.extend(_dependencies(function))
         decorators = tuple(
             ref for ref in (ref_of(d) for d in function.decorator_list) if ref is not None
@@ -1032,19 +1060,19 @@ class SummaryBuilder:
             params=params,
             calls=tuple(dict.fromkeys(calls)),
             decorators=decorators,
-            returns=tuple(dict.fromkeys(returns)),
+            returns=tuple(dict.fromkeys(returned.names)),
             locals=tuple(
                 (name, ref)
                 for name, refs in sorted(local_refs.items())
                 for ref, _ in sorted(refs.items(), key=lambda item: (item[1], item[0]))
             ),
-            returns_ref=returns_ref or element_ref,
+            returns_ref=returned.ref or returned.element,
             cached=self._is_cached_factory(function),
             shared_self=self.handlers.shares_self(function),
             returns_temp_dir=self._returns_temp_dir(function),
             self_calls=tuple(dict.fromkeys(self_calls)),
-            released=self._released(function),
-            drains_queue=self._drains_queue(function),
+            released=self._released(function, has_finally),
+            drains_queue=loops and drains_queue_in_loop(function),
             handed=_only_handed(calls, handed),
             hands_connection=self._hands_connection(function, cls),
             arguments=self._arguments(function),
@@ -1080,23 +1108,20 @@ class SummaryBuilder:
         """See ``FunctionSummary.arguments`` (same filter of refs as ``_call_sites``)."""
         facts = self.facts
         local = facts.scope(function).local
-        nodes = facts.own_nodes(function)
         forwarded: ForwardedNames | None = None
         found: dict[tuple[str, str], None] = {}
-        for node in nodes:
-            if not isinstance(node, ast.Call):
-                continue
-            ref = ref_of(node.func)
+        for call in self._calls_in(function):
+            ref = self._callee(call)
             if ref is None:
                 continue
             head = ref.partition(".")[0]
             if not (head in local or head in ("self", "cls", "super()")) and (
-                not self._may_be_project_call(f"call:{ref}")
+                not self._may_name_project(head)
             ):
                 continue
             if forwarded is None:
-                forwarded = ForwardedNames.of(function, nodes)
-            found[(ref, " ".join(argument_tokens(node, forwarded)))] = None
+                forwarded = ForwardedNames.of(function, facts.own_nodes(function))
+            found[(ref, " ".join(argument_tokens(call, forwarded)))] = None
         return tuple(found)
 
     def _imported(self, node: ast.Import | ast.ImportFrom) -> list[tuple[str, str]]:
@@ -1127,7 +1152,9 @@ class SummaryBuilder:
         func = call.func
         if isinstance(func, ast.Attribute) and func.attr in LATER_CALLBACKS:
             return found  # runs when the task ends, not on behalf of the request
-        arguments = [*call.args, *(k.value for k in call.keywords if k.arg in SPAWN_KEYWORDS)]
+        arguments = call.args
+        if call.keywords:
+            arguments = [*arguments, *(k.value for k in call.keywords if k.arg in SPAWN_KEYWORDS)]
         for argument in arguments:
             if isinstance(argument, ast.Name):
                 if argument.id in local and argument.id not in nested:
@@ -1139,35 +1166,26 @@ class SummaryBuilder:
                 found.append(ref)
         return found
 
-    def _released(self, function: FunctionNode) -> tuple[tuple[str, str], ...]:
+    def _released(self, function: FunctionNode, has_finally: bool) -> tuple[tuple[str, str], ...]:
         """``released_pairs`` only for functions with a ``finally`` that its walk visits
         (few have one): without one there is no release, and the walk is not repeated for
         the rest. That walk skips the nested scopes ``own_nodes`` skips, except that it
         enters a ``def`` written directly in the body (its own nodes are looked at too)
-        and a ``class`` written there (such functions always get the walk)."""
-        visited = [function]
+        and a ``class`` written there (such functions always get the walk).
+        ``has_finally``: whether the function's own nodes hold a ``finally``."""
+        visited = []
         for statement in function.body:
             if isinstance(statement, ast.ClassDef):
                 return released_pairs(function)
             if isinstance(statement, FUNCTION_TYPES):
                 visited.append(statement)
+        if has_finally:
+            return released_pairs(function)
         for current in visited:
             for node in self.facts.own_nodes(current):
                 if isinstance(node, _TRY_TYPES) and node.finalbody:
                     return released_pairs(function)
         return ()
-
-    def _drains_queue(self, function: FunctionNode) -> bool:
-        """Read only for functions with a ``while`` loop of their own, or a ``for`` loop
-        over ``iter(q.get, None)`` (few are): the walk it takes is not repeated for the
-        rest."""
-        if not any(
-            node.__class__ is ast.While
-            or (isinstance(node, (ast.For, ast.AsyncFor)) and iterates_a_queue(node.iter))
-            for node in self.facts.own_nodes(function)
-        ):
-            return False
-        return drains_queue_in_loop(function)
 
     def _returns_temp_dir(self, function: FunctionNode) -> bool:
         """Only functions that could be called by name from another module: top-level
@@ -1204,7 +1222,7 @@ class SummaryBuilder:
                 if statement.name == "__new__":
                     singleton = True
                 params = {a.arg for a in statement.args.args[1:]}
-                for node in facts.own_nodes(statement):
+                for node in _storing_nodes(facts.own_nodes(statement)):
                     stored = _stored_element(node)
                     if stored is not None:
                         elements.setdefault((stored[0], stored[1]), self.qualname(statement))
@@ -1261,6 +1279,40 @@ class SummaryBuilder:
         )
 
 
+class _Returned:
+    """What a function's ``return`` statements name: its nested functions
+    (``FunctionSummary.returns``), and the object of its first return in source order
+    (``returns_ref``), else of its first return of a container's element."""
+
+    def __init__(self, nested: set[str]) -> None:
+        self.nested = nested
+        self.names: list[str] = []
+        self.ref: str | None = None
+        self.line = 0
+        self.element: str | None = None
+        self.element_line = 0
+
+    def add(self, node: ast.Return) -> None:
+        if node.value is None:
+            return
+        value = _awaited(node.value)
+        if isinstance(value, ast.Name) and value.id in self.nested:
+            self.names.append(value.id)
+        elif isinstance(value, ast.Subscript):
+            # ``return self.data["watching"][uuid]``: followed when no return names an
+            # object more directly (a cache lookup before the factory)
+            element = ref_of(value)
+            if element is not None and (self.element is None or node.lineno < self.element_line):
+                self.element, self.element_line = element, node.lineno
+        elif isinstance(value, (ast.Call, ast.Attribute, ast.Name)) and (
+            self.ref is None or node.lineno < self.line
+        ):
+            # the first return in source order: the main path of a factory (``if kind ==
+            # "local": return LocalStorage()``), a singleton's ``return cls._instance``
+            self.ref = ref_of(value) or self.ref
+            self.line = node.lineno
+
+
 CONSTRUCTOR_KWARGS = frozenset({"resource_class_kwargs"})
 """Flask-RESTful/RESTX ``add_resource(Resource, url, resource_class_kwargs={...})``: the
 resource class is built per request with these keyword arguments."""
@@ -1312,6 +1364,14 @@ def _keyword_argument(value: ast.expr, kwarg: ast.arg | None) -> str | None:
 
 MAX_ELEMENTS = 64
 """Elements kept per class: a bound on the summary of generated code."""
+
+
+_STORING_NODES = frozenset({ast.Assign, ast.AnnAssign, ast.Expr})
+"""The nodes ``ClassSummary`` reads from a method: stored elements, ``self.x = ...``."""
+
+
+def _storing_nodes(nodes: list[ast.AST]) -> list[ast.AST]:
+    return [node for node in nodes if node.__class__ in _STORING_NODES]
 
 
 def _stored_element(node: ast.AST) -> tuple[str, str] | None:

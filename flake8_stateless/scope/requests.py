@@ -22,7 +22,6 @@ class RequestScope:
         self.module = ""
         self._reach: dict[int, Reach] = {}
         self._long_lived: set[int] = set()
-        self._memo: dict[int, Reach | None] = {}
         self._parents: dict[int, FunctionNode | None] = {}
 
     @classmethod
@@ -72,14 +71,9 @@ class RequestScope:
         """How ``function`` is reached, or None when it does not run on behalf of a
         request. A nested function is reached only when its parent calls it, hands it
         over or decorates it (the project index decides)."""
-        if function is None or not self._reach:
+        if function is None:
             return None
-        key = id(function)
-        if key in self._memo:
-            return self._memo[key]
-        found = self._reach.get(key)
-        self._memo[key] = found
-        return found
+        return self._reach.get(id(function))  # asked for every node of every rule
 
     def self_is_long_lived(self, function: FunctionNode) -> bool:
         """Whether ``self`` in ``function`` (a method, or a closure in one) may be an

@@ -19,6 +19,7 @@ from flake8_stateless.conventions import DEV_NAME_TOKENS, camel_words
 from flake8_stateless.semantic.paths import PathFacts
 from flake8_stateless.semantic.switches import debug_branch
 from flake8_stateless.semantic.syntax import (
+    CHILD_FIELDS,
     FUNCTION_TYPES,
     MUTABLE_CONSTRUCTORS,
     NAMED_SCOPES,
@@ -28,8 +29,8 @@ from flake8_stateless.semantic.syntax import (
     FunctionNode,
     FunctionScope,
     LineSpans,
+    child_fields,
     dotted_name,
-    extend_with_children,
     is_main_guard,
     is_self_attribute,
     line_span,
@@ -52,6 +53,7 @@ _OPAQUE = NAMED_SCOPES | {ast.Lambda}
 _COMPREHENSIONS = NESTED_SCOPES - _OPAQUE
 """Visited by ``statements_of`` (their code runs in the function), but their names are
 their own."""
+_DEFINITIONS = (*FUNCTION_TYPES, ast.ClassDef)
 MAX_IF_NESTING = 200
 """How many enclosing statements ``enclosing_ifs`` climbs: a bound keeps odd code cheap."""
 
@@ -74,7 +76,7 @@ class Qualnames:
         while pending:
             node, prefix = pending.pop()
             for child in _scope_children(node):
-                if isinstance(child, (*FUNCTION_TYPES, ast.ClassDef)):
+                if isinstance(child, _DEFINITIONS):
                     name = prefix + child.name
                     names.by_id[id(child)] = name
                     inner = name + (".<locals>." if isinstance(child, FUNCTION_TYPES) else ".")
@@ -87,19 +89,29 @@ def _scope_children(node: ast.AST) -> list[ast.AST]:
     ``try``, ``with``, loops, but not through other definitions)."""
     found: list[ast.AST] = []
     pending: list[ast.AST] = list(getattr(node, "body", []))
-    for extra in ("orelse", "finalbody", "handlers"):
-        if not isinstance(node, (*FUNCTION_TYPES, ast.ClassDef)):
+    if not isinstance(node, _DEFINITIONS):
+        for extra in ("orelse", "finalbody", "handlers"):
             pending.extend(getattr(node, extra, []))
     while pending:
         current = pending.pop()
-        if isinstance(current, (*FUNCTION_TYPES, ast.ClassDef)):
+        if isinstance(current, _DEFINITIONS):
             found.append(current)
             continue
-        for name in ("body", "orelse", "finalbody", "handlers", "cases"):
+        cls = current.__class__
+        fields = _BLOCK_FIELDS.get(cls)
+        if fields is None:
+            fields = _BLOCK_FIELDS[cls] = tuple(f for f in _BLOCKS if f in cls._fields)
+        for name in fields:
             value = getattr(current, name, None)
             if isinstance(value, list):
                 pending.extend(item for item in value if isinstance(item, ast.AST))
     return found
+
+
+_BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
+"""The fields of a statement that hold statements (or handlers and cases, which do)."""
+_BLOCK_FIELDS: dict[type[ast.AST], tuple[str, ...]] = {}
+"""Per statement class, those of ``_BLOCKS`` it has."""
 
 
 class ModuleFacts:
@@ -585,20 +597,18 @@ class ModuleFacts:
         the nodes in the order ``statements_of`` yields them, and the names bound in the
         function's own scope (not in comprehensions, lambdas or nested definitions, whose
         names are their own)."""
-        arguments = function.args
-        local = {a.arg for a in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]}
-        for extra in (arguments.vararg, arguments.kwarg):
-            if extra is not None:
-                local.add(extra.arg)
+        local = _parameter_names(function.args)
         global_: set[str] = set()
         nonlocal_: set[str] = set()
         nodes: list[ast.AST] = []
         keep = nodes.append
         pending: list[ast.AST] = list(function.body)
         pop = pending.pop
+        push = pending.append
         inner = 0
         """How many comprehensions the node is in: their names are not the function's."""
-        name_class, load_class = ast.Name, ast.Load
+        name_class, load_class, constant_class = ast.Name, ast.Load, ast.Constant
+        ast_class, fields_of = ast.AST, CHILD_FIELDS
         while pending:
             node = pop()
             if node is _LEFT_COMPREHENSION:
@@ -610,25 +620,29 @@ class ModuleFacts:
                 if not inner and node.ctx.__class__ is not load_class:  # type: ignore[attr-defined]
                     local.add(node.id)  # type: ignore[attr-defined]
                 continue  # no children but its context marker
+            if kind is constant_class:
+                continue  # no child nodes
             if kind in _OPAQUE:
                 if not inner and kind in NAMED_SCOPES:
                     local.add(node.name)  # type: ignore[attr-defined]
                 continue
             if kind in _COMPREHENSIONS:
-                pending.append(_LEFT_COMPREHENSION)  # popped after everything inside it
+                push(_LEFT_COMPREHENSION)  # popped after everything inside it
                 inner += 1
-            elif inner:
-                pass
-            elif kind is ast.Global:
-                global_.update(node.names)  # type: ignore[attr-defined]
-            elif kind is ast.Nonlocal:
-                nonlocal_.update(node.names)  # type: ignore[attr-defined]
-            elif kind is ast.Import or kind is ast.ImportFrom:
-                for alias in node.names:  # type: ignore[attr-defined]
-                    local.add((alias.asname or alias.name).partition(".")[0])
-            elif kind is ast.ExceptHandler and node.name:  # type: ignore[attr-defined]
-                local.add(node.name)  # type: ignore[attr-defined]
-            extend_with_children(pending, node)
+            elif not inner and kind in _BINDING_STATEMENTS:
+                _bind_names(node, local, global_, nonlocal_)
+            # ``extend_with_children``, inlined: this runs for every node of every function
+            fields = fields_of.get(kind)
+            if fields is None:
+                fields = child_fields(kind)
+            for name in fields:
+                value = getattr(node, name, None)
+                if value.__class__ is list:
+                    for item in value:
+                        if isinstance(item, ast_class):
+                            push(item)
+                elif isinstance(value, ast_class):
+                    push(value)
         key = id(function)
         self._scopes[key] = FunctionScope(local - global_ - nonlocal_, global_, nonlocal_)
         self._own_nodes.setdefault(key, nodes)
@@ -788,6 +802,34 @@ class ModuleFacts:
                 return cls
             current = self.function_parent.get(id(current))
         return None
+
+
+def _parameter_names(arguments: ast.arguments) -> set[str]:
+    """The names a function's parameters bind in its scope."""
+    local = {a.arg for a in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]}
+    for extra in (arguments.vararg, arguments.kwarg):
+        if extra is not None:
+            local.add(extra.arg)
+    return local
+
+
+_BINDING_STATEMENTS = frozenset(
+    {ast.Global, ast.Nonlocal, ast.Import, ast.ImportFrom, ast.ExceptHandler}
+)
+"""Nodes other than names and definitions that bind (or declare) names in a scope."""
+
+
+def _bind_names(node: ast.AST, local: set[str], global_: set[str], nonlocal_: set[str]) -> None:
+    """Adds the names a node of ``_BINDING_STATEMENTS`` binds or declares."""
+    if isinstance(node, ast.Global):
+        global_.update(node.names)
+    elif isinstance(node, ast.Nonlocal):
+        nonlocal_.update(node.names)
+    elif isinstance(node, (ast.Import, ast.ImportFrom)):
+        for alias in node.names:
+            local.add((alias.asname or alias.name).partition(".")[0])
+    elif isinstance(node, ast.ExceptHandler) and node.name:
+        local.add(node.name)
 
 
 def _stdlib_over_fallback(preferred: str, other: str) -> bool:

@@ -253,14 +253,15 @@ LEAF_FIELDS = frozenset(
 """Fields that never hold a node worth visiting: names, numbers and flags, and ``ctx``
 (the Load/Store/Del marker of names and attributes, which no check asks about: they are
 a third of the nodes of a function body)."""
-_CHILD_FIELDS: dict[type[ast.AST], tuple[str, ...]] = {}
+CHILD_FIELDS: dict[type[ast.AST], tuple[str, ...]] = {}
+"""``child_fields`` of the node classes met so far (for loops that inline the look-up)."""
 
 
 def child_fields(cls: type[ast.AST]) -> tuple[str, ...]:
     """The fields of node class ``cls`` that may hold child nodes (not ``LEAF_FIELDS``)."""
-    fields = _CHILD_FIELDS.get(cls)
+    fields = CHILD_FIELDS.get(cls)
     if fields is None:
-        fields = _CHILD_FIELDS[cls] = tuple(f for f in cls._fields if f not in LEAF_FIELDS)
+        fields = CHILD_FIELDS[cls] = tuple(f for f in cls._fields if f not in LEAF_FIELDS)
     return fields
 
 
@@ -270,7 +271,7 @@ def extend_with_children(pending: list[ast.AST], node: ast.AST) -> None:
     about."""
     push = pending.append
     cls = node.__class__
-    fields = _CHILD_FIELDS.get(cls)
+    fields = CHILD_FIELDS.get(cls)
     if fields is None:
         fields = child_fields(cls)
     for field in fields:

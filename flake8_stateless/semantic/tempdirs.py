@@ -68,9 +68,12 @@ FIXED = "fixed"
 """A parameter whose every caller passes a temp path, some with no such part."""
 
 
+_TEMP_DIR_PREFIXES = tuple(root + "/" for root in TEMP_DIR_ROOTS)
+
+
 def is_temp_dir_text(text: str) -> bool:
     """``/tmp``, ``/tmp/x``, ``/var/tmp/x``: not ``/tmpfiles``."""
-    return any(text == root or text.startswith(root + "/") for root in TEMP_DIR_ROOTS)
+    return text in TEMP_DIR_ROOTS or text.startswith(_TEMP_DIR_PREFIXES)
 
 
 def leading_part(expr: ast.expr, qualified_name: QualifiedName) -> ast.expr | None:
@@ -141,6 +144,8 @@ def simple_values(nodes: Iterable[ast.AST]) -> dict[str, list[ast.expr] | None]:
             table[name] = known
 
     for node in nodes:
+        if node.__class__ not in _BINDING_NODES:
+            continue  # most nodes: one look-up, not the ladder below
         if isinstance(node, ast.Assign):
             for target in node.targets:
                 if isinstance(target, ast.Name):
@@ -157,6 +162,13 @@ def simple_values(nodes: Iterable[ast.AST]) -> dict[str, list[ast.expr] | None]:
         elif isinstance(node, ast.withitem) and node.optional_vars is not None:
             _unknown(node.optional_vars, add)
     return table
+
+
+_BINDING_NODES = frozenset(
+    {ast.Assign, ast.AnnAssign, ast.NamedExpr, ast.AugAssign, ast.For, ast.AsyncFor,
+     ast.comprehension, ast.withitem}
+)  # fmt: skip
+"""The nodes ``simple_values`` reads names from."""
 
 
 def _unknown(target: ast.AST, add: Callable[[str, ast.expr | None], None]) -> None:
@@ -196,6 +208,14 @@ class ArgumentOrigin(NamedTuple):
     """A part of the path is made for this call (a uuid, a time stamp, a hash)."""
 
 
+_PATH_NODES = frozenset(
+    {ast.Name, ast.Attribute, ast.Call, ast.JoinedStr, ast.FormattedValue, ast.BinOp}
+)
+"""Expressions, besides literals, that ``_leads_to_temp_dir`` may follow to the temp dir:
+a leaf (``is_temp_dir_leaf``, ``_temp_object_name``), a name, or a path builder
+(``leading_part``); it answers False at once for any other."""
+
+
 class TempDirs:
     """Temp-dir questions about one module's code, answers memoised per function."""
 
@@ -211,6 +231,7 @@ class TempDirs:
         self._parameters: dict[tuple[int, str], str | None] = {}
         self._tables: dict[int, dict[str, list[ast.expr] | None]] = {}
         self._returns: dict[int, bool] = {}
+        self._parameter_names: dict[int, set[str]] = {}
 
     def values(self, function: FunctionNode | None) -> Values:
         """What a name read in ``function`` may hold: its plain assignments in the
@@ -261,14 +282,22 @@ class TempDirs:
 
     def is_plain_parameter(self, function: FunctionNode, name: str) -> bool:
         """A parameter of ``function`` that its body never rebinds."""
-        arguments = function.args
-        names = {a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)}
+        names = self._parameter_names.get(id(function))
+        if names is None:
+            arguments = function.args
+            every = (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)
+            names = self._parameter_names[id(function)] = {a.arg for a in every}
         return name in names and name not in self._table(function)
 
     def argument_origin(self, expr: ast.expr, function: FunctionNode) -> ArgumentOrigin | None:
         """Where a path handed to another function leads, for the summaries: None unless
         every path of it ends in the temp dir, a parameter of ``function`` or a call the
         index can answer (a function of another module)."""
+        if isinstance(expr, ast.Constant):  # what ``_leads_to_temp_dir`` answers for it
+            temp = isinstance(expr.value, str) and is_temp_dir_text(expr.value)
+            return ArgumentOrigin((), False) if temp else None
+        if expr.__class__ not in _PATH_NODES:
+            return None  # a literal dict, a comparison, a lambda...: no path
         leaves: set[str] = set()
         rest: list[ast.expr] = []
 

@@ -20,6 +20,9 @@ Bucket = list[tuple[ast.AST, FunctionNode | None]]
 _AST = ast.AST
 _LIST = list
 _FUNCTION_TYPES = frozenset(FUNCTION_TYPES)
+_Kind = tuple[Handler | None, Bucket | None, tuple[str, ...], bool]
+"""A node class's handler, bucket, fields that may hold children, and whether it is a
+``def`` (whose children other than its ``_OUTSIDE_FIELDS`` belong to it)."""
 _OUTSIDE_FIELDS = frozenset({"decorator_list", "args", "returns", "type_params", "type_comment"})
 """Fields of a ``def`` evaluated in the enclosing scope when the ``def`` runs."""
 
@@ -36,34 +39,42 @@ def walk(
     # ``ctx`` markers and the fields of names and flags are not visited, unless someone
     # (a rule pack) asks for the markers
     leaves = not any(issubclass(t, ast.expr_context) for t in table)
-    fields_of: dict[type[ast.AST], tuple[str, ...]] = {}
+    kinds: dict[type[ast.AST], _Kind] = {}
+    """Node class -> what the loop does with its nodes: one look-up per node."""
     stack: list[tuple[ast.AST, FunctionNode | None]] = [(tree, None)]
     pop = stack.pop
     push = stack.append
     while stack:
-        node, owner = pop()
+        item = pop()
+        node, owner = item
         cls = node.__class__
-        entry = table.get(cls)
-        if entry is not None:
-            handler, bucket = entry
-            if handler is not None:
-                handler(node, owner)
-            if bucket is not None:
-                bucket.append((node, owner))
-        inner = owner
-        is_function = cls in _FUNCTION_TYPES
+        kind = kinds.get(cls)
+        if kind is None:
+            handler, bucket = table.get(cls, (None, None))
+            fields = child_fields(cls) if leaves else cls._fields
+            kind = kinds[cls] = (handler, bucket, fields, cls in _FUNCTION_TYPES)
+        handler, bucket, fields, is_function = kind
+        if handler is not None:
+            handler(node, owner)
+        if bucket is not None:
+            bucket.append(item)  # the stack's own pair: no new tuple per node
         if is_function:
-            inner = node  # type: ignore[assignment]
-        fields = fields_of.get(cls)
-        if fields is None:
-            fields = fields_of[cls] = child_fields(cls) if leaves else cls._fields
+            for name in fields:
+                value = getattr(node, name, None)
+                child_owner = owner if name in _OUTSIDE_FIELDS else node
+                if value.__class__ is _LIST:
+                    for child in value:
+                        if isinstance(child, _AST):
+                            push((child, child_owner))  # type: ignore[arg-type]
+                elif isinstance(value, _AST):
+                    push((value, child_owner))  # type: ignore[arg-type]
+            continue
         for name in fields:
             value = getattr(node, name, None)
-            child_owner = owner if is_function and name in _OUTSIDE_FIELDS else inner
             if value.__class__ is _LIST:
-                for item in value:
-                    if isinstance(item, _AST):
-                        push((item, child_owner))
+                for child in value:
+                    if isinstance(child, _AST):
+                        push((child, owner))
             elif isinstance(value, _AST):
-                push((value, child_owner))
+                push((value, owner))
     return buckets

@@ -244,10 +244,7 @@ def _memoised_call(call: ast.Call, function: FunctionNode, context: Context) -> 
     memo lives as long as the process and is keyed by a request value, so after the
     user changes their profile the other processes keep serving the old one."""
     func = call.func
-    arguments = [*call.args, *(k.value for k in call.keywords)]
-    if not arguments or not isinstance(func, ast.Name):
-        return None
-    if context.binds_locally(function, func.id):
+    if not isinstance(func, ast.Name) or not (call.args or call.keywords):
         return None
     # whether the callee is a memo first: most calls are not, and the request-value test
     # reads the whole function
@@ -257,10 +254,13 @@ def _memoised_call(call: ast.Call, function: FunctionNode, context: Context) -> 
         isinstance(value, (ast.Import, ast.ImportFrom)) for value in bound
     ):
         return None  # defined in this module, and not a memo
+    if context.binds_locally(function, func.id):
+        return None  # a local name: not the module-level function
     if decorator is None:
         decorator = context.project_cache_decorator(func.id)
     if decorator is None:
         return None
+    arguments = [*call.args, *(k.value for k in call.keywords)]
     if not any(state.is_request_value(a, function, context) for a in arguments):
         return None
     return f"the `@{decorator}` memo of '{func.id}', keyed by a request value,"
