@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import codecs
+import gc
 import io
 import multiprocessing
 import os
@@ -21,6 +22,7 @@ import pickle
 import re
 import tokenize
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -306,12 +308,34 @@ class _Worker:
         )
 
 
+COLLECTION_THRESHOLDS = (100_000, 50, 100)
+"""The cyclic garbage collector's thresholds while the command lints (Python's default
+is 700, 10, 10), as mypy raises its own: parsing and summarising a module allocates
+hundreds of thousands of nodes that reference counting frees, and at the default every
+700 allocations start a collection that traverses them (and, promoted, the whole heap):
+a fifth to a quarter of a cold run's CPU time on open-webui and octoprint, for ~20 MiB
+more peak memory. Only the command's own processes: the flake8 plugin runs in flake8's
+process and leaves its collector alone."""
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """:data:`COLLECTION_THRESHOLDS` for the duration, then the caller's thresholds."""
+    before = gc.get_threshold()
+    gc.set_threshold(*COLLECTION_THRESHOLDS)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
 _WORKER: dict[str, _Worker] = {}
 """The worker process's state, set once by the pool's initializer."""
 
 
 def _start_worker(worker: _Worker) -> None:
     _WORKER["current"] = worker
+    gc.set_threshold(*COLLECTION_THRESHOLDS)  # a worker process of ours, for the run
 
 
 def _lint_chunk(tasks: Sequence[Task]) -> list[FileResult]:
@@ -334,10 +358,12 @@ def lint_files(
     worker = _Worker(settings, ALL_RULES, options)
     jobs = max(1, min(jobs, len(tasks)))
     if jobs == 1 or len(tasks) < 4 * jobs:
-        return [worker.lint(task) for task in tasks]
+        with _fewer_collections():
+            return [worker.lint(task) for task in tasks]
     context = multiprocessing.get_context()
     if context.get_start_method() != "fork" and not _picklable(worker):
-        return [worker.lint(task) for task in tasks]  # a rule pack's check is a lambda
+        with _fewer_collections():
+            return [worker.lint(task) for task in tasks]  # a rule pack's check is a lambda
     chunks = list(_chunks(tasks, jobs))
     with context.Pool(jobs, initializer=_start_worker, initargs=(worker,)) as pool:
         results = [result for chunk in pool.imap_unordered(_lint_chunk, chunks) for result in chunk]

@@ -4,14 +4,18 @@ where its reading of a file or a ``noqa`` comment differs from flake8's, it says
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import subprocess
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from flake8_stateless import lint
+from flake8_stateless.options import Settings
 from tests.helpers import ROOT, run_flake8
 from tests.test_cli import CLEAN, VIEWS, codes, run_cli, write
 
@@ -506,3 +510,23 @@ def test_reading_noqa_like_flake8_is_linear(unit: str) -> None:
 
     small, large = cost(10_000), cost(100_000)
     assert large < 30 * max(small, 1e-4), (small, large)
+
+
+def test_the_command_collects_garbage_less_often_while_it_lints(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its own processes only, for the run: the caller's thresholds come back after."""
+    seen: list[tuple[int, ...]] = []
+    original = lint.lint_bytes
+
+    def spying(*args: Any, **kwargs: Any) -> lint.FileResult:
+        seen.append(gc.get_threshold())
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(lint, "lint_bytes", spying)
+    app = write(tmp_path, {"app.py": VIEWS}) / "app.py"
+    before = gc.get_threshold()
+    [result] = lint.lint_files([lint.Task(str(app), "app.py", 0)], [Settings()], lint.Options(), 1)
+    assert [d.code for d in result.diagnostics] == ["SLS101", "SLS102"]
+    assert seen == [lint.COLLECTION_THRESHOLDS] != [before]
+    assert gc.get_threshold() == before
