@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from flake8_stateless import frameworks
 from flake8_stateless.project import layout as layout_module
@@ -49,6 +49,9 @@ from flake8_stateless.semantic.paths import PathFacts
 from flake8_stateless.semantic.tempdirs import FIXED, NAMED
 from flake8_stateless.semantic.values import MAX_VALUES, Value, reads_environment
 from flake8_stateless.semantic.walk import Bucket, walk
+
+_K = TypeVar("_K")
+_T = TypeVar("_T")
 
 MAX_PARAMETER_DEPTH = 4
 """How many callers deep a parameter is followed to where its path is built."""
@@ -161,39 +164,40 @@ def _position(function: FunctionSummary, param: str) -> int | None:
 
 
 class _Module:
-    """A summary with lookup tables."""
+    """A summary with lookup tables. Their values are tuples, not lists: the index holds
+    them for the whole run, and the garbage collector stops tracking tuples of strings,
+    so that the host's full collections do not traverse them again and again."""
 
     def __init__(self, summary: ModuleSummary) -> None:
         self.summary = summary
         self.functions: dict[str, FunctionSummary] = {f.qualname: f for f in summary.functions}
         self.classes: dict[str, ClassSummary] = {c.qualname: c for c in summary.classes}
         self.bindings: dict[str, tuple[str, ...]] = dict(summary.bindings)
-        self.children: dict[str, list[str]] = {}
-        for function in summary.functions:
-            if function.parent is not None:
-                self.children.setdefault(function.parent, []).append(function.qualname)
-        self._locals: dict[str, dict[str, list[str]]] = {}
-        self._arguments: dict[str, dict[str, list[tuple[str, ...]]]] = {}
+        self.children: dict[str, tuple[str, ...]] = _grouped(
+            (function.parent, function.qualname)
+            for function in summary.functions
+            if function.parent is not None
+        )
+        self._locals: dict[str, dict[str, tuple[str, ...]]] = {}
+        self._arguments: dict[str, dict[str, tuple[tuple[str, ...], ...]]] = {}
 
-    def arguments(self, function: FunctionSummary, ref: str) -> list[tuple[str, ...]]:
+    def arguments(self, function: FunctionSummary, ref: str) -> tuple[tuple[str, ...], ...]:
         """The argument tokens of each call of ``ref`` in ``function``."""
         table = self._arguments.get(function.qualname)
         if table is None:
-            table = {}
-            for called, tokens in function.arguments:
-                table.setdefault(called, []).append(tuple(tokens.split()))
+            table = _grouped(
+                (called, tuple(tokens.split())) for called, tokens in function.arguments
+            )
             self._arguments[function.qualname] = table
-        return table.get(ref, [])
+        return table.get(ref, ())
 
-    def local(self, function: FunctionSummary, name: str) -> list[str]:
+    def local(self, function: FunctionSummary, name: str) -> tuple[str, ...]:
         """The refs local variable ``name`` of ``function`` is bound to, in source order."""
         table = self._locals.get(function.qualname)
         if table is None:
-            table = {}
-            for variable, ref in function.locals:
-                table.setdefault(variable, []).append(ref)
+            table = _grouped(function.locals)
             self._locals[function.qualname] = table
-        return table.get(name, [])
+        return table.get(name, ())
 
     def class_of_scope(self, scope: str | None) -> str | None:
         """The class whose method ``scope`` is, or encloses ``scope``."""
@@ -206,6 +210,14 @@ class _Module:
                 return function.cls
             current = function.parent
         return None
+
+
+def _grouped(pairs: Iterable[tuple[_K, _T]]) -> dict[_K, tuple[_T, ...]]:
+    """``[(key, value), ...]`` -> ``{key: (value, ...)}``, values in their order."""
+    lists: dict[_K, list[_T]] = {}
+    for key, value in pairs:
+        lists.setdefault(key, []).append(value)
+    return {key: tuple(values) for key, values in lists.items()}
 
 
 def _keys(path: str) -> list[str]:
@@ -362,9 +374,9 @@ class ProjectIndex:
         self.texts_read = 0
         """Files read by :meth:`modules_mentioning`: an operation count for the tests."""
         self._constants: dict[tuple[str, str], tuple[Value, ...] | None] = {}
-        self._callers: dict[str, list[tuple[str, str | None, str]]] | None = None
+        self._callers: dict[str, tuple[tuple[str, str | None, str], ...]] | None = None
         self._escaped: set[str] = set()
-        self._sites: dict[tuple[str, str | None, str], list[CallSite]] | None = None
+        self._sites: dict[tuple[str, str | None, str], tuple[CallSite, ...]] | None = None
         self._parameter_origins: dict[tuple[str, str, str], str | None] = {}
         self._queue_workers: dict[tuple[str, str], bool] = {}
         self._connection_params: dict[tuple[str, str, str], str] | None = None
@@ -795,20 +807,21 @@ class ProjectIndex:
             for name, module in list(self._modules.items()):
                 if module is None:
                     continue
-                for handoff in module.summary.handoffs:
-                    argument = self.resolve(name, handoff.scope, handoff.argument, False)
+                for scope_name, callee_ref, argument_ref, position, keyword, made_at_set_up \
+                        in module.summary.handoffs:
+                    argument = self.resolve(name, scope_name, argument_ref, False)
                     if argument is None or argument.kind != INSTANCE:
                         continue
-                    set_up = handoff.set_up and (name, handoff.scope) not in self._not_set_up
-                    if set_up and handoff.scope is not None:
-                        scope = module.functions.get(handoff.scope)
+                    set_up = made_at_set_up and (name, scope_name) not in self._not_set_up
+                    if set_up and scope_name is not None:
+                        scope = module.functions.get(scope_name)
                         if scope is not None and scope.handler is not None:
                             set_up = False  # a handler named like a factory
                         else:
-                            self._set_up_scopes.add((name, handoff.scope))
+                            self._set_up_scopes.add((name, scope_name))
                     if not (set_up or argument.long_lived):
                         continue  # a fresh object handed on within one request
-                    callee = self.resolve(name, handoff.scope, handoff.callee, False)
+                    callee = self.resolve(name, scope_name, callee_ref, False)
                     if callee is None:
                         continue
                     entry = self._entry_of(callee)
@@ -821,12 +834,12 @@ class ProjectIndex:
                     params = summary.params
                     if summary.cls is not None and params:
                         params = params[1:]  # self
-                    if handoff.position >= 0:
-                        if handoff.position >= len(params):
+                    if position >= 0:
+                        if position >= len(params):
                             continue
-                        param = params[handoff.position]
+                        param = params[position]
                     else:
-                        param = handoff.keyword or ""
+                        param = keyword or ""
                         if param not in summary.params and not param.startswith("**"):
                             continue  # ``**datastore``: taken from its ``**kwargs``
                     key = (entry.module, entry.name, param)
@@ -1602,14 +1615,15 @@ class ProjectIndex:
         self, module_name: str, scope: str, site: CallSite | None, slots: set[str], depth: int
     ) -> str | None:
         """Where one call site's argument for the parameter lies (see above)."""
-        if site is None or site.slots is None:
+        site_slots = None if site is None else site[2]
+        if site_slots is None:
             return None
-        found = [slot for slot in site.slots if slot.slot in slots]
+        found = [slot for slot in site_slots if slot[0] in slots]
         if len(found) != 1:
             return None
-        slot = found[0]
+        _, leaves, named_at_site = found[0]
         params_named: list[bool] = []
-        for leaf in slot.leaves:
+        for leaf in leaves:
             kind, _, rest = leaf.partition(":")
             if kind == "call":
                 if not self.returns_temp_dir(module_name, scope, rest):
@@ -1621,7 +1635,7 @@ class ProjectIndex:
                 params_named.append(origin == NAMED)
             else:
                 return None
-        named = slot.named or (bool(params_named) and all(params_named))
+        named = named_at_site or (bool(params_named) and all(params_named))
         return NAMED if named else FIXED
 
     # ------------------------------------------------------------- arguments
@@ -1797,20 +1811,24 @@ class ProjectIndex:
             sites += 1
         return True if sites else None
 
-    def _sites_of(self, module_name: str, scope: str, ref: str) -> list[CallSite]:
+    def _sites_of(self, module_name: str, scope: str, ref: str) -> tuple[CallSite, ...]:
         if self._sites is None:
-            self._sites = {}
-            for name in sorted({*self.paths, *self._overrides}):
-                module = self.module(name)
-                for site in module.summary.call_sites if module is not None else ():
-                    self._sites.setdefault((name, site.scope, site.ref), []).append(site)
-        return self._sites.get((module_name, scope, ref), [])
+            self._sites = _grouped(
+                ((name, site[0], site[1]), site)
+                for name in sorted({*self.paths, *self._overrides})
+                for site in self._call_sites(name)
+            )
+        return self._sites.get((module_name, scope, ref), ())
 
-    def _caller_table(self) -> tuple[dict[str, list[tuple[str, str | None, str]]], set[str]]:
+    def _call_sites(self, name: str) -> tuple[CallSite, ...]:
+        module = self.module(name)
+        return () if module is None else module.summary.call_sites
+
+    def _caller_table(self) -> tuple[dict[str, tuple[tuple[str, str | None, str], ...]], set[str]]:
         """Every call ref of the project by the name it ends with (module, scope, ref),
         and the names of functions used as values: built once, from every summary."""
         if self._callers is None:
-            table: dict[str, list[tuple[str, str | None, str]]] = {}
+            calls: list[tuple[str, tuple[str, str | None, str]]] = []
             escaped: set[str] = set()
             for name in sorted({*self.paths, *self._overrides}):
                 module = self.module(name)
@@ -1823,9 +1841,9 @@ class ProjectIndex:
                 renamed = _renamed_imports(summary)
                 for scope, ref in scoped:
                     last = ref.rpartition(".")[2].removesuffix("()")
-                    table.setdefault(last, []).append((name, scope, ref))
+                    calls.append((last, (name, scope, ref)))
                     original = renamed.get(last) if "." not in ref else None
                     if original is not None:  # ``from m import dump as to_json``
-                        table.setdefault(original, []).append((name, scope, ref))
-            self._callers, self._escaped = table, escaped
+                        calls.append((original, (name, scope, ref)))
+            self._callers, self._escaped = _grouped(calls), escaped
         return self._callers, self._escaped

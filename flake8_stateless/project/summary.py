@@ -22,7 +22,7 @@ import sys
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 from flake8_stateless.frameworks import CONNECTION_CLASS_KINDS
 from flake8_stateless.semantic.handlers import HandlerScope, is_entry_point
@@ -218,46 +218,33 @@ class ClassSummary:
     ``Worker()``). The ref is resolved in that method: the element's class."""
 
 
-@dataclass(frozen=True)
-class Handoff:
-    """``construct_blueprint(datastore)``: an object handed to a function. In set-up code
-    any object so handed lives as long as the app; elsewhere, the index binds the
-    parameter only to objects already known to live as long as the process."""
+Handoff: TypeAlias = tuple[str | None, str, str, int, str | None, bool]
+"""``construct_blueprint(datastore)``: an object handed to a function, as (scope: the
+qualname of the function making the call, None at module level; callee; argument: the
+ref handed over; position: its positional index, or -1 for a keyword; keyword: the
+keyword, or ``**key`` for an entry of a resource's ``resource_class_kwargs``; set_up:
+made at module level, in an entry point or in a factory-named function). In set-up code
+any object so handed lives as long as the app; elsewhere, the index binds the parameter
+only to objects already known to live as long as the process.
 
-    scope: str | None
-    """Qualname of the function making the call, None at module level."""
-    callee: str
-    argument: str
-    """The ref handed over."""
-    position: int
-    """Its positional index, or -1 for a keyword."""
-    keyword: str | None = None
-    """The keyword, or ``**key`` for an entry of a resource's ``resource_class_kwargs``."""
-    set_up: bool = True
-    """Made at module level, in an entry point or in a factory-named function."""
+A plain tuple of strings, numbers and None, not a class: a project has tens of
+thousands (every name handed to a call), the index holds them for the whole run, and
+the garbage collector stops tracking such tuples, so that the host's full collections
+(flake8's, every few hundred files) do not traverse them again and again."""
 
 
-@dataclass(frozen=True)
-class PathSlot:
-    """One path-like argument of a call site that leads to the temp dir, a parameter of
-    the caller, or a function of another module (see ``TempDirs.argument_origin``)."""
+PathSlot: TypeAlias = tuple[str, tuple[str, ...], bool]
+"""One path-like argument of a call site that leads to the temp dir, a parameter of
+the caller, or a function of another module (see ``TempDirs.argument_origin``), as
+(slot: its position ``"0"`` or ``=keyword``; leaves; named). A plain tuple, as
+``Handoff``."""
 
-    slot: str
-    """Its position (``"0"``) or ``=keyword``."""
-    leaves: tuple[str, ...]
-    named: bool
-
-
-@dataclass(frozen=True)
-class CallSite:
-    """A call whose arguments the index may need to follow into the callee's parameters
-    (a path built by every caller in the temp dir). Every call site of a ref in a scope
-    is kept when any one of them hands over such a path; ``slots`` is None for a site
-    whose arguments cannot be matched to parameters (``*args``, ``**kwargs``)."""
-
-    scope: str | None
-    ref: str
-    slots: tuple[PathSlot, ...] | None
+CallSite: TypeAlias = tuple[str | None, str, tuple[PathSlot, ...] | None]
+"""A call whose arguments the index may need to follow into the callee's parameters
+(a path built by every caller in the temp dir), as (scope, ref, slots). Every call site
+of a ref in a scope is kept when any one of them hands over such a path; ``slots`` is
+None for a site whose arguments cannot be matched to parameters (``*args``,
+``**kwargs``). A plain tuple, as ``Handoff``."""
 
 
 @dataclass(frozen=True)
@@ -290,16 +277,13 @@ class ModuleSummary:
             "bindings": [[name, list(kinds)] for name, kinds in self.bindings],
             "functions": [_function_json(f) for f in self.functions],
             "classes": [_class_json(c) for c in self.classes],
-            "handoffs": [
-                [h.scope, h.callee, h.argument, h.position, h.keyword, h.set_up]
-                for h in self.handoffs
-            ],
+            "handoffs": [list(handoff) for handoff in self.handoffs],
             "has_handlers": self.has_handlers,
             "call_sites": [
-                [c.scope, c.ref, None if c.slots is None else [
-                    [slot.slot, list(slot.leaves), slot.named] for slot in c.slots
+                [scope, ref, None if slots is None else [
+                    [slot, list(leaves), named] for slot, leaves, named in slots
                 ]]
-                for c in self.call_sites
+                for scope, ref, slots in self.call_sites
             ],
             "module_calls": list(self.module_calls),
             "escapes": list(self.escapes),
@@ -325,11 +309,11 @@ class ModuleSummary:
 
 def _call_site_from_json(data: Any) -> CallSite:
     scope, ref, slots = data
-    return CallSite(
+    return (
         None if scope is None else str(scope),
         str(ref),
         None if slots is None else tuple(
-            PathSlot(str(slot), tuple(str(leaf) for leaf in leaves), bool(named))
+            (str(slot), tuple(str(leaf) for leaf in leaves), bool(named))
             for slot, leaves, named in slots
         ),
     )
@@ -337,7 +321,7 @@ def _call_site_from_json(data: Any) -> CallSite:
 
 def _handoff_from_json(data: Any) -> Handoff:
     scope, callee, argument, position, keyword, set_up = data
-    return Handoff(
+    return (
         None if scope is None else str(scope),
         str(callee),
         str(argument),
@@ -727,7 +711,7 @@ class SummaryBuilder:
                     wanted.add(ref)
             scope = self.qualname(function) if function is not None else None
             for ref in sorted(wanted):
-                found.extend(CallSite(scope, ref, slots) for slots in by_ref[ref])
+                found.extend((scope, ref, slots) for slots in by_ref[ref])
         return tuple(found)
 
     def _path_slots(
@@ -748,7 +732,7 @@ class SummaryBuilder:
                 continue  # most arguments: the slot's name is written only for the others
             if all(self._may_be_project_call(leaf) for leaf in origin.leaves):
                 name = str(slot) if isinstance(slot, int) else f"={slot}"
-                slots.append(PathSlot(name, origin.leaves, origin.named))
+                slots.append((name, origin.leaves, origin.named))
         return tuple(slots)
 
     def _may_be_project_call(self, leaf: str) -> bool:
@@ -967,7 +951,7 @@ class SummaryBuilder:
                         continue  # ``self.store``: bound only when it is long-lived
                     ref = ref_of(value)
                     if ref is not None:
-                        found.append(Handoff(scope, callee, ref, position, keyword, set_up))
+                        found.append((scope, callee, ref, position, keyword, set_up))
                 if call.keywords:
                     found.extend(_constructor_kwargs(call, scope, set_up, kinds))
         return tuple(found)
@@ -1335,7 +1319,7 @@ def _constructor_kwargs(
                 continue
             ref = ref_of(value) if isinstance(value, kinds) else None
             if ref is not None:
-                found.append(Handoff(scope, cls, ref, -1, f"**{key.value}", set_up))
+                found.append((scope, cls, ref, -1, f"**{key.value}", set_up))
     return found
 
 
