@@ -11,6 +11,7 @@ import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import NamedTuple
 
 from flake8_stateless import patterns, results
 from flake8_stateless.context import Context, FunctionNode, locate
@@ -61,7 +62,9 @@ def check_file(
     possible = possible_rules(source, filename, settings)
     if not possible:
         return []
-    return check(tree, lines, filename, replace(settings, enabled_codes=possible))
+    only_possible = replace(settings, enabled_codes=possible)
+    saved = saved_findings(source, filename, only_possible)
+    return check(tree, lines, filename, only_possible, saved=saved)
 
 
 def possible_rules(source: bytes, filename: str, settings: Settings) -> frozenset[str]:
@@ -77,44 +80,59 @@ def possible_rules(source: bytes, filename: str, settings: Settings) -> frozense
     return if_reached
 
 
-def check(tree: ast.AST, lines: Sequence[str], filename: str, settings: Settings) -> list[Finding]:
-    """Findings for one module, sorted, with character columns: the ones a run saved
-    for exactly this text, project, settings and plugin (see ``results.py``), or
-    computed and saved. Never raises unless ``FLAKE8_STATELESS_RAISE`` is set: a failing
-    rule becomes one SLS000 finding and the other rules still run."""
-    plan = _plan(settings)
-    if not plan.rules or not isinstance(tree, ast.Module):
-        return []
-    slot = _slot(lines, filename, settings)
-    if slot is not None and not _strict():
-        saved = slot.load()
-        if saved is not None:
-            return saved
-    findings = _computed(tree, lines, filename, settings, plan)
-    if slot is not None and not any(f.code == INTERNAL_ERROR_CODE for f in findings):
-        slot.save(findings)  # an internal error is reported afresh until it is fixed
-    return findings
+class Recall(NamedTuple):
+    """What earlier runs saved for one file (see ``results.py``)."""
+
+    findings: list[Finding] | None
+    """The findings saved for exactly this text, project, settings and plugin; None
+    when there are none (or in strict mode): then they are computed."""
+    slot: results.Slot | None
+    """Where computed findings are saved; None when they are not kept."""
 
 
-def saved_findings(lines: Sequence[str], filename: str, settings: Settings) -> list[Finding] | None:
-    """The findings :func:`check` would give back without parsing: those a run saved
-    for exactly this text, project, settings and plugin, or None (then parse and
-    :func:`check`). For the standalone command, which reads files itself."""
+def saved_findings(source: bytes, filename: str, settings: Settings) -> Recall:
+    """The findings :func:`check` would give back without parsing the file, and where
+    to save them. ``source``: the lines the rules see, joined and encoded as UTF-8
+    (``surrogatepass``). The standalone command, which reads files itself, asks before
+    it parses; the plugin asks with the bytes its prefilter read."""
     if not _plan(settings).rules:
-        return []
-    slot = None if _strict() else _slot(lines, filename, settings)
-    return None if slot is None else slot.load()
-
-
-def _slot(lines: Sequence[str], filename: str, settings: Settings) -> results.Slot | None:
-    """Where the file's findings are kept; None when they are not (no cache folder),
-    or when the project cannot be told (a failure there must not stop the linting)."""
+        return Recall([], None)
     try:
-        return results.slot_for("".join(lines), filename, settings)
+        slot = results.slot_for(source, filename, settings)
     except Exception:
         if _strict():
             raise
-        return None
+        return Recall(None, None)  # the project cannot be told: lint, keep nothing
+    if slot is None or _strict():
+        return Recall(None, slot)  # strict mode computes every file, and still saves
+    return Recall(slot.load(), slot)
+
+
+def check(
+    tree: ast.AST,
+    lines: Sequence[str],
+    filename: str,
+    settings: Settings,
+    *,
+    saved: Recall | None = None,
+) -> list[Finding]:
+    """Findings for one module, sorted, with character columns: the ones a run saved
+    for exactly this text, project, settings and plugin (``saved``, when the caller
+    already asked), or computed and saved. Never raises unless
+    ``FLAKE8_STATELESS_RAISE`` is set: a failing rule becomes one SLS000 finding and
+    the other rules still run."""
+    plan = _plan(settings)
+    if not plan.rules or not isinstance(tree, ast.Module):
+        return []
+    if saved is None:
+        source = "".join(lines).encode("utf-8", "surrogatepass")
+        saved = saved_findings(source, filename, settings)
+    if saved.findings is not None:
+        return saved.findings
+    findings = _computed(tree, lines, filename, settings, plan)
+    if saved.slot is not None and not any(f.code == INTERNAL_ERROR_CODE for f in findings):
+        saved.slot.save(findings)  # an internal error is reported afresh until it is fixed
+    return findings
 
 
 def _strict() -> bool:

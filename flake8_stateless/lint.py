@@ -189,9 +189,13 @@ def lint_bytes(
     lines = io.StringIO(text, newline=None).readlines()
     joined = "".join(lines)
     only_possible = replace(settings, enabled_codes=possible)  # the others cannot report
-    findings = engine.saved_findings(lines, engine_name, only_possible)
+    linted = joined.encode("utf-8", "surrogatepass")  # the lines as the rules see them
+    saved = engine.saved_findings(linted, engine_name, only_possible)
+    findings = saved.findings
     if findings is None:
-        findings = _parsed_and_checked(result, lines, engine_name, only_possible)
+        findings = _parsed_and_checked(
+            result, joined, lines, engine_name, only_possible, saved=saved
+        )
     if not findings:
         return result
     needs_map = options.noqa_rows or (not options.ignore_noqa and "noqa" in joined.lower())
@@ -208,13 +212,19 @@ def lint_bytes(
 
 
 def _parsed_and_checked(
-    result: FileResult, lines: list[str], engine_name: str, settings: Settings
+    result: FileResult,
+    joined: str,
+    lines: list[str],
+    engine_name: str,
+    settings: Settings,
+    *,
+    saved: engine.Recall,
 ) -> list[Finding]:
-    """The findings of a file no run saved them for; a file that does not parse gets
-    its syntax error in ``result`` and no finding."""
+    """The findings of a file no run saved them for (``joined``: its ``lines``); a
+    file that does not parse gets its syntax error in ``result`` and no finding."""
     path = result.path
     try:
-        tree = ast.parse("".join(lines), filename=path)
+        tree = ast.parse(joined, filename=path)
     except SyntaxError as error:
         line = error.lineno or 1
         col = max(error.offset or 1, 1)
@@ -226,7 +236,7 @@ def _parsed_and_checked(
     except (ValueError, RecursionError, MemoryError) as error:
         result.diagnostics.append(_error(path, SYNTAX_ERROR, f"{type(error).__name__}: {error}"))
         return []
-    return engine.check(tree, lines, engine_name, settings)
+    return engine.check(tree, lines, engine_name, settings, saved=saved)
 
 
 def _diagnostic(

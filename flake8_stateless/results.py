@@ -70,9 +70,9 @@ class Slot:
         self.cache.put_findings(self.name, self.key, rows)
 
 
-def slot_for(text: str, filename: str, settings: Settings) -> Slot | None:
-    """The slot of the file linted as ``filename`` with these ``lines`` (joined in
-    ``text``) and ``settings``; None when findings are not kept for it."""
+def slot_for(source: bytes, filename: str, settings: Settings) -> Slot | None:
+    """The slot of the file linted as ``filename`` with these lines (joined and encoded
+    in ``source``) and ``settings``; None when findings are not kept for it."""
     if settings.no_cache:
         return None
     located = locate(filename, settings)
@@ -85,7 +85,7 @@ def slot_for(text: str, filename: str, settings: Settings) -> Slot | None:
         return None
     digest = hashlib.sha1(_code_stamp())
     digest.update(settings_part)
-    text_digest = hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
+    text_digest = hashlib.sha1(source).hexdigest()
     place = f"{filename}\0{located.module}\0{located.is_package:d}\0{project}\0{text_digest}"
     digest.update(place.encode("utf-8", "surrogatepass"))
     # one entry per file and settings: runs with other settings (another face, another
