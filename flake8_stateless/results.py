@@ -11,8 +11,8 @@ The key is everything the findings are computed from:
 - the linted text (a digest of exactly the lines the rules see, so an editor's unsaved
   buffer is never answered by the file on disk), the name the file is linted under and
   its module name in the project;
-- the project's state: the same stamp that keys the saved reach (every module's path,
-  size and modification time, and the call depth; see ``ProjectIndex.project_stamp``);
+- the project's state: the same stamp that keys the saved reach (every module's path
+  and text, and the call depth; see ``ProjectIndex.project_stamp``);
 - the settings: handler decorators, call depth, the enabled codes, and every rule of
   the user's rules file and of the installed rule packs (all their fields, and the text
   of the modules their checks and patterns come from);

@@ -76,7 +76,8 @@ def test_parallel_jobs(project: Path) -> None:
 def test_a_second_run_answers_from_saved_findings(project: Path) -> None:
     """A run on an unchanged project gives back the findings the last run saved (in the
     cache folder, under a key of the text, the project, the settings and the plugin),
-    in each ``--jobs`` worker; flake8 still applies ``noqa`` and selection to them."""
+    in each ``--jobs`` worker, also in a fresh checkout of the same files; flake8 still
+    applies ``noqa`` and selection to them."""
     (project / "setup.cfg").write_text("[flake8]\n", encoding="utf-8")  # the project root
     for index in range(3):
         (project / f"app{index}.py").write_text(VIEW, encoding="utf-8")
@@ -91,6 +92,10 @@ def test_a_second_run_answers_from_saved_findings(project: Path) -> None:
     second = run_flake8(args, cwd=project, env=not_strict)
     assert parse_output(second.stdout) == parse_output(first.stdout)
     assert second.stdout.count("MARKED dict") == 4
+    for path in project.rglob("*.py"):  # a fresh checkout: new times, the same bytes
+        os.utime(path, ns=(2_000_000_000_000_000_000, 2_000_000_000_000_000_000))
+    checked_out = run_flake8(args, cwd=project, env=not_strict)
+    assert checked_out.stdout.count("MARKED dict") == 4
     disabled = run_flake8([*args, "--disable-noqa"], cwd=project, env=not_strict)
     assert len(parse_output(disabled.stdout)) == 8
 

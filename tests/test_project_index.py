@@ -280,6 +280,31 @@ def test_saved_findings_follow_the_settings(shop: Path, computed: list[str]) -> 
     assert len(computed) == 3
 
 
+def test_a_fresh_checkout_of_the_same_files_is_answered_from_the_cache(
+    shop: Path, computed: list[str]
+) -> None:
+    """CI restores a kept cache folder into a new clone: every file has a new
+    modification time but the same bytes. Nothing is parsed, followed or linted again;
+    a file whose bytes changed is."""
+    storage = shop / "shop" / "storage.py"
+    assert codes(lint(storage)) == [(2, "SLS201")]
+    for path in shop.rglob("*.py"):
+        os.utime(path, ns=(2_000_000_000_000_000_000, 2_000_000_000_000_000_000))
+    project.new_run()
+    assert codes(lint(storage)) == [(2, "SLS201")]
+    index = locate(str(storage), Settings()).index
+    assert (index.loaded_from_disk, index.reach_restored) == (0, True)
+    assert computed == ["storage.py"]
+    views = shop / "shop" / "views.py"
+    views.write_text(VIEWS.replace("storage.save(", "storage.unused("), encoding="utf-8")
+    os.utime(views, ns=(2_000_000_000_000_000_000, 2_000_000_000_000_000_000))
+    project.new_run()
+    assert codes(lint(storage)) == [(7, "SLS201")]
+    index = locate(str(storage), Settings()).index
+    assert (index.loaded_from_disk, index.reach_restored) == (1, False)
+    assert computed == ["storage.py", "storage.py"]
+
+
 def test_internal_errors_are_never_saved(
     shop: Path, computed: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -3,10 +3,14 @@
 ``.flake8-stateless-cache/`` at the project root (with a ``.gitignore`` of ``*`` and a
 ``CACHEDIR.TAG``, so that git and backup tools leave it alone), one JSON file per module
 under a folder named for the plugin version and the options that change summaries. An
-entry is used only when the file's size and modification time still match. Writes are
+entry is used when the file's size and modification time still match. Writes are
 atomic (a temporary file renamed over the entry), so concurrent runs and flake8's
 ``--jobs`` workers never read a torn file; an entry that does not parse is a miss. When
 the folder cannot be written, the cache lives in memory for the run.
+
+A fresh checkout gives every file a new modification time (CI restoring a kept cache
+folder into a new clone): an entry whose file still has exactly the bytes it was made
+from (sha1) is used too, as mypy does, and stamped anew.
 
 JSON, never pickle: the cache folder sits inside a repository that may not be trusted.
 """
@@ -29,6 +33,11 @@ CACHE_FOLDER = ".flake8-stateless-cache"
 PROJECT_FILE = "project.json"
 """The project-wide answer (what handlers reach), beside the modules' entries."""
 PROJECT_KEY = "<project>"
+FILES_FILE = "files.json"
+"""Every project module's size, modification time and sha1 at the last run: the
+project's stamp is made of its modules' texts, read again only when size or time
+changed."""
+FILES_KEY = "<files>"
 FINDINGS_FOLDER = "findings"
 """One file per linted file: its findings and the key they were computed under (see
 ``flake8_stateless.results``)."""
@@ -69,8 +78,9 @@ class Entry:
     """Whether the summary was attempted: a file that does not parse has ``parsed`` and
     no summary, and is not parsed again until it changes."""
     digest: str | None = None
-    """sha1 of the bytes the summary was built from (``parsed`` entries): the linted
-    file's own summary is taken from here when flake8 lints exactly these bytes."""
+    """sha1 of the bytes the entry was made from: the linted file's own summary is
+    taken from here when flake8 lints exactly these bytes, and the entry is used for a
+    file with other times but these bytes."""
 
 
 class SummaryCache:
@@ -119,18 +129,24 @@ class SummaryCache:
         digest = hashlib.sha1(key.encode("utf-8", "surrogatepass")).hexdigest()
         return self._folder / f"{digest[:2]}{digest[2:20]}.json"
 
-    def get(self, key: str, stamp: Stamp) -> Entry | None:
+    def get(self, key: str, stamp: Stamp, same_bytes: str | None = None) -> Entry | None:
         """The entry for ``key`` (a path relative to the project root) if it was made
-        from a file with this stamp."""
+        from a file with this stamp or, given ``same_bytes`` (the sha1 of the file's
+        bytes now), from a file with exactly these bytes."""
         known = self._memory.get(key)
         if known is not None:
-            return known[1] if known[0] == stamp else None
+            matches = known[0] == stamp or _same(known[1].digest, same_bytes)
+            return known[1] if matches else None
         target = self._file_for(key)
         if target is None:
             return None
         try:
             data = json.loads(target.read_bytes())
-            if data["key"] != key or data["size"] != stamp.size or data["mtime"] != stamp.mtime_ns:
+            if data["key"] != key:
+                return None
+            if (data["size"], data["mtime"]) != (stamp.size, stamp.mtime_ns) and not _same(
+                data["digest"], same_bytes
+            ):
                 return None
             summary = data["summary"]
             entry = Entry(
@@ -165,6 +181,31 @@ class SummaryCache:
         try:
             encoded = json.dumps(data, separators=(",", ":")).encode()
             _write_atomically(self._folder / PROJECT_FILE, encoded)
+        except OSError:
+            self._folder = None
+
+    def get_file_digests(self) -> dict[str, tuple[int, int, str]]:
+        """Path relative to the root -> (size, modification time, sha1) of every project
+        module at the last run that saved them; empty when none did."""
+        if self._folder is None:
+            return {}
+        try:
+            data = json.loads((self._folder / FILES_FILE).read_bytes())
+            if data["key"] != FILES_KEY:
+                return {}
+            return {
+                str(path): (int(size), int(mtime), str(digest))
+                for path, (size, mtime, digest) in data["files"].items()
+            }
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return {}
+
+    def put_file_digests(self, files: dict[str, tuple[int, int, str]]) -> None:
+        if self._folder is None:
+            return
+        data = {"key": FILES_KEY, "files": {path: list(row) for path, row in files.items()}}
+        try:
+            _write_atomically(self._folder / FILES_FILE, json.dumps(data).encode())
         except OSError:
             self._folder = None
 
@@ -218,6 +259,11 @@ class SummaryCache:
             _write_atomically(target, json.dumps(data, separators=(",", ":")).encode())
         except OSError:
             self._folder = None  # read-only or full: memory for the rest of the run
+
+
+def _same(digest: object, same_bytes: str | None) -> bool:
+    """Whether an entry made from bytes of sha1 ``digest`` was made from these bytes."""
+    return same_bytes is not None and digest == same_bytes
 
 
 def _write_atomically(target: Path, data: bytes) -> None:

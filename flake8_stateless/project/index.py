@@ -220,6 +220,22 @@ def _grouped(pairs: Iterable[tuple[_K, _T]]) -> dict[_K, tuple[_T, ...]]:
     return {key: tuple(values) for key, values in lists.items()}
 
 
+def _text_digest(
+    path: Path, known: tuple[int, int, str] | None
+) -> tuple[int, int, str] | None:
+    """(size, modification time, sha1) of a file, the sha1 taken from ``known`` (the
+    last run's) when size and time did not change; None when it cannot be read."""
+    stamp = Stamp.of(path)
+    if stamp is None:
+        return None
+    if known is not None and known[:2] == (stamp.size, stamp.mtime_ns):
+        return known
+    try:
+        return stamp.size, stamp.mtime_ns, hashlib.sha1(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
 def _keys(path: str) -> list[str]:
     """``data[watching][]`` -> ``["data", "watching", ""]``: the attribute, then keys."""
     head, _, rest = path.partition("[")
@@ -492,9 +508,12 @@ class ProjectIndex:
             source = path.read_bytes()
         except OSError:
             source = b""
-        may_serve, sets_up = self.may_hold_handlers(source, key)
-        entry = Entry(may_serve, sets_up, summary=None, parsed=False)
-        self.cache.put(key, stamp, entry)
+        digest = hashlib.sha1(source).hexdigest()
+        entry = self.cache.get(key, stamp, same_bytes=digest)  # a fresh checkout's file
+        if entry is None:
+            may_serve, sets_up = self.may_hold_handlers(source, key)
+            entry = Entry(may_serve, sets_up, summary=None, parsed=False, digest=digest)
+        self.cache.put(key, stamp, entry)  # found by its stamp from now on
         return entry
 
     def _summary_of(self, path: Path, name: str, is_package: bool) -> ModuleSummary | None:
@@ -601,10 +620,12 @@ class ProjectIndex:
 
     # ------------------------------------------------------------------ saved answer
     def project_stamp(self) -> str | None:
-        """What the whole project's answer depends on: every module's name, file, size
-        and modification time, the call depth and the index's code (the options that
-        change summaries name the cache folder). None when it is not kept: no cache
-        folder, or modules as an editor has them. Taken once per index (per run)."""
+        """What the whole project's answer depends on: every module's name, file and
+        text (its sha1, read again only when its size or modification time changed: a
+        fresh checkout of the same commit has the same stamp), the call depth and the
+        index's code (the options that change summaries name the cache folder). None
+        when it is not kept: no cache folder, or modules as an editor has them. Taken
+        once per index (per run)."""
         if self.layout is None or not self.cache.on_disk or self._overrides:
             return None
         if self._stamp is None:
@@ -614,11 +635,17 @@ class ProjectIndex:
     def _stamp_now(self) -> str:
         digest = hashlib.sha1(_CODE_STAMP)
         digest.update(f"depth {self.call_depth}\n".encode())
+        known = self.cache.get_file_digests()
+        files: dict[str, tuple[int, int, str]] = {}
         for name, (path, is_package) in sorted(self.paths.items()):
-            stamp = Stamp.of(path)
-            size, mtime = (stamp.size, stamp.mtime_ns) if stamp is not None else (-1, -1)
-            line = f"{name}\0{self._relative(path)}\0{is_package:d}\0{size}\0{mtime}\n"
+            relative = self._relative(path)
+            text = _text_digest(path, known.get(relative))
+            if text is not None:
+                files[relative] = text
+            line = f"{name}\0{relative}\0{is_package:d}\0{text[2] if text else '-'}\n"
             digest.update(line.encode("utf-8", "surrogatepass"))
+        if files != known:
+            self.cache.put_file_digests(files)
         return digest.hexdigest()
 
     def _saved_state(self) -> dict[str, Any]:
