@@ -80,7 +80,7 @@ def possible_rules(source: bytes, filename: str, settings: Settings) -> frozense
     return if_reached
 
 
-class Recall(NamedTuple):
+class SavedFindings(NamedTuple):
     """What earlier runs saved for one file (see ``results.py``)."""
 
     findings: list[Finding] | None
@@ -90,22 +90,22 @@ class Recall(NamedTuple):
     """Where computed findings are saved; None when they are not kept."""
 
 
-def saved_findings(source: bytes, filename: str, settings: Settings) -> Recall:
+def saved_findings(source: bytes, filename: str, settings: Settings) -> SavedFindings:
     """The findings :func:`check` would give back without parsing the file, and where
     to save them. ``source``: the lines the rules see, joined and encoded as UTF-8
     (``surrogatepass``). The standalone command, which reads files itself, asks before
     it parses; the plugin asks with the bytes its prefilter read."""
     if not _plan(settings).rules:
-        return Recall([], None)
+        return SavedFindings([], None)
     try:
         slot = results.slot_for(source, filename, settings)
     except Exception:
         if _strict():
             raise
-        return Recall(None, None)  # the project cannot be told: lint, keep nothing
+        return SavedFindings(None, None)  # the project cannot be told: lint, keep nothing
     if slot is None or _strict():
-        return Recall(None, slot)  # strict mode computes every file, and still saves
-    return Recall(slot.load(), slot)
+        return SavedFindings(None, slot)  # strict mode computes every file, and still saves
+    return SavedFindings(slot.load(), slot)
 
 
 def check(
@@ -114,7 +114,7 @@ def check(
     filename: str,
     settings: Settings,
     *,
-    saved: Recall | None = None,
+    saved: SavedFindings | None = None,
 ) -> list[Finding]:
     """Findings for one module, sorted, with character columns: the ones a run saved
     for exactly this text, project, settings and plugin (``saved``, when the caller

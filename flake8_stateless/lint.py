@@ -218,7 +218,7 @@ def _parsed_and_checked(
     engine_name: str,
     settings: Settings,
     *,
-    saved: engine.Recall,
+    saved: engine.SavedFindings,
 ) -> list[Finding]:
     """The findings of a file no run saved them for (``joined``: its ``lines``); a
     file that does not parse gets its syntax error in ``result`` and no finding."""
